@@ -1,0 +1,184 @@
+"""LocalCloud: moto in server mode plus Lambda's data plane, on one loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.logs.models import logs_backends
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from lambdalab import reachability
+from lambdalab.control.hooks import LambdaBackendHooks
+from lambdalab.gateway import Gateway
+from lambdalab.invoke.codecache import CodeCache
+from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
+from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec
+from lambdalab.invoke.pool import EnvironmentPool
+from lambdalab.invoke.records import InvocationLog, InvocationRecord
+from lambdalab.invoke.service import InvokeService
+
+DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
+LOOPBACK = "127.0.0.1"
+
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without an access-log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+# moto keeps its state in process-wide globals: one running cloud per process.
+_running_lock = threading.Lock()
+
+
+class LocalCloud:
+    """A local AWS: every API from moto, Invoke running real handler code.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. Starting gives a
+    fresh, empty cloud; stopping ends every process it started.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, port: int = 0, *,
+                 pure_python_runtime_client: bool = False) -> None:
+        self.region = region
+        self.account_id = DEFAULT_ACCOUNT
+        self._requested_port = port
+        self._pure_python_client = pure_python_runtime_client
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._workdir: Path | None = None
+        self._hooks: LambdaBackendHooks | None = None
+        self._pool: EnvironmentPool | None = None
+        self.records = InvocationLog()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        if self._server is not None:
+            return self
+        if not _running_lock.acquire(blocking=False):
+            raise RuntimeError("Another LocalCloud is already running in this process; stop it "
+                               "first (moto keeps one state per process).")
+        try:
+            self._start()
+        except BaseException:
+            self._stop()
+            _running_lock.release()
+            raise
+        return self
+
+    def _start(self) -> None:
+        moto_api_backend.reset()
+        self._workdir = Path(tempfile.mkdtemp(prefix="lambdalab-"))
+        (self._workdir / "home").mkdir()
+        self._code = CodeCache(self._workdir / "code")
+        self._pool = EnvironmentPool(self._new_environment)
+        self._hooks = LambdaBackendHooks(self._pool.retire)
+        self._hooks.install()
+        service = InvokeService(self.region, self._pool, self.records)
+        gateway = Gateway(service, DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
+                                   request_handler=QuietRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving, end every execution environment, forget all state."""
+        if self._server is None and self._pool is None:
+            return
+        self._stop()
+        _running_lock.release()
+
+    def _stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._hooks is not None:
+            self._hooks.uninstall()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._server = self._thread = self._pool = self._hooks = self._workdir = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every resource and end every environment, keeping the same endpoint."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool.__init__(self._new_environment)  # type: ignore[misc]
+        moto_api_backend.reset()
+        self.records.clear()
+
+    # --- access ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("The cloud is not running; call start() first.")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A boto3 client bound to this cloud, with dummy credentials and retries off.
+
+        Pass ``config=botocore.config.Config(...)`` to study retry behaviour.
+        """
+        kwargs.setdefault("config", Config(retries={"max_attempts": 1, "mode": "standard"}))
+        return boto3.client(service_name, region_name=self.region,
+                            endpoint_url=self.endpoint_url, aws_access_key_id="testing",
+                            aws_secret_access_key="testing", aws_session_token="testing",
+                            **kwargs)
+
+    def logs(self, function_name: str) -> list[str]:
+        """Every CloudWatch log message of the function, in the order Lambda wrote them."""
+        group = logs_backends[self.account_id][self.region].groups.get(
+            f"/aws/lambda/{function_name}")
+        if group is None:
+            return []
+        events = [event for stream in group.streams.values() for event in stream.events]
+        return [event.message for event in sorted(events, key=lambda e: e.event_id)]
+
+    def invocations(self, function_name: str | None = None) -> list[InvocationRecord]:
+        """What ran: one record per invocation attempt, oldest first."""
+        return self.records.all(function_name)
+
+    def environment_pids(self) -> list[int]:
+        """Process ids of the live execution environments (for leak checks and tours)."""
+        return [env.pid for env in self._pool.environments()] if self._pool else []
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        assert self._workdir is not None
+        settings = EnvironmentSettings(
+            routes=reachability.route_table(f"{LOOPBACK}:{self.port}", spec),
+            code_dir=self._code.task_root(spec.code_bytes),
+            home_dir=self._workdir / "home",
+            pure_python_client=self._pure_python_client)
+        return ExecutionEnvironment(spec, settings)

@@ -1,0 +1,1 @@
+"""Control-plane behaviour AWS has and moto lacks, added around moto's Lambda backend."""

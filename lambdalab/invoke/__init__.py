@@ -1,0 +1,1 @@
+"""The Lambda data plane: Invoke, execution environments, logs. Everything else is moto."""

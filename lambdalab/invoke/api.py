@@ -1,0 +1,50 @@
+"""The Invoke HTTP endpoint: turns Lambda's REST request into an :class:`InvokeRequest`."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from urllib.parse import unquote
+
+from werkzeug.wrappers import Request, Response
+
+from lambdalab.invoke import errors
+from lambdalab.invoke.service import InvokeRequest, InvokeService
+
+log = logging.getLogger(__name__)
+
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+INVOKE_ASYNC_PATH = re.compile(r"^/2014-11-13/functions/(?P<name>[^/]+)/invoke-async/?$")
+
+
+def match(path: str) -> re.Match[str] | None:
+    return INVOKE_PATH.match(path) or INVOKE_ASYNC_PATH.match(path)
+
+
+def handle(service: InvokeService, request: Request, found: re.Match[str]) -> Response:
+    """Answer one Invoke (or InvokeAsync) call, with AWS's error for any bad input."""
+    request_id = str(uuid.uuid4())
+    try:
+        if request.method != "POST":
+            raise errors.LambdaError(405, "MethodNotAllowedException", "Method not allowed")
+        is_async_api = found.re is INVOKE_ASYNC_PATH
+        invoke = InvokeRequest(
+            function_name=unquote(found["name"]),
+            qualifier=request.args.get("Qualifier"),
+            payload=request.get_data(cache=False),
+            invocation_type="Event" if is_async_api else request.headers.get(
+                "X-Amz-Invocation-Type", "RequestResponse"),
+            log_type=request.headers.get("X-Amz-Log-Type", "None"),
+            client_context=request.headers.get("X-Amz-Client-Context"),
+        )
+        result = service.invoke(invoke)
+        if is_async_api:  # the deprecated API answers with a status document
+            return Response(b'{"Status": 202}', 202, {"Content-Type": "application/json"})
+        return Response(result.body, result.status, result.headers)
+    except errors.LambdaError as e:
+        return Response(e.body(), e.status, e.headers(request_id))
+    except Exception:  # never a traceback to the client: log it, answer as AWS would
+        log.exception("Invoke failed inside the local cloud")
+        e = errors.service_error("The local cloud failed to run this invocation; see its log.")
+        return Response(e.body(), e.status, e.headers(request_id))

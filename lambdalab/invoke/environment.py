@@ -1,0 +1,279 @@
+"""An execution environment: one child process running one function version.
+
+The process runs awslambdaric's real bootstrap against a Runtime API served here. It
+handles one invocation at a time, stays warm between invocations, and is discarded
+after a timeout or a crash, as on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lambdalab.invoke import invocation as inv_mod
+from lambdalab.invoke.functions import FunctionSpec
+from lambdalab.invoke.invocation import Invocation, Outcome
+from lambdalab.invoke.logs import LogLine, new_stream_name
+from lambdalab.invoke.output import ProcessOutput
+from lambdalab.invoke.runtime_api import RuntimeApiServer
+from lambdalab.runtime.network import RouteTable
+
+INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+
+
+@dataclass
+class EnvironmentSettings:
+    """What the cloud gives every environment it starts."""
+
+    routes: RouteTable
+    code_dir: Path
+    home_dir: Path
+    pure_python_client: bool = False
+    python: str = field(default_factory=lambda: sys.executable)
+
+
+def lambda_variables(spec: FunctionSpec, stream: str, runtime_api: str, code_dir: Path,
+                     home_dir: Path) -> dict[str, str]:
+    """The function's own variables plus Lambda's reserved ones, and nothing else."""
+    return {
+        **spec.variables,
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+        "AWS_SESSION_TOKEN": secrets.token_urlsafe(60),
+        "LAMBDA_TASK_ROOT": str(code_dir),
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": spec.handler,
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        # An empty home keeps the host's ~/.aws files out of the function.
+        "HOME": str(home_dir),
+    }
+
+
+def _exit_description(returncode: int) -> str:
+    if returncode < 0:
+        name = {signal.SIGKILL: "killed", signal.SIGTERM: "terminated",
+                signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}
+        return f"signal: {name.get(-returncode, signal.Signals(-returncode).name.lower())}"
+    return f"exit status {returncode}"
+
+
+def peak_memory_mb(pid: int) -> int:
+    """Peak resident memory of the process, the figure REPORT calls Max Memory Used."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return max(1, round(int(line.split()[1]) / 1024))
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return max(1, round(psutil.Process(pid).memory_info().rss / 1024 / 1024))
+    except Exception:
+        return 0
+
+
+class ExecutionEnvironment:
+    """A warm child process for one function version, one invocation at a time."""
+
+    def __init__(self, spec: FunctionSpec, settings: EnvironmentSettings) -> None:
+        self.spec = spec
+        self.id = secrets.token_hex(8)
+        self.log_stream = new_stream_name(spec.version)
+        self.init_duration_ms: float | None = None
+        self.init_lines: list[LogLine] = []
+        self.cold = True  # until its first invocation has been reported
+        self._settings = settings
+        self._cond = threading.Condition()
+        self._pending: Invocation | None = None
+        self._closed = False
+        self._init_error: bytes | None = None
+        self._final_peak_mb: int | None = None
+        self._started_at = time.monotonic()
+        self._runtime_api = RuntimeApiServer(self, self.id)
+        self._process = self._spawn()
+        self.output = ProcessOutput(self._process.stdout, self.id)  # type: ignore[arg-type]
+        self._monitor = threading.Thread(target=self._watch_process, name=f"env-{self.id}",
+                                         daemon=True)
+        self._monitor.start()
+
+    # --- process -------------------------------------------------------------------------
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        settings = self._settings
+        watch_read, self._watch_write = os.pipe()
+        launch = {"watch_fd": watch_read, "routes": settings.routes.to_json(),
+                  "pure_python_client": settings.pure_python_client}
+        env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
+                               settings.code_dir, settings.home_dir)
+        try:
+            return subprocess.Popen(
+                [settings.python, "-m", "lambdalab.runtime.launch", json.dumps(launch)],
+                cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(watch_read,),
+                start_new_session=True)
+        finally:
+            os.close(watch_read)
+
+    def _watch_process(self) -> None:
+        returncode = self._process.wait()
+        with self._cond:
+            self._closed = True
+            pending = self._pending
+            self._cond.notify_all()
+        if pending is not None:
+            pending.finish(self._exit_outcome(pending))
+
+    def _exit_outcome(self, invocation: Invocation) -> Outcome:
+        """What the invoker sees when the runtime process is gone."""
+        if self._init_error is not None:
+            return Outcome(inv_mod.INIT_ERROR, self._init_error,
+                           inv_mod.error_type_of(self._init_error))
+        returncode = self._process.poll()
+        description = _exit_description(returncode) if returncode is not None else "killed"
+        message = (f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
+                   f"{description}")
+        return Outcome(inv_mod.EXIT, inv_mod.platform_error("Runtime.ExitError", message),
+                       "Runtime.ExitError")
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and self._process.poll() is None
+
+    def peak_memory_mb(self) -> int:
+        if self._final_peak_mb is not None:
+            return self._final_peak_mb
+        return peak_memory_mb(self._process.pid)
+
+    def kill(self) -> None:
+        """Discard the environment: its whole process group dies at once."""
+        if self._final_peak_mb is None:
+            self._final_peak_mb = peak_memory_mb(self._process.pid)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._monitor.join(timeout=2)
+        self.output.close()
+        self._runtime_api.close()
+        try:
+            os.close(self._watch_write)
+        except OSError:
+            pass
+
+    # --- invocations -----------------------------------------------------------------------
+
+    def run(self, invocation: Invocation) -> Outcome:
+        """Hand ``invocation`` to the runtime and wait, within the function's timeout."""
+        with self._cond:
+            self._pending = invocation
+            closed = self._closed
+            self._cond.notify_all()
+        if closed:  # died during init, before it was given work
+            self._monitor.join(timeout=5)
+            invocation.finish(self._exit_outcome(invocation))
+        if not invocation.wait_handed_over(INIT_TIMEOUT_S + self.spec.timeout):
+            self._time_out(invocation)
+        elif invocation.outcome is None:
+            elapsed = time.monotonic() - (invocation.handed_at or time.monotonic())
+            if not invocation.wait_finished(self.spec.timeout - elapsed):
+                self._time_out(invocation)
+        with self._cond:
+            self._pending = None
+        assert invocation.outcome is not None
+        return invocation.outcome
+
+    def _time_out(self, invocation: Invocation) -> None:
+        message = (f"RequestId: {invocation.request_id} Error: Task timed out after "
+                   f"{self.spec.timeout:.2f} seconds")
+        outcome = Outcome(inv_mod.TIMEOUT, inv_mod.platform_error("Sandbox.Timedout", message),
+                          "Sandbox.Timedout")
+        if invocation.finish(outcome):
+            self.kill()
+
+    # --- Runtime API (called from the runtime's requests) ----------------------------------
+
+    def next_invocation(self) -> tuple[bytes, dict[str, str]] | None:
+        with self._cond:
+            if self.init_duration_ms is None:
+                self.init_duration_ms = (time.monotonic() - self._started_at) * 1000
+                self.init_lines = self.output.take()
+            self._cond.wait_for(lambda: self._closed or (
+                self._pending is not None and self._pending.handed_at is None))
+            if self._closed:
+                return None
+            invocation = self._pending
+            assert invocation is not None
+            invocation.hand_over(self.spec.timeout)
+            return invocation.payload, invocation.runtime_headers()
+
+    def _active(self, request_id: str) -> Invocation | None:
+        with self._cond:
+            pending = self._pending
+        if pending is None or pending.request_id != request_id or pending.handed_at is None:
+            return None
+        return pending
+
+    def post_response(self, request_id: str, body: bytes) -> bool:
+        invocation = self._active(request_id)
+        if invocation is None:
+            return False
+        if len(body) > MAX_RESPONSE_BYTES:
+            message = ("Response payload size exceeded maximum allowed payload size "
+                       "(6291556 bytes).")
+            invocation.finish(Outcome(
+                inv_mod.FUNCTION_ERROR,
+                inv_mod.platform_error("Function.ResponseSizeTooLarge", message),
+                "Function.ResponseSizeTooLarge"))
+        else:
+            invocation.finish(Outcome(inv_mod.SUCCESS, body))
+        return True
+
+    def post_error(self, request_id: str, body: bytes) -> bool:
+        invocation = self._active(request_id)
+        if invocation is None:
+            return False
+        invocation.finish(Outcome(inv_mod.FUNCTION_ERROR, body, inv_mod.error_type_of(body)))
+        return True
+
+    def post_init_error(self, body: bytes) -> None:
+        with self._cond:
+            self._init_error = body
+            pending = self._pending
+            if self.init_duration_ms is None:
+                self.init_duration_ms = (time.monotonic() - self._started_at) * 1000
+        if pending is not None:
+            pending.finish(Outcome(inv_mod.INIT_ERROR, body, inv_mod.error_type_of(body)))

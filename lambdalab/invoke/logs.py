@@ -1,0 +1,85 @@
+"""Function logs as Lambda writes them: into CloudWatch Logs (moto), and as a tail.
+
+Lambda frames every invocation with START / END / REPORT lines around what the code
+printed, stores it in log group ``/aws/lambda/<name>``, one stream per execution
+environment, and can return the last 4 KB base64-encoded in ``X-Amz-Log-Result``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from moto.logs.exceptions import ResourceAlreadyExistsException
+from moto.logs.models import logs_backends
+
+TAIL_BYTES = 4096
+_lock = threading.Lock()
+
+
+@dataclass
+class LogLine:
+    timestamp_ms: int
+    message: str
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_stream_name(version: str) -> str:
+    """``2026/11/28/[$LATEST]<32 hex>``, the shape of a Lambda log stream name."""
+    return time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]" + secrets.token_hex(16)
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int,
+                init_duration_ms: float | None, status: str | None = None,
+                error_type: str | None = None) -> str:
+    """The REPORT line; billed duration rounds up to the millisecond and includes init."""
+    billed = math.ceil(duration_ms) + (math.ceil(init_duration_ms) if init_duration_ms else 0)
+    parts = [f"REPORT RequestId: {request_id}", f"Duration: {duration_ms:.2f} ms",
+             f"Billed Duration: {billed} ms", f"Memory Size: {memory_size} MB",
+             f"Max Memory Used: {max_memory_mb} MB"]
+    if init_duration_ms is not None:
+        parts.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if status:
+        parts.append(f"Status: {status}")
+    if error_type:
+        parts.append(f"Error Type: {error_type}")
+    return "\t".join(parts) + "\t"
+
+
+def tail(lines: list[LogLine]) -> str:
+    """The last 4 KB of an invocation's log, base64-encoded, for ``LogType=Tail``."""
+    text = "".join(line.message + "\n" for line in lines).encode()
+    return base64.b64encode(text[-TAIL_BYTES:]).decode()
+
+
+def write(account: str, region: str, group: str, stream: str, lines: list[LogLine]) -> None:
+    """Append lines to CloudWatch Logs, creating the group and stream as Lambda does."""
+    if not lines:
+        return
+    backend = logs_backends[account][region]
+    with _lock:
+        if group not in backend.groups:
+            try:
+                backend.create_log_group(group, tags={})
+            except ResourceAlreadyExistsException:
+                pass
+        log_group = backend.groups[group]
+        if stream not in log_group.streams:
+            log_group.create_log_stream(stream)
+        events = [{"timestamp": line.timestamp_ms, "message": line.message} for line in lines]
+        log_group.put_log_events(stream, events)

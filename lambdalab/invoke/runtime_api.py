@@ -1,0 +1,113 @@
+"""The Lambda Runtime API, served to one execution environment.
+
+The runtime inside the environment (awslambdaric's bootstrap) long-polls
+``/invocation/next``, then posts ``/invocation/{id}/response`` or ``/error``; a failure
+while importing the handler is posted to ``/init/error``. Each environment gets its own
+server on its own loopback port, so a request needs no other proof of who sent it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
+
+PREFIX = "/2018-06-01/runtime"
+
+
+class RuntimeApiTarget(Protocol):
+    """What the server asks of its environment."""
+
+    def next_invocation(self) -> tuple[bytes, dict[str, str]] | None: ...
+    def post_response(self, request_id: str, body: bytes) -> bool: ...
+    def post_error(self, request_id: str, body: bytes) -> bool: ...
+    def post_init_error(self, body: bytes) -> None: ...
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small replies must not wait for delayed ACKs
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass  # the runtime's traffic is not the user's business
+
+    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the environment was discarded meanwhile
+
+    def _accepted(self) -> None:
+        self._reply(HTTPStatus.ACCEPTED, b'{"status":"OK"}', {"Content-Type": "application/json"})
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
+        if self.path != f"{PREFIX}/invocation/next":
+            self._reply(HTTPStatus.NOT_FOUND)
+            return
+        invocation = self.server.target.next_invocation()
+        if invocation is None:  # the environment is shutting down
+            self.close_connection = True
+            self._reply(HTTPStatus.GONE)
+            return
+        body, headers = invocation
+        self._reply(HTTPStatus.OK, body, headers)
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self._read_body()
+        target = self.server.target
+        parts = self.path[len(PREFIX):].strip("/").split("/")
+        if parts == ["init", "error"]:
+            target.post_init_error(body)
+            self._accepted()
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+            post = target.post_response if parts[2] == "response" else target.post_error
+            if post(parts[1], body):
+                self._accepted()
+            else:
+                error = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+                self._reply(HTTPStatus.BAD_REQUEST, json.dumps(error).encode())
+        else:
+            self._reply(HTTPStatus.NOT_FOUND)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a runtime killed mid-request (timeout, crash) is expected, not news
+
+    def __init__(self, target: RuntimeApiTarget) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.target = target
+
+
+class RuntimeApiServer:
+    """A Runtime API endpoint on 127.0.0.1 for one environment."""
+
+    def __init__(self, target: RuntimeApiTarget, name: str) -> None:
+        self._server = _Server(target)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
+            "poll_interval": 0.2}, name=f"runtime-api-{name}", daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=2)

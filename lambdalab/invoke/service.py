@@ -1,0 +1,180 @@
+"""Invoke, as Lambda's data plane does it: validate, pick an environment, run, log, answer.
+
+HTTP plumbing lives in :mod:`lambdalab.invoke.api`; this module works on plain values so
+that the asynchronous queue can call it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass, field
+
+from lambdalab.invoke import errors, logs
+from lambdalab.invoke import invocation as inv_mod
+from lambdalab.invoke.environment import ExecutionEnvironment
+from lambdalab.invoke.functions import FunctionSpec, resolve
+from lambdalab.invoke.invocation import Invocation, Outcome
+from lambdalab.invoke.logs import LogLine
+from lambdalab.invoke.pool import EnvironmentPool
+from lambdalab.invoke.records import InvocationLog, InvocationRecord
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6291456 bytes
+CLIENT_CONTEXT_LIMIT = 3583
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+@dataclass
+class InvokeResult:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class InvokeRequest:
+    function_name: str
+    qualifier: str | None = None
+    payload: bytes = b""
+    invocation_type: str = "RequestResponse"
+    log_type: str = "None"
+    client_context: str | None = None  # base64, as sent in X-Amz-Client-Context
+
+
+def check_json(payload: bytes) -> bytes:
+    """The payload the runtime receives: valid JSON, an empty body meaning ``{}``."""
+    if not payload.strip():
+        return b"{}"
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise errors.invalid_request_content(
+            f"Could not parse request body into json: Could not parse payload into json: {e}"
+        ) from None
+    return payload
+
+
+def decode_client_context(value: str | None) -> str | None:
+    """Base64 JSON object, at most 3583 bytes, handed to the runtime decoded."""
+    if value is None:
+        return None
+    if len(value.encode()) > CLIENT_CONTEXT_LIMIT:
+        raise errors.invalid_request_content(
+            f"Client context must be at most {CLIENT_CONTEXT_LIMIT} bytes of base64-encoded "
+            "JSON.")
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+        if not isinstance(json.loads(text), dict):
+            raise ValueError
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise errors.invalid_request_content(
+            "Client context must be a valid Base64-encoded JSON object.") from None
+    return text
+
+
+class InvokeService:
+    def __init__(self, region: str, pool: EnvironmentPool, records: InvocationLog) -> None:
+        self.region = region
+        self.pool = pool
+        self.records = records
+
+    def invoke(self, request: InvokeRequest) -> InvokeResult:
+        """Answer an Invoke API call; raises :class:`errors.LambdaError` for bad requests."""
+        if request.invocation_type not in INVOCATION_TYPES:
+            raise errors.invalid_parameter(
+                f"1 validation error detected: Value '{request.invocation_type}' at "
+                "'invocationType' failed to satisfy constraint: Member must satisfy enum value"
+                " set: [Event, RequestResponse, DryRun]")
+        spec = resolve(self.region, request.function_name, request.qualifier)
+        if request.invocation_type == "DryRun":
+            return InvokeResult(204, headers={"X-Amz-Executed-Version": spec.version})
+        if len(request.payload) > SYNC_PAYLOAD_LIMIT:
+            raise errors.payload_too_large(len(request.payload), "RequestResponse",
+                                           SYNC_PAYLOAD_LIMIT)
+        client_context = decode_client_context(request.client_context)
+        payload = check_json(request.payload)
+        invocation = Invocation(payload, self._invoked_arn(spec, request), client_context)
+        outcome, lines = self.run(spec, invocation, "RequestResponse")
+        headers = {"Content-Type": "application/json",
+                   "X-Amz-Executed-Version": spec.version,
+                   "x-amzn-RequestId": invocation.request_id}
+        if outcome.is_error:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if request.log_type == "Tail":
+            headers["X-Amz-Log-Result"] = logs.tail(lines)
+        return InvokeResult(200, outcome.payload, headers)
+
+    @staticmethod
+    def _invoked_arn(spec: FunctionSpec, request: InvokeRequest) -> str:
+        qualifier = request.qualifier
+        name = request.function_name
+        if qualifier is None and ":" in name.split(":function:")[-1]:
+            qualifier = name.rsplit(":", 1)[1]
+        return f"{spec.arn}:{qualifier}" if qualifier else spec.arn
+
+    def run(self, spec: FunctionSpec, invocation: Invocation,
+            invocation_type: str, attempt: int = 1) -> tuple[Outcome, list[LogLine]]:
+        """Run one invocation in an environment and write its log; returns the log lines."""
+        started = time.time()
+        env = self.pool.acquire(spec)
+        cold = env.cold
+        try:
+            outcome = env.run(invocation)
+            lines = self._log_lines(env, invocation, outcome, cold)
+        finally:
+            env.cold = False
+            self.pool.release(env)
+        logs.write(spec.account, spec.region, spec.log_group, env.log_stream, lines)
+        self.records.add(InvocationRecord(
+            spec.name, spec.version, invocation.request_id, invocation_type, env.id, cold,
+            started, time.time(), outcome.kind, outcome.error_type, attempt))
+        return outcome, lines
+
+    @staticmethod
+    def _log_lines(env: ExecutionEnvironment, invocation: Invocation, outcome: Outcome,
+                   cold: bool) -> list[LogLine]:
+        """START, what the code printed, Lambda's own notes, END and REPORT."""
+        request_id = invocation.request_id
+        spec = env.spec
+        lines: list[LogLine] = []
+        if cold:
+            lines += env.init_lines
+        memory = env.peak_memory_mb()
+        printed = env.output.take()
+        if outcome.kind == inv_mod.INIT_ERROR:
+            lines += printed
+            printed = []
+            init_ms = env.init_duration_ms or 0.0
+            lines.append(LogLine(logs.now_ms(), (
+                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
+                f"Error Type: {outcome.error_type}")))
+        started_ms = int((time.time() - _elapsed_s(invocation)) * 1000)
+        lines.append(LogLine(started_ms, logs.start_line(request_id, spec.version)))
+        lines += printed
+        now = logs.now_ms()
+        status = None
+        if outcome.kind == inv_mod.TIMEOUT:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now / 1000))
+            lines.append(LogLine(now, f"{stamp}.{now % 1000:03d}Z {request_id} Task timed out "
+                                      f"after {spec.timeout:.2f} seconds"))
+            status = "timeout"
+        elif outcome.kind in (inv_mod.EXIT, inv_mod.INIT_ERROR):
+            if outcome.kind == inv_mod.EXIT:
+                message = json.loads(outcome.payload)["errorMessage"]
+                lines.append(LogLine(now, f"{message}\nRuntime.ExitError"))
+            status = "error"
+        lines.append(LogLine(now, logs.end_line(request_id)))
+        init_ms = env.init_duration_ms if cold and outcome.kind != inv_mod.INIT_ERROR else None
+        lines.append(LogLine(now, logs.report_line(
+            request_id, _elapsed_s(invocation) * 1000, spec.memory_size, memory, init_ms,
+            status, outcome.error_type if status else None)))
+        return lines
+
+
+def _elapsed_s(invocation: Invocation) -> float:
+    """How long the handler had the invocation (zero if it never got it)."""
+    if invocation.handed_at is None or invocation.ended_at is None:
+        return 0.0
+    return invocation.ended_at - invocation.handed_at

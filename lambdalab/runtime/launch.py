@@ -1,0 +1,115 @@
+"""Entry point of an execution environment.
+
+Prepares the process the way Lambda's Python runtime does (task root first on the
+import path, the function's network), makes sure it dies with the cloud that started
+it, then hands control to awslambdaric's real bootstrap, which imports the handler and
+loops on the Runtime API.
+
+Usage: ``python -m lambdalab.runtime.launch '<json settings>'``; the settings travel on
+the command line, not in the environment, so the function's environment holds only
+what Lambda would put there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+
+from lambdalab.runtime import network
+
+
+def _die_with_parent(watch_fd: int) -> None:
+    """Kill this environment's process group when the cloud's end of the pipe closes.
+
+    The cloud keeps the write end open for its whole life; the kernel closes it when the
+    cloud exits for any reason, including SIGKILL, so no environment outlives it.
+    """
+
+    def watch() -> None:
+        try:
+            while os.read(watch_fd, 1):
+                pass
+        except OSError:
+            pass
+        try:
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        finally:
+            os._exit(137)
+
+    threading.Thread(target=watch, name="lambdalab-parent-watch", daemon=True).start()
+
+
+LAMBDA_TASK_ROOT_SHOWN = "/var/task"
+
+
+def _present_task_root_as_var_task(task_root: str) -> None:
+    """Make tracebacks name handler files ``/var/task/...``, as they read on AWS.
+
+    Only the file name compiled into the code changes; ``__file__`` stays the real path,
+    so code that opens files next to itself keeps working. Bytecode is not cached, as in
+    Lambda's read-only task root.
+    """
+    from importlib.machinery import (
+        BYTECODE_SUFFIXES,
+        EXTENSION_SUFFIXES,
+        SOURCE_SUFFIXES,
+        ExtensionFileLoader,
+        FileFinder,
+        SourceFileLoader,
+        SourcelessFileLoader,
+    )
+
+    class TaskRootLoader(SourceFileLoader):
+        def source_to_code(self, data, path, *, _optimize=-1):  # type: ignore[override]
+            shown = LAMBDA_TASK_ROOT_SHOWN + path[len(task_root):]
+            return compile(data, shown, "exec", dont_inherit=True, optimize=_optimize)
+
+    loaders = [(ExtensionFileLoader, EXTENSION_SUFFIXES), (TaskRootLoader, SOURCE_SUFFIXES),
+               (SourcelessFileLoader, BYTECODE_SUFFIXES)]
+
+    def hook(path: str) -> FileFinder:
+        if path == task_root or path.startswith(task_root + os.sep):
+            return FileFinder(path, *loaders)
+        raise ImportError("not in the task root")
+
+    sys.dont_write_bytecode = True
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+
+
+def _use_pure_python_runtime_client(force: bool) -> None:
+    """Provide the ``runtime_client`` module awslambdaric imports, if the native one is missing."""
+    if not force:
+        try:
+            import runtime_client  # noqa: F401
+
+            return
+        except ImportError:
+            pass
+    from lambdalab.runtime import runtime_client
+
+    sys.modules["runtime_client"] = runtime_client
+
+
+def main(argv: list[str]) -> None:
+    settings = json.loads(argv[1])
+    _die_with_parent(settings["watch_fd"])
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    os.chdir(task_root)
+    if sys.path[0] != task_root:
+        sys.path.insert(0, task_root)
+    _present_task_root_as_var_task(task_root)
+    network.install(network.RouteTable.from_json(settings["routes"]))
+    _use_pure_python_runtime_client(settings.get("pure_python_client", False))
+
+    from awslambdaric import __main__ as ric
+
+    sys.argv = ["/var/runtime/bootstrap", os.environ["_HANDLER"]]
+    ric.main(sys.argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
