@@ -138,7 +138,7 @@ class ExecutionEnvironment:
             os.close(watch_read)
 
     def _watch_process(self) -> None:
-        returncode = self._process.wait()
+        self._process.wait()
         with self._cond:
             self._closed = True
             pending = self._pending

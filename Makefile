@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine with Python 3.11+:
+#   make lab   - set up .venv and open the workshop in JupyterLab (127.0.0.1 only)
+#   make test  - set up .venv and run every test, notebooks included
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SANITIZE := notebooks/nbval_sanitize.cfg
+
+.PHONY: lab test lint notebooks bench diagrams clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lambdalab needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check lambdalab tests bench labs images
+	$(PY) -m pytest --nbval --sanitize-with $(SANITIZE) tests notebooks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lambdalab tests bench labs images
+
+# Re-run every notebook in place, refreshing the outputs that nbval compares.
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=120 \
+		notebooks/[0-9][0-9]_*.ipynb
+
+diagrams: $(STAMP)
+	$(PY) images/make_diagrams.py
+
+bench: $(STAMP)
+	$(PY) bench/invoke_latency.py
+
+clean:
+	rm -rf $(VENV)

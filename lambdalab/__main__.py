@@ -1,0 +1,58 @@
+"""Command line: ``python -m lambdalab serve`` runs the local cloud in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from lambdalab.cloud import DEFAULT_REGION
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from lambdalab.cloud import LocalCloud
+
+    cloud = LocalCloud(region=args.region, port=args.port)
+    try:
+        cloud.start()
+    except OSError as e:
+        print(f"lambdalab: cannot listen on 127.0.0.1:{args.port}: {e.strerror}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"lambdalab local cloud listening on {cloud.endpoint_url} (region {cloud.region})",
+          flush=True)
+    print(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_DEFAULT_REGION={cloud.region} "
+          "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing", flush=True)
+    print("  Ctrl-C stops the cloud and every function process it started.", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        cloud.stop()
+        print("lambdalab local cloud stopped", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lambdalab",
+                                     description="A local AWS cloud that runs Lambda handlers.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the local cloud in the foreground")
+    serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (default 4566;"
+                       " 0 picks a free one)")
+    serve.add_argument("--region", default=DEFAULT_REGION,
+                       help=f"the cloud's region (default {DEFAULT_REGION})")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""No process outlives the cloud that started it; every socket is on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import boto3
+import psutil
+import pytest
+from botocore.config import Config
+
+from conftest import TRUST_POLICY, zip_source
+from lambdalab import LocalCloud
+
+HANDLER = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n"
+
+CLOUD_SCRIPT = textwrap.dedent("""
+    import json, sys, threading
+    sys.path.insert(0, "tests")
+    from conftest import Deployer
+    from lambdalab import LocalCloud
+
+    cloud = LocalCloud().start()
+    deploy = Deployer(cloud)
+    deploy("a", {handler!r})
+    deploy("b", {handler!r})
+    lam = cloud.client("lambda")
+    lam.invoke(FunctionName="a")
+    threading.Thread(target=lambda: lam.invoke(FunctionName="b", Payload=b'{{"sleep": 60}}'),
+                     daemon=True).start()
+    import time; time.sleep(1)
+    print(json.dumps(cloud.environment_pids()), flush=True)
+    time.sleep(600)
+""").format(handler=HANDLER)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = [pid for pid in pids if not gone(pid)]
+        if not alive:
+            return []
+        time.sleep(0.1)
+    return alive
+
+
+def test_stop_ends_every_environment_including_busy_ones():
+    with LocalCloud() as cloud:
+        lam = cloud.client("lambda", config=Config(read_timeout=2, retries={"max_attempts": 0}))
+        role = cloud.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
+        lam.create_function(FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"],
+                            Handler="app.handler", Timeout=60,
+                            Code={"ZipFile": zip_source({"app.py": HANDLER})})
+        lam.invoke(FunctionName="f")
+        pids = cloud.environment_pids()
+        assert len(pids) == 1
+    assert wait_gone(pids) == []
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how):
+    parent = subprocess.Popen([sys.executable, "-c", CLOUD_SCRIPT], stdout=subprocess.PIPE,
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        pids = json.loads(parent.stdout.readline())
+        assert len(pids) == 2  # one idle, one busy
+        assert all(not gone(pid) for pid in pids)
+        parent.send_signal(how)
+        parent.wait(timeout=10)
+        assert wait_gone(pids) == []
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_every_listening_socket_of_the_cloud_is_on_loopback():
+    with LocalCloud() as cloud:
+        role = cloud.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
+        cloud.client("lambda").create_function(
+            FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"],
+            Handler="app.handler", Code={"ZipFile": zip_source({"app.py": HANDLER})})
+        cloud.client("lambda").invoke(FunctionName="f")
+        listening = [c for c in psutil.Process().net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN]
+        assert len(listening) >= 2  # the cloud, and the environment's Runtime API
+        assert {c.laddr.ip for c in listening} == {"127.0.0.1"}
+
+
+def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm():
+    serve = subprocess.Popen([sys.executable, "-m", "lambdalab", "serve", "--port", "0"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        first_line = serve.stdout.readline()
+        endpoint = first_line.split("listening on ")[1].split()[0]
+        assert endpoint.startswith("http://127.0.0.1:")
+        session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x",
+                                region_name="ap-northeast-1")
+        iam = session.client("iam", endpoint_url=endpoint)
+        lam = session.client("lambda", endpoint_url=endpoint)
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
+        lam.create_function(
+            FunctionName="raiser", Runtime="python3.11", Role=role["Role"]["Arn"],
+            Handler="app.handler", Code={"ZipFile": zip_source(
+                {"app.py": "def handler(event, context):\n    raise ValueError('boom')\n"})})
+        response = lam.invoke(FunctionName="raiser")
+        assert response["StatusCode"] == 200
+        assert response["FunctionError"] == "Unhandled"
+        error = json.loads(response["Payload"].read())
+        assert (error["errorType"], error["errorMessage"]) == ("ValueError", "boom")
+        assert error["requestId"] and error["stackTrace"]
+        children = [p.pid for p in psutil.Process(serve.pid).children(recursive=True)]
+        assert children
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=15) == 0
+        assert "stopped" in serve.stdout.read()
+        assert wait_gone(children) == []
+    finally:
+        serve.kill()
+        serve.wait()
