@@ -13,7 +13,12 @@ from lambdalab.cloud import DEFAULT_REGION
 def _serve(args: argparse.Namespace) -> int:
     from lambdalab.cloud import LocalCloud
 
-    cloud = LocalCloud(region=args.region, port=args.port)
+    try:
+        cloud = LocalCloud(region=args.region, port=args.port, time_scale=args.time_scale,
+                           account_concurrency=args.account_concurrency)
+    except ValueError as e:
+        print(f"lambdalab: {e}", file=sys.stderr)
+        return 2
     try:
         cloud.start()
     except OSError as e:
@@ -45,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
                        " 0 picks a free one)")
     serve.add_argument("--region", default=DEFAULT_REGION,
                        help=f"the cloud's region (default {DEFAULT_REGION})")
+    serve.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                       help="multiply Lambda's own waits (async retries, throttle backoff, "
+                            "event age) by X; 0.01 turns a 1-minute retry into 0.6 s")
+    serve.add_argument("--account-concurrency", type=int, default=1000, metavar="N",
+                       help="the account's concurrency quota (default 1000)")
     serve.set_defaults(run=_serve)
     return parser
 

@@ -23,9 +23,13 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lambdalab import reachability
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
+from lambdalab.invoke.async_queue import AsyncQueue, AsyncResult
+from lambdalab.invoke.clock import LambdaClock
 from lambdalab.invoke.codecache import CodeCache
+from lambdalab.invoke.concurrency import ConcurrencyLimiter
+from lambdalab.invoke.destinations import DestinationSender
 from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
-from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec
+from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec, reserved_total
 from lambdalab.invoke.pool import EnvironmentPool
 from lambdalab.invoke.records import InvocationLog, InvocationRecord
 from lambdalab.invoke.service import InvokeService
@@ -49,14 +53,26 @@ class LocalCloud:
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. Starting gives a
     fresh, empty cloud; stopping ends every process it started.
+
+    ``time_scale`` multiplies Lambda's own waits (async retry delays, throttle backoff,
+    event age): 0.01 shows a 1-minute retry after 0.6 s. Handler code and function
+    timeouts always run in real time. ``account_concurrency`` is the account's
+    concurrency quota (1000 on AWS by default).
     """
 
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0, *,
+                 time_scale: float = 1.0, account_concurrency: int = 1000,
                  pure_python_runtime_client: bool = False) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
+        self.clock = LambdaClock(time_scale)
+        if account_concurrency < 1:
+            raise ValueError(f"account_concurrency must be at least 1, not {account_concurrency}")
+        self.account_concurrency = account_concurrency
         self._requested_port = port
         self._pure_python_client = pure_python_runtime_client
+        self._queue: AsyncQueue | None = None
+        self._internal_clients: dict[str, Any] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._workdir: Path | None = None
@@ -86,9 +102,13 @@ class LocalCloud:
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._pool = EnvironmentPool(self._new_environment)
-        self._hooks = LambdaBackendHooks(self._pool.retire)
+        self._limiter = ConcurrencyLimiter(self.account_concurrency)
+        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable)
         self._hooks.install()
-        service = InvokeService(self.region, self._pool, self.records)
+        service = InvokeService(self.region, self._pool, self.records, self._limiter)
+        self._queue = AsyncQueue(service, self.clock,
+                                 DestinationSender(self._internal_client, self._submit_to_arn))
+        service.event_queue = self._queue
         gateway = Gateway(service, DomainDispatcherApplication(create_backend_app))
         self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
                                    request_handler=QuietRequestHandler)
@@ -109,6 +129,8 @@ class LocalCloud:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._queue is not None:
+            self._queue.close()
         if self._pool is not None:
             self._pool.shutdown()
         if self._hooks is not None:
@@ -116,6 +138,8 @@ class LocalCloud:
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._server = self._thread = self._pool = self._hooks = self._workdir = None
+        self._queue = None
+        self._internal_clients.clear()
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -125,12 +149,15 @@ class LocalCloud:
         self.stop()
 
     def reset(self) -> None:
-        """Forget every resource and end every environment, keeping the same endpoint."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool.__init__(self._new_environment)  # type: ignore[misc]
-        moto_api_backend.reset()
+        """Forget every resource, queued event and environment; keep the same endpoint."""
+        port = self.port
+        self._stop()
         self.records.clear()
+        self._requested_port, requested = port, self._requested_port
+        try:
+            self._start()
+        finally:
+            self._requested_port = requested
 
     # --- access ---------------------------------------------------------------------------
 
@@ -149,7 +176,7 @@ class LocalCloud:
 
         Pass ``config=botocore.config.Config(...)`` to study retry behaviour.
         """
-        kwargs.setdefault("config", Config(retries={"max_attempts": 1, "mode": "standard"}))
+        kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
         return boto3.client(service_name, region_name=self.region,
                             endpoint_url=self.endpoint_url, aws_access_key_id="testing",
                             aws_secret_access_key="testing", aws_session_token="testing",
@@ -168,11 +195,40 @@ class LocalCloud:
         """What ran: one record per invocation attempt, oldest first."""
         return self.records.all(function_name)
 
+    def async_results(self, function_name: str | None = None) -> list[AsyncResult]:
+        """How each accepted asynchronous event ended, in the order they ended."""
+        results = self._queue.results if self._queue else []
+        return [r for r in results if function_name is None or r.function == function_name]
+
+    def wait_for_async(self, timeout: float = 30.0) -> None:
+        """Block until every accepted asynchronous event has ended (raises on timeout)."""
+        if self._queue is not None and not self._queue.wait_idle(timeout):
+            raise TimeoutError(f"{self._queue.pending()} asynchronous events still pending "
+                               f"after {timeout} s")
+
+    def concurrency_in_use(self, function_name: str) -> int:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function_name}"
+        return self._limiter.in_use(arn)
+
     def environment_pids(self) -> list[int]:
         """Process ids of the live execution environments (for leak checks and tours)."""
         return [env.pid for env in self._pool.environments()] if self._pool else []
 
     # --- internals ------------------------------------------------------------------------
+
+    def _internal_client(self, service_name: str) -> Any:
+        """Clients the cloud uses to deliver to its own services (destinations, DLQs)."""
+        if service_name not in self._internal_clients:
+            self._internal_clients[service_name] = self.client(service_name)
+        return self._internal_clients[service_name]
+
+    def _submit_to_arn(self, function_arn: str, payload: bytes) -> None:
+        assert self._queue is not None
+        self._queue.submit_to_arn(function_arn, payload)
+
+    def _max_reservable(self, function_name: str) -> int:
+        return self._limiter.max_reservable(
+            reserved_total(self.region, self.account_id, excluding=function_name))
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         assert self._workdir is not None

@@ -36,6 +36,9 @@ class FunctionSpec:
     region: str
     account: str
     code_bytes: bytes = field(repr=False, compare=False)
+    reserved_concurrency: int | None = None  # a function-level setting, shared by versions
+    event_config: dict[str, Any] = field(default_factory=dict, compare=False)
+    dead_letter_target: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -58,7 +61,9 @@ def unqualified_arn(fn: LambdaFunction) -> str:
     return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
 
 
-def _snapshot(fn: LambdaFunction) -> FunctionSpec:
+def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
+    reserved = latest.reserved_concurrency
+    event_configs = latest.event_invoke_config
     return FunctionSpec(
         name=fn.function_name,
         arn=unqualified_arn(fn),
@@ -74,6 +79,9 @@ def _snapshot(fn: LambdaFunction) -> FunctionSpec:
         region=fn.region,
         account=fn.account_id,
         code_bytes=getattr(fn, "code_bytes", b""),
+        reserved_concurrency=None if reserved is None else int(reserved),
+        event_config=dict(event_configs[-1].config) if event_configs else {},
+        dead_letter_target=(getattr(fn, "dead_letter_config", None) or {}).get("TargetArn"),
     )
 
 
@@ -99,4 +107,12 @@ def resolve(region: str, name_or_arn: str, qualifier: str | None,
             raise errors.function_not_found(
                 qualified_arn(region, account, name_or_arn, qualifier)) from None
         raise errors.invalid_parameter(e.message) from None
-    return _snapshot(fn)
+    return _snapshot(fn, backend._lambdas._get_latest(fn.function_name))
+
+
+def reserved_total(region: str, account: str = DEFAULT_ACCOUNT,
+                   excluding: str | None = None) -> int:
+    """Concurrency reserved by all functions of the account in the region."""
+    storage = lambda_backends[account][region]._lambdas
+    return sum(int(fn.reserved_concurrency or 0) for fn in storage.latest()
+               if fn.function_name != excluding)

@@ -11,17 +11,20 @@ import binascii
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lambdalab.invoke import errors, logs
 from lambdalab.invoke import invocation as inv_mod
+from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.environment import ExecutionEnvironment
-from lambdalab.invoke.functions import FunctionSpec, resolve
+from lambdalab.invoke.functions import FunctionSpec, reserved_total, resolve
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.logs import LogLine
 from lambdalab.invoke.pool import EnvironmentPool
 from lambdalab.invoke.records import InvocationLog, InvocationRecord
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6291456 bytes
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1048576 bytes since October 2025 (was 256 KB)
 CLIENT_CONTEXT_LIMIT = 3583
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
@@ -74,11 +77,18 @@ def decode_client_context(value: str | None) -> str | None:
     return text
 
 
+class EventQueue(Protocol):
+    def submit(self, spec: FunctionSpec, invocation: Invocation) -> None: ...
+
+
 class InvokeService:
-    def __init__(self, region: str, pool: EnvironmentPool, records: InvocationLog) -> None:
+    def __init__(self, region: str, pool: EnvironmentPool, records: InvocationLog,
+                 limiter: ConcurrencyLimiter) -> None:
         self.region = region
         self.pool = pool
         self.records = records
+        self.limiter = limiter
+        self.event_queue: EventQueue | None = None
 
     def invoke(self, request: InvokeRequest) -> InvokeResult:
         """Answer an Invoke API call; raises :class:`errors.LambdaError` for bad requests."""
@@ -90,12 +100,15 @@ class InvokeService:
         spec = resolve(self.region, request.function_name, request.qualifier)
         if request.invocation_type == "DryRun":
             return InvokeResult(204, headers={"X-Amz-Executed-Version": spec.version})
+        if request.invocation_type == "Event":
+            return self._enqueue(spec, request)
         if len(request.payload) > SYNC_PAYLOAD_LIMIT:
             raise errors.payload_too_large(len(request.payload), "RequestResponse",
                                            SYNC_PAYLOAD_LIMIT)
         client_context = decode_client_context(request.client_context)
         payload = check_json(request.payload)
         invocation = Invocation(payload, self._invoked_arn(spec, request), client_context)
+        self.admit(spec, invocation, "RequestResponse")
         outcome, lines = self.run(spec, invocation, "RequestResponse")
         headers = {"Content-Type": "application/json",
                    "X-Amz-Executed-Version": spec.version,
@@ -105,6 +118,28 @@ class InvokeService:
         if request.log_type == "Tail":
             headers["X-Amz-Log-Result"] = logs.tail(lines)
         return InvokeResult(200, outcome.payload, headers)
+
+    def _enqueue(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
+        """Accept an asynchronous invocation: checked now, queued, answered 202 at once."""
+        if len(request.payload) > ASYNC_PAYLOAD_LIMIT:
+            raise errors.payload_too_large(len(request.payload), "Event", ASYNC_PAYLOAD_LIMIT)
+        invocation = Invocation(check_json(request.payload), self._invoked_arn(spec, request))
+        if self.event_queue is None:
+            raise errors.service_error("Asynchronous invocation is not available.")
+        self.event_queue.submit(spec, invocation)
+        return InvokeResult(202, b"", {"x-amzn-RequestId": invocation.request_id})
+
+    def admit(self, spec: FunctionSpec, invocation: Invocation, invocation_type: str,
+              attempt: int = 1) -> None:
+        """Take a unit of concurrency for one invocation, or record and raise the throttle."""
+        try:
+            self.limiter.acquire(spec, reserved_total(spec.region, spec.account))
+        except errors.LambdaError as throttle:
+            now = time.time()
+            self.records.add(InvocationRecord(
+                spec.name, spec.version, invocation.request_id, invocation_type, None, False,
+                now, now, "throttled", throttle.extra.get("Reason"), attempt))
+            raise
 
     @staticmethod
     def _invoked_arn(spec: FunctionSpec, request: InvokeRequest) -> str:
@@ -116,20 +151,28 @@ class InvokeService:
 
     def run(self, spec: FunctionSpec, invocation: Invocation,
             invocation_type: str, attempt: int = 1) -> tuple[Outcome, list[LogLine]]:
-        """Run one invocation in an environment and write its log; returns the log lines."""
+        """Run an admitted invocation in an environment and write its log.
+
+        Returns the outcome and the invocation's log lines; gives the unit of concurrency
+        taken by :meth:`admit` back when done.
+        """
         started = time.time()
-        env = self.pool.acquire(spec)
-        cold = env.cold
         try:
-            outcome = env.run(invocation)
-            lines = self._log_lines(env, invocation, outcome, cold)
+            env = self.pool.acquire(spec)
+            cold = env.cold
+            try:
+                outcome = env.run(invocation)
+                lines = self._log_lines(env, invocation, outcome, cold)
+            finally:
+                env.cold = False
+                self.pool.release(env)
+                ended = time.time()  # before the unit of concurrency is given back
         finally:
-            env.cold = False
-            self.pool.release(env)
+            self.limiter.release(spec)
         logs.write(spec.account, spec.region, spec.log_group, env.log_stream, lines)
         self.records.add(InvocationRecord(
             spec.name, spec.version, invocation.request_id, invocation_type, env.id, cold,
-            started, time.time(), outcome.kind, outcome.error_type, attempt))
+            started, ended, outcome.kind, outcome.error_type, attempt))
         return outcome, lines
 
     @staticmethod

@@ -1,0 +1,104 @@
+"""Where an asynchronous invocation's result goes: destinations and dead-letter queues.
+
+Record shapes follow https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+and the dead-letter message attributes follow
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+SUCCESS = "Success"
+RETRIES_EXHAUSTED = "RetriesExhausted"
+EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+
+ClientFactory = Callable[[str], Any]  # service name -> boto3 client bound to the cloud
+LambdaSubmitter = Callable[[str, bytes], None]  # function ARN, payload -> queued as Event
+
+
+def iso_timestamp(seconds: float | None = None) -> str:
+    seconds = time.time() if seconds is None else seconds
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
+        f".{int(seconds * 1000) % 1000:03d}Z"
+
+
+def invocation_record(*, request_id: str, function_arn: str, condition: str, attempts: int,
+                      request_payload: bytes, executed_version: str | None,
+                      response_payload: bytes | None, function_error: bool) -> dict[str, Any]:
+    """The JSON document a destination receives about one asynchronous invocation."""
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": iso_timestamp(),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": _json_or_text(request_payload),
+    }
+    if attempts:
+        record["responseContext"] = {"statusCode": 200, "executedVersion": executed_version}
+        if function_error:
+            record["responseContext"]["functionError"] = "Unhandled"
+        record["responsePayload"] = _json_or_text(response_payload or b"null")
+    return record
+
+
+def _json_or_text(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode("utf-8", "replace")
+
+
+class DestinationSender:
+    """Delivers records to SQS, SNS, Lambda or EventBridge, all served by the same cloud."""
+
+    def __init__(self, clients: ClientFactory, submit_to_lambda: LambdaSubmitter) -> None:
+        self._clients = clients
+        self._submit_to_lambda = submit_to_lambda
+
+    def send_record(self, destination: str, record: dict[str, Any], success: bool) -> None:
+        service = destination.split(":")[2]
+        body = json.dumps(record)
+        if service == "sqs":
+            self._clients("sqs").send_message(QueueUrl=self._queue_url(destination),
+                                              MessageBody=body)
+        elif service == "sns":
+            self._clients("sns").publish(TopicArn=destination, Message=body)
+        elif service == "lambda":
+            self._submit_to_lambda(destination, body.encode())
+        elif service == "events":
+            outcome = "Success" if success else "Failure"
+            self._clients("events").put_events(Entries=[{
+                "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {outcome}",
+                "Detail": body, "EventBusName": destination,
+                "Resources": [record["requestContext"]["functionArn"]]}])
+        else:
+            raise ValueError(f"unsupported destination {destination}")
+
+    def send_dead_letter(self, target: str, payload: bytes, request_id: str,
+                         error_message: str) -> None:
+        """The original event, with RequestID, ErrorCode and ErrorMessage attributes."""
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": error_message[:1024] or "-"},
+        }
+        body = payload.decode("utf-8", "replace")
+        if target.split(":")[2] == "sqs":
+            self._clients("sqs").send_message(QueueUrl=self._queue_url(target), MessageBody=body,
+                                              MessageAttributes=attributes)
+        else:
+            self._clients("sns").publish(TopicArn=target, Message=body,
+                                         MessageAttributes=attributes)
+
+    def _queue_url(self, queue_arn: str) -> str:
+        _, _, _, _, account, name = queue_arn.split(":", 5)
+        return self._clients("sqs").get_queue_url(
+            QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]

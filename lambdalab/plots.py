@@ -1,0 +1,87 @@
+"""Pictures of what ran: which environment handled what, concurrency, throttles.
+
+Built from :meth:`LocalCloud.invocations` records, so a notebook can show a cold
+start, warm reuse, a retry sequence or a throttle storm at a glance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lambdalab.invoke.records import InvocationRecord
+
+OUTCOME_COLORS = {
+    "success": "#2e7d32",
+    "error": "#c62828",
+    "timeout": "#ef6c00",
+    "exit": "#6a1b9a",
+    "init_error": "#ad1457",
+    "throttled": "#757575",
+}
+
+
+def concurrency_steps(records: Sequence[InvocationRecord]) -> tuple[list[float], list[int]]:
+    """Times (seconds from the first record) and the number of invocations running then."""
+    ran = [r for r in records if r.outcome != "throttled"]
+    if not ran:
+        return [], []
+    origin = min(r.start for r in records)
+    changes = sorted([(r.start - origin, 1) for r in ran] + [(r.end - origin, -1) for r in ran])
+    times, levels, level = [0.0], [0], 0
+    for moment, step in changes:
+        level += step
+        times.append(moment)
+        levels.append(level)
+    return times, levels
+
+
+def invocation_timeline(records: Sequence[InvocationRecord], title: str | None = None) -> Any:
+    """A figure: environments as rows of invocation bars above concurrency over time.
+
+    Bars are coloured by outcome (cold starts hatched); throttled attempts are marked
+    below the concurrency line. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    fig, (gantt, level) = plt.subplots(2, 1, sharex=True, figsize=(9, 5),
+                                        gridspec_kw={"height_ratios": [3, 2]})
+    if not records:
+        gantt.set_title(title or "no invocations recorded")
+        return fig
+    origin = min(r.start for r in records)
+    environments = sorted({r.environment for r in records if r.environment},
+                          key=lambda env: min(r.start for r in records if r.environment == env))
+    rows = {env: i for i, env in enumerate(environments)}
+    for record in records:
+        if record.environment is None:
+            continue
+        gantt.barh(rows[record.environment], max(record.end - record.start, 0.002),
+                   left=record.start - origin, height=0.6,
+                   color=OUTCOME_COLORS.get(record.outcome, "#424242"),
+                   hatch="//" if record.cold else None, edgecolor="white", linewidth=0.5)
+    gantt.set_yticks(range(len(environments)))
+    gantt.set_yticklabels([f"env {i + 1}" for i in range(len(environments))])
+    gantt.invert_yaxis()
+    gantt.set_ylabel("execution environment")
+    outcomes = sorted({r.outcome for r in records})
+    handles = [Patch(color=OUTCOME_COLORS.get(o, "#424242"), label=o) for o in outcomes]
+    if any(r.cold for r in records):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
+                             label="cold start"))
+    gantt.legend(handles=handles, loc="upper right", fontsize="small", ncols=len(handles))
+    gantt.set_title(title or "invocations")
+
+    times, levels = concurrency_steps(records)
+    level.step(times, levels, where="post", color="#1565c0", label="running")
+    throttled = [r.start - origin for r in records if r.outcome == "throttled"]
+    if throttled:
+        level.plot(throttled, [-0.3] * len(throttled), "x", color=OUTCOME_COLORS["throttled"],
+                   label=f"throttled ({len(throttled)})")
+    level.set_ylabel("concurrency")
+    level.set_xlabel("seconds")
+    level.set_ylim(bottom=-0.8)
+    level.legend(loc="upper right", fontsize="small")
+    fig.tight_layout()
+    return fig
