@@ -70,8 +70,9 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
     if any(r.cold for r in records):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
                              label="cold start"))
-    gantt.legend(handles=handles, loc="upper right", fontsize="small", ncols=len(handles))
-    gantt.set_title(title or "invocations")
+    gantt.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False,
+                 fontsize="small", ncols=len(handles))
+    gantt.set_title(title or "invocations", loc="left")
 
     times, levels = concurrency_steps(records)
     level.step(times, levels, where="post", color="#1565c0", label="running")
