@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -10,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 from moto.logs.models import logs_backends
 from moto.moto_api._internal.models import moto_api_backend
@@ -42,6 +44,17 @@ class QuietRequestHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+
+WORKDIR_PREFIX = "lambdalab-"
+
+
+def _remove_orphaned_workdirs() -> None:
+    """Delete the code folders of clouds whose process died without stopping them."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        owner = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # moto keeps its state in process-wide globals: one running cloud per process.
@@ -98,7 +111,8 @@ class LocalCloud:
 
     def _start(self) -> None:
         moto_api_backend.reset()
-        self._workdir = Path(tempfile.mkdtemp(prefix="lambdalab-"))
+        _remove_orphaned_workdirs()
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._pool = EnvironmentPool(self._new_environment)

@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import boto3
 import psutil
@@ -81,6 +83,10 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how)
         parent.send_signal(how)
         parent.wait(timeout=10)
         assert wait_gone(pids) == []
+        orphaned = list(Path(tempfile.gettempdir()).glob(f"lambdalab-{parent.pid}-*"))
+        assert len(orphaned) == 1  # the dead cloud could not clean up its code folder
+        with LocalCloud():
+            assert not orphaned[0].exists()  # the next cloud removes it
     finally:
         parent.kill()
         parent.wait()
