@@ -23,7 +23,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check lambdalab tests bench labs images
-	$(PY) -m pytest --nbval --sanitize-with $(SANITIZE) tests notebooks
+	$(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) tests notebooks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lambdalab tests bench labs images
