@@ -22,11 +22,11 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images
+	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions
 	$(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) tests notebooks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images
+	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions
 
 # Re-run every notebook in place, refreshing the outputs that nbval compares.
 notebooks: $(STAMP)

@@ -1,5 +1,7 @@
 """Wraps moto's Lambda backend: Lambda's checks before a change, a notice after it.
 
+(and makes CloudFormation stacks roll back on such a refusal, see ``cloudformation``)
+
 - validation moto skips (reserved environment keys, the 4 KB limit, unzippable code,
   the 100 units of concurrency that must stay unreserved);
 - state moto drops (a function's DeadLetterConfig) or keeps wrongly (a second
@@ -16,7 +18,8 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 
-from lambdalab.control import validation
+from lambdalab.control import cloudformation, validation
+from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
 
 ChangeListener = Callable[[str], None]  # receives the unqualified function ARN
@@ -29,7 +32,7 @@ class LambdaBackendHooks:
     def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit) -> None:
         self._on_change = on_change
         self._max_reservable = max_reservable
-        self._originals: list[tuple[type, str, Any]] = []
+        self._patcher = Patcher()
 
     def install(self) -> None:
         self._wrap(LambdaBackend, "create_function", self._create_function)
@@ -41,22 +44,13 @@ class LambdaBackendHooks:
         self._wrap(LambdaBackend, "update_function_event_invoke_config",
                    self._update_event_config)
         self._wrap(LambdaFunction, "get_configuration", _configuration_with_dead_letter)
+        cloudformation.install(self._patcher)
 
     def uninstall(self) -> None:
-        for owner, name, original in reversed(self._originals):
-            setattr(owner, name, original)
-        self._originals.clear()
+        self._patcher.restore()
 
     def _wrap(self, owner: type, name: str, wrapper: Callable[..., Any]) -> None:
-        original = getattr(owner, name)
-        self._originals.append((owner, name, original))
-
-        def method(obj: Any, *args: Any, **kwargs: Any) -> Any:
-            return wrapper(original, obj, *args, **kwargs)
-
-        method.__name__ = name
-        method.__doc__ = original.__doc__
-        setattr(owner, name, method)
+        self._patcher.wrap(owner, name, wrapper)
 
     # --- wrappers (original, backend, *moto's arguments) -----------------------------------
 

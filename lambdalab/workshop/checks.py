@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     NOT_ATTEMPTED = "NOT ATTEMPTED"

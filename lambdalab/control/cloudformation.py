@@ -1,0 +1,48 @@
+"""A stack whose resource fails rolls back, as on AWS, instead of failing the API call.
+
+moto creates a stack's resources inside ``CreateStack``; an error there (for example
+Lambda refusing reserved environment keys) would come back as a broken CreateStack
+response. AWS accepts the call and reports the failure through the stack: status
+``ROLLBACK_COMPLETE`` and an event whose reason carries the resource's error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation.models import Stack
+from moto.core.exceptions import JsonRESTError, ServiceException
+
+from lambdalab.control.patcher import Patcher
+
+
+def _roll_back_on_refusal(original: Any, stack: Stack) -> None:
+    try:
+        original(stack)
+    except (JsonRESTError, ServiceException) as error:  # a service refused the resource
+        stack.status = "ROLLBACK_IN_PROGRESS"
+        stack._add_stack_event("CREATE_FAILED",
+                               resource_status_reason=f'Resource handler returned message: '
+                                                      f'"{error.message}"')
+        try:
+            stack.resource_map.delete()
+        except Exception:  # noqa: BLE001 - best effort, as a partial rollback on AWS
+            pass
+        stack.output_map = _NoOutputs()  # outputs would re-create the refused resource
+        stack.status = "ROLLBACK_COMPLETE"
+        stack._add_stack_event("ROLLBACK_COMPLETE")
+
+
+class _NoOutputs:
+    """What a rolled-back stack offers: no outputs, no exports."""
+
+    exports: list[Any] = []
+
+    def values(self) -> list[Any]:
+        return []
+
+
+def install(patcher: Patcher) -> None:
+    # moto creates some resources at CreateStack and the rest when the stack is next read
+    patcher.wrap(Stack, "create_resources", _roll_back_on_refusal)
+    patcher.wrap(Stack, "verify_readiness", _roll_back_on_refusal)
