@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -55,6 +56,15 @@ def _remove_orphaned_workdirs() -> None:
         owner = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
         if owner.isdigit() and not psutil.pid_exists(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+_client_lock = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    """One boto3 session for the cloud's clients, so service models load once."""
+    return boto3.session.Session()
 
 
 # moto keeps its state in process-wide globals: one running cloud per process.
@@ -191,10 +201,11 @@ class LocalCloud:
         Pass ``config=botocore.config.Config(...)`` to study retry behaviour.
         """
         kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
-        return boto3.client(service_name, region_name=self.region,
-                            endpoint_url=self.endpoint_url, aws_access_key_id="testing",
-                            aws_secret_access_key="testing", aws_session_token="testing",
-                            **kwargs)
+        with _client_lock:  # creating clients is not thread-safe; using them is
+            return _session().client(
+                service_name, region_name=self.region, endpoint_url=self.endpoint_url,
+                aws_access_key_id="testing", aws_secret_access_key="testing",
+                aws_session_token="testing", **kwargs)
 
     def logs(self, function_name: str) -> list[str]:
         """Every CloudWatch log message of the function, in the order Lambda wrote them."""
