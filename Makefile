@@ -39,6 +39,7 @@ diagrams: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/invoke_latency.py
+	$(PY) bench/async_throughput.py
 
 clean:
 	rm -rf $(VENV)
