@@ -21,13 +21,11 @@ from pathlib import Path
 from lambdalab.invoke import invocation as inv_mod
 from lambdalab.invoke.functions import FunctionSpec
 from lambdalab.invoke.invocation import Invocation, Outcome
+from lambdalab.invoke.limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine, new_stream_name
 from lambdalab.invoke.output import ProcessOutput
 from lambdalab.invoke.runtime_api import RuntimeApiServer
 from lambdalab.runtime.network import RouteTable
-
-INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 
 
 @dataclass
@@ -251,7 +249,7 @@ class ExecutionEnvironment:
         invocation = self._active(request_id)
         if invocation is None:
             return False
-        if len(body) > MAX_RESPONSE_BYTES:
+        if len(body) > SYNC_PAYLOAD_BYTES:
             message = ("Response payload size exceeded maximum allowed payload size "
                        "(6291556 bytes).")
             invocation.finish(Outcome(

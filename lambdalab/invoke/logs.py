@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from moto.logs.exceptions import ResourceAlreadyExistsException
 from moto.logs.models import logs_backends
 
-TAIL_BYTES = 4096
+from lambdalab.invoke.limits import LOG_TAIL_BYTES
+
 _lock = threading.Lock()
 
 
@@ -64,7 +65,7 @@ def report_line(request_id: str, duration_ms: float, memory_size: int, max_memor
 def tail(lines: list[LogLine]) -> str:
     """The last 4 KB of an invocation's log, base64-encoded, for ``LogType=Tail``."""
     text = "".join(line.message + "\n" for line in lines).encode()
-    return base64.b64encode(text[-TAIL_BYTES:]).decode()
+    return base64.b64encode(text[-LOG_TAIL_BYTES:]).decode()
 
 
 def write(account: str, region: str, group: str, stream: str, lines: list[LogLine]) -> None:

@@ -19,13 +19,11 @@ from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.environment import ExecutionEnvironment
 from lambdalab.invoke.functions import FunctionSpec, reserved_total, resolve
 from lambdalab.invoke.invocation import Invocation, Outcome
+from lambdalab.invoke.limits import ASYNC_PAYLOAD_BYTES, CLIENT_CONTEXT_BYTES, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine
 from lambdalab.invoke.pool import EnvironmentPool
 from lambdalab.invoke.records import InvocationLog, InvocationRecord
 
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6291456 bytes
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1048576 bytes since October 2025 (was 256 KB)
-CLIENT_CONTEXT_LIMIT = 3583
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
@@ -63,9 +61,9 @@ def decode_client_context(value: str | None) -> str | None:
     """Base64 JSON object, at most 3583 bytes, handed to the runtime decoded."""
     if value is None:
         return None
-    if len(value.encode()) > CLIENT_CONTEXT_LIMIT:
+    if len(value.encode()) > CLIENT_CONTEXT_BYTES:
         raise errors.invalid_request_content(
-            f"Client context must be at most {CLIENT_CONTEXT_LIMIT} bytes of base64-encoded "
+            f"Client context must be at most {CLIENT_CONTEXT_BYTES} bytes of base64-encoded "
             "JSON.")
     try:
         text = base64.b64decode(value, validate=True).decode("utf-8")
@@ -102,9 +100,9 @@ class InvokeService:
             return InvokeResult(204, headers={"X-Amz-Executed-Version": spec.version})
         if request.invocation_type == "Event":
             return self._enqueue(spec, request)
-        if len(request.payload) > SYNC_PAYLOAD_LIMIT:
+        if len(request.payload) > SYNC_PAYLOAD_BYTES:
             raise errors.payload_too_large(len(request.payload), "RequestResponse",
-                                           SYNC_PAYLOAD_LIMIT)
+                                           SYNC_PAYLOAD_BYTES)
         client_context = decode_client_context(request.client_context)
         payload = check_json(request.payload)
         invocation = Invocation(payload, self._invoked_arn(spec, request), client_context)
@@ -121,8 +119,8 @@ class InvokeService:
 
     def _enqueue(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
         """Accept an asynchronous invocation: checked now, queued, answered 202 at once."""
-        if len(request.payload) > ASYNC_PAYLOAD_LIMIT:
-            raise errors.payload_too_large(len(request.payload), "Event", ASYNC_PAYLOAD_LIMIT)
+        if len(request.payload) > ASYNC_PAYLOAD_BYTES:
+            raise errors.payload_too_large(len(request.payload), "Event", ASYNC_PAYLOAD_BYTES)
         invocation = Invocation(check_json(request.payload), self._invoked_arn(spec, request))
         if self.event_queue is None:
             raise errors.service_error("Asynchronous invocation is not available.")
