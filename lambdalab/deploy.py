@@ -10,36 +10,20 @@ rewritten to point at them, and the stack is created or updated.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 from botocore.exceptions import ClientError, WaiterError
 
+from lambdalab.packaging import zip_folder
+
 ARTIFACT_BUCKET = "lambdalab-artifacts"
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class StackDeployError(RuntimeError):
     """A stack did not reach a complete state; the message carries CloudFormation's reason."""
-
-
-def zip_folder(folder: Path) -> bytes:
-    """The folder's files in a zip whose bytes depend only on their names and contents."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            relative = path.relative_to(folder)
-            if "__pycache__" in relative.parts or path.suffix == ".pyc":
-                continue
-            info = zipfile.ZipInfo(relative.as_posix(), FIXED_ZIP_TIME)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
 
 
 def load_template(path: Path) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from lambdalab import LocalCloud
-from lambdalab.deploy import StackDeployError, deploy_stack, load_template, zip_folder
+from lambdalab.deploy import StackDeployError, deploy_stack, load_template
+from lambdalab.packaging import zip_folder
 
 TEMPLATE = """
 Resources:

@@ -13,6 +13,7 @@ import json
 import re
 
 from conftest import read_json
+from lambdalab.packaging import zip_files
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -196,22 +197,18 @@ def test_warm_environment_is_reused_and_a_configuration_change_retires_it(deploy
 
 
 def test_code_update_retires_warm_environments(deploy, lam):
-    from conftest import zip_source
-
     deploy("recode", "def handler(event, context):\n    return 'v1'\n")
     assert read_json(lam.invoke(FunctionName="recode")) == "v1"
-    lam.update_function_code(FunctionName="recode", ZipFile=zip_source(
-        {"app.py": "def handler(event, context):\n    return 'v2'\n"}))
+    lam.update_function_code(FunctionName="recode", ZipFile=zip_files(
+        "def handler(event, context):\n    return 'v2'\n"))
     assert read_json(lam.invoke(FunctionName="recode")) == "v2"
 
 
 def test_qualifiers_resolve_versions_and_aliases_and_report_executed_version(deploy, lam):
-    from conftest import zip_source
-
     deploy("versioned", "def handler(event, context):\n    return 'one'\n")
     version = lam.publish_version(FunctionName="versioned")["Version"]
-    lam.update_function_code(FunctionName="versioned", ZipFile=zip_source(
-        {"app.py": "def handler(event, context):\n    return 'two'\n"}))
+    lam.update_function_code(FunctionName="versioned", ZipFile=zip_files(
+        "def handler(event, context):\n    return 'two'\n"))
     lam.create_alias(FunctionName="versioned", Name="live", FunctionVersion=version)
 
     latest = lam.invoke(FunctionName="versioned")

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdalab import LocalCloud
+from lambdalab.packaging import zip_files
 from lambdalab.workshop import deploy_lab, lab_path
 
 LAB = "01_function_error"
@@ -87,8 +88,7 @@ def test_fixed_caller_lets_a_timeout_of_the_callee_through(cloud, stack):
     slow = json.dumps({"order_id": "slow", "items": [{"sku": "apple", "qty": 1}]})
     code = lab_path(LAB, "invoked", "app.py").read_text()
     try:
-        from lambdalab.workshop.functions import zip_source
-        lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_source(
+        lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_files(
             code.replace("def handler(event, context):",
                          "def handler(event, context):\n    import time; time.sleep(3)")))
         function_error, result = answer(lam, stack["FixedCallerFunctionName"], slow)
@@ -97,7 +97,7 @@ def test_fixed_caller_lets_a_timeout_of_the_callee_through(cloud, stack):
         assert "Sandbox.Timedout" in result["errorMessage"]
     finally:
         lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
-                                 ZipFile=zip_source(code))
+                                 ZipFile=zip_files(code))
 
 
 def test_checked_invoke_raises_client_error_when_the_call_itself_fails(cloud):

@@ -17,8 +17,9 @@ import psutil
 import pytest
 from botocore.config import Config
 
-from conftest import TRUST_POLICY, zip_source
 from lambdalab import LocalCloud
+from lambdalab.packaging import zip_files
+from lambdalab.workshop.functions import execution_role_arn
 
 HANDLER = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n"
 
@@ -62,10 +63,10 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
 def test_stop_ends_every_environment_including_busy_ones():
     with LocalCloud() as cloud:
         lam = cloud.client("lambda", config=Config(read_timeout=2, retries={"max_attempts": 0}))
-        role = cloud.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
-        lam.create_function(FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"],
+        role_arn = execution_role_arn(cloud)
+        lam.create_function(FunctionName="f", Runtime="python3.11", Role=role_arn,
                             Handler="app.handler", Timeout=60,
-                            Code={"ZipFile": zip_source({"app.py": HANDLER})})
+                            Code={"ZipFile": zip_files(HANDLER)})
         lam.invoke(FunctionName="f")
         pids = cloud.environment_pids()
         assert len(pids) == 1
@@ -94,10 +95,10 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how)
 
 def test_every_listening_socket_of_the_cloud_is_on_loopback():
     with LocalCloud() as cloud:
-        role = cloud.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
+        role_arn = execution_role_arn(cloud)
         cloud.client("lambda").create_function(
-            FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"],
-            Handler="app.handler", Code={"ZipFile": zip_source({"app.py": HANDLER})})
+            FunctionName="f", Runtime="python3.11", Role=role_arn,
+            Handler="app.handler", Code={"ZipFile": zip_files(HANDLER)})
         cloud.client("lambda").invoke(FunctionName="f")
         listening = [c for c in psutil.Process().net_connections(kind="inet")
                      if c.status == psutil.CONN_LISTEN]
@@ -116,11 +117,11 @@ def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm():
                                 region_name="ap-northeast-1")
         iam = session.client("iam", endpoint_url=endpoint)
         lam = session.client("lambda", endpoint_url=endpoint)
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST_POLICY)
+        role_arn = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam.create_function(
-            FunctionName="raiser", Runtime="python3.11", Role=role["Role"]["Arn"],
-            Handler="app.handler", Code={"ZipFile": zip_source(
-                {"app.py": "def handler(event, context):\n    raise ValueError('boom')\n"})})
+            FunctionName="raiser", Runtime="python3.11", Role=role_arn,
+            Handler="app.handler", Code={"ZipFile": zip_files(
+                "def handler(event, context):\n    raise ValueError('boom')\n")})
         response = lam.invoke(FunctionName="raiser")
         assert response["StatusCode"] == 200
         assert response["FunctionError"] == "Unhandled"

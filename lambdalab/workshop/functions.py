@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
-import zipfile
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from lambdalab.packaging import zip_files
 
 ROLE_NAME = "workshop-exercises"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -16,11 +15,13 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Action": "sts:AssumeRole"}]})
 
 
-def zip_source(source: str, filename: str = "app.py") -> bytes:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as z:
-        z.writestr(filename, textwrap.dedent(source))
-    return archive.getvalue()
+def execution_role_arn(cloud: Any, name: str = ROLE_NAME) -> str:
+    """An execution role Lambda may assume, created on first use."""
+    iam = cloud.client("iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except ClientError:
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
 
 
 def ensure_function(cloud: Any, name: str, source: str, **config: Any) -> None:
@@ -31,11 +32,5 @@ def ensure_function(cloud: Any, name: str, source: str, **config: Any) -> None:
         return
     except ClientError:
         pass
-    iam = cloud.client("iam")
-    try:
-        role_arn = iam.get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
-    except ClientError:
-        role_arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=TRUST)[
-            "Role"]["Arn"]
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
-                        Handler="app.handler", Code={"ZipFile": zip_source(source)}, **config)
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=execution_role_arn(cloud),
+                        Handler="app.handler", Code={"ZipFile": zip_files(source)}, **config)
