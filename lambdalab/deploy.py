@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from botocore.exceptions import ClientError, WaiterError
@@ -20,6 +20,14 @@ from botocore.exceptions import ClientError, WaiterError
 from lambdalab.packaging import zip_folder
 
 ARTIFACT_BUCKET = "lambdalab-artifacts"
+WAIT = {"Delay": 5, "MaxAttempts": 360}  # what a real account needs; the local cloud is instant
+NOT_A_FUNCTION_TAG = {"Ref": "Ref", "Condition": "Condition"}  # short forms without "Fn::"
+
+
+class ClientFactory(Protocol):
+    """Anything that hands out boto3 clients bound to one cloud, such as a LocalCloud."""
+
+    def client(self, service_name: str) -> Any: ...
 
 
 class StackDeployError(RuntimeError):
@@ -27,13 +35,17 @@ class StackDeployError(RuntimeError):
 
 
 def load_template(path: Path) -> dict[str, Any]:
-    """Parse a JSON or YAML template, short-form tags (``!Ref``, ``!GetAtt``) included."""
+    """Parse a JSON or YAML template, short-form tags (``!Ref``, ``!GetAtt``) included.
+
+    PyYAML's safe loader rejects unknown tags, so each ``!Name`` becomes the long form
+    (``{"Fn::Name": ...}``) that CloudFormation accepts in a JSON body.
+    """
 
     class Loader(yaml.SafeLoader):
         pass
 
     def intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
-        name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+        name = NOT_A_FUNCTION_TAG.get(tag_suffix, f"Fn::{tag_suffix}")
         if isinstance(node, yaml.ScalarNode):
             value: Any = loader.construct_scalar(node)
             if name == "Fn::GetAtt":
@@ -69,11 +81,14 @@ def package(template_path: Path, s3: Any, bucket: str = ARTIFACT_BUCKET) -> dict
     return template
 
 
-def deploy_stack(cloud: Any, template_path: str | Path, stack_name: str,
+def deploy_stack(cloud: ClientFactory, template_path: str | Path, stack_name: str,
                  parameters: dict[str, str] | None = None) -> dict[str, str]:
     """Create or update ``stack_name`` from a lab template; returns the stack's outputs.
 
-    ``cloud`` is anything with a ``client(service_name)`` method, such as a LocalCloud.
+    As ``aws cloudformation deploy`` does, an unchanged template is not an error. Unlike
+    it, a stack left in ``ROLLBACK_COMPLETE`` by a failed first deployment is deleted and
+    created again: such a stack holds no resources and CloudFormation refuses to update
+    it, so a learner who fixes a template can simply deploy again.
     """
     cfn = cloud.client("cloudformation")
     body = json.dumps(package(Path(template_path), cloud.client("s3")))
@@ -83,29 +98,55 @@ def deploy_stack(cloud: Any, template_path: str | Path, stack_name: str,
         "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                        for k, v in (parameters or {}).items()],
     }
+    status = stack_status(cfn, stack_name)
+    if status == "ROLLBACK_COMPLETE":
+        delete_stack(cloud, stack_name)
+        status = None
+    earlier_events = _event_ids(cfn, stack_name) if status else set()
     try:
-        cfn.describe_stacks(StackName=stack_name)
-        exists = True
-    except ClientError:
-        exists = False
-    try:
-        if exists:
-            cfn.update_stack(**arguments)
-            cfn.get_waiter("stack_update_complete").wait(StackName=stack_name)
-        else:
+        if status is None:
             cfn.create_stack(**arguments)
-            cfn.get_waiter("stack_create_complete").wait(StackName=stack_name)
+            cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+        elif _update(cfn, arguments):
+            cfn.get_waiter("stack_update_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
     except (ClientError, WaiterError) as error:
-        raise StackDeployError(f"stack {stack_name}: {_failure_reason(cfn, stack_name, error)}") \
-            from None
-    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        reason = _failure_reason(cfn, stack_name, error, earlier_events)
+        raise StackDeployError(f"stack {stack_name}: {reason}") from None
+    return stack_outputs(cfn, stack_name)
 
 
-def delete_stack(cloud: Any, stack_name: str) -> None:
+def delete_stack(cloud: ClientFactory, stack_name: str) -> None:
+    """Delete a stack and wait until it is gone (a missing stack is not an error, as on AWS)."""
     cfn = cloud.client("cloudformation")
     cfn.delete_stack(StackName=stack_name)
-    cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name)
+    cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=WAIT)
+
+
+def stack_status(cfn: Any, stack_name: str) -> str | None:
+    """The stack's status, or None when no stack of that name exists (deleted ones do not)."""
+    try:
+        return cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    except ClientError as error:
+        if "does not exist" in error.response.get("Error", {}).get("Message", ""):
+            return None
+        raise
+
+
+def stack_outputs(cfn: Any, stack_name: str) -> dict[str, str]:
+    """The stack's outputs as ``{OutputKey: OutputValue}``."""
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
+
+
+def _update(cfn: Any, arguments: dict[str, Any]) -> bool:
+    """Start an update; False when CloudFormation finds nothing to change."""
+    try:
+        cfn.update_stack(**arguments)
+    except ClientError as error:
+        if "No updates are to be performed" in error.response.get("Error", {}).get("Message", ""):
+            return False
+        raise
+    return True
 
 
 def _ensure_bucket(s3: Any, bucket: str) -> None:
@@ -118,14 +159,31 @@ def _ensure_bucket(s3: Any, bucket: str) -> None:
         s3.create_bucket(Bucket=bucket, **config)
 
 
-def _failure_reason(cfn: Any, stack_name: str, error: Exception) -> str:
-    """The first resource failure CloudFormation recorded, else the API error itself."""
+def _event_ids(cfn: Any, stack_name: str) -> set[str]:
+    return {event["EventId"] for event in _events(cfn, stack_name)}
+
+
+def _events(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
+    """The stack's events, oldest first (CloudFormation lists the newest first)."""
     try:
-        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack_name)
+        return list(reversed([event for page in pages for event in page["StackEvents"]]))
     except ClientError:
-        return str(error)
-    for event in reversed(events):
-        if event.get("ResourceStatus", "").endswith("FAILED") and event.get(
-                "ResourceStatusReason"):
-            return f"{event['LogicalResourceId']}: {event['ResourceStatusReason']}"
+        return []
+
+
+def _failure_reason(cfn: Any, stack_name: str, error: Exception,
+                    earlier_events: set[str]) -> str:
+    """The first resource failure of this attempt, else the API error itself.
+
+    The first failure is the cause; the ones after it are usually CloudFormation
+    cancelling the resources it had not finished.
+    """
+    for event in _events(cfn, stack_name):
+        if event["EventId"] in earlier_events:
+            continue
+        reason = event.get("ResourceStatusReason")
+        if event.get("ResourceStatus", "").endswith("FAILED") and reason:
+            resource = event.get("LogicalResourceId")
+            return reason if resource in (None, stack_name) else f"{resource}: {reason}"
     return str(error)
