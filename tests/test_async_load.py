@@ -1,9 +1,10 @@
 """1000 asynchronous events against reserved concurrency 5, one in five failing:
 every accepted event ends exactly once, where its configuration says.
 
-Lambda's clock runs 1000x fast (retries after 60 ms and 120 ms). Only failures go to
-an SQS destination: moto's SQS slows down with queue depth (each send scans the queue),
-which would measure moto rather than the cloud's queue.
+Lambda's clock runs 200x fast: retries after 0.3 s and 0.6 s, and events expire after
+108 s, well beyond the test's 30 s. Only failures go to an SQS destination: moto's SQS
+slows down with queue depth (each send scans the queue), which would measure moto rather
+than the cloud's queue.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(time_scale=0.001) as running:
+    with LocalCloud(time_scale=0.005) as running:
         yield running
 
 
