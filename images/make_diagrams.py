@@ -1,82 +1,157 @@
 """Draws the workshop's diagrams reproducibly: ``python images/make_diagrams.py``.
 
-One function per diagram, each writing ``images/<name>.png``; notebooks show the PNGs.
+One function per diagram, each writing ``images/<name>.png`` and listed in ``DIAGRAMS``;
+notebooks show the PNGs. Most pitfalls are about what travels between a caller, the
+Lambda service and an invoked function, so the building blocks below draw sequence
+diagrams: participants with lifelines, messages between them, notes and outcome boxes.
+Output is byte-stable (no timestamps in the PNG metadata), so an unchanged diagram does
+not show up as a change in the repository.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+WIDTH = 12.0  # drawing units across; heights are chosen per diagram
+
 INK = "#263238"
-SERVICE = "#fff3e0"
+MUTED = "#607d8b"
 FUNCTION = "#e3f2fd"
-BAD = "#c62828"
-GOOD = "#2e7d32"
+SERVICE = "#fff3e0"
+BAD, BAD_FILL = "#c62828", "#ffebee"
+GOOD, GOOD_FILL = "#2e7d32", "#e8f5e9"
+MONO = "DejaVu Sans Mono"
 
 
-def box(ax, x, y, w, h, title, body="", color=FUNCTION, edge=INK):
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
-                                facecolor=color, edgecolor=edge, linewidth=1.5))
-    ax.text(x + w / 2, y + h - 0.25, title, ha="center", va="top", fontsize=11,
-            fontweight="bold", color=INK)
-    if body:
-        ax.text(x + w / 2, y + h - 0.65, body, ha="center", va="top", fontsize=8.5,
-                color=INK, family="monospace", linespacing=1.4)
-
-
-def arrow(ax, start, end, label, color=INK, above=True):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
-                                 color=color, linewidth=1.6))
-    mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + (0.12 if above else -0.12))
-    ax.text(*mid, label, ha="center", va="bottom" if above else "top", fontsize=8.5,
-            color=color, family="monospace", linespacing=1.3)
-
-
-def function_error() -> Path:
-    """Pitfall 1: a function error travels back as data in a successful response."""
-    fig, ax = plt.subplots(figsize=(10, 5.6))
-    ax.set_xlim(0, 12)
-    ax.set_ylim(0, 7)
+def canvas(height: float, title: str, subtitle: str = "") -> tuple[Figure, Axes]:
+    """A blank drawing ``WIDTH`` x ``height`` units, 0.85 inch per unit, with a title."""
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.85, height * 0.85))
+    ax.set_xlim(0, WIDTH)
+    ax.set_ylim(0, height)
     ax.axis("off")
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+    ax.text(0.1, height - 0.15, title, ha="left", va="top", fontsize=15, fontweight="bold",
+            color=INK)
+    if subtitle:
+        ax.text(0.1, height - 0.7, subtitle, ha="left", va="top", fontsize=10.5, color=MUTED)
+    return fig, ax
 
-    box(ax, 0.2, 3.4, 3.2, 2.6, "caller function", "lambda_client.invoke(\n  FunctionName=...,\n"
-                                                    "  Payload=order)")
-    box(ax, 4.4, 3.4, 3.2, 2.6, "Lambda service", "Invoke API\nruns the callee,\n"
-                                                  "wraps its answer", color=SERVICE)
-    box(ax, 8.6, 3.4, 3.2, 2.6, "invoked function", "raise OrderRejected(\n"
-                                                    "  'unknown sku')")
-    arrow(ax, (3.45, 5.4), (4.35, 5.4), "request")
-    arrow(ax, (7.65, 5.4), (8.55, 5.4), "event")
-    arrow(ax, (8.55, 4.0), (7.65, 4.0), "error", color=BAD, above=False)
-    arrow(ax, (4.35, 4.0), (3.45, 4.0), "200", color=BAD, above=False)
 
-    ax.text(1.3, 2.95, 'response = {"StatusCode": 200, "FunctionError": "Unhandled",\n'
-                       '            "Payload": {"errorType": "OrderRejected", "errorMessage": ...,'
-                       '\n                        "requestId": ..., "stackTrace": [...]}}',
-            ha="left", va="top", fontsize=8.5, family="monospace", color=BAD)
+def participant(ax: Axes, x: float, top: float, bottom: float, name: str, kind: str,
+                fill: str = FUNCTION) -> None:
+    """A participant's header box at ``top`` and its dashed lifeline down to ``bottom``."""
+    width, height = 2.6, 0.9
+    ax.plot([x, x], [bottom, top - height], color=MUTED, linewidth=1, linestyle=(0, (4, 3)),
+            zorder=0)
+    ax.add_patch(FancyBboxPatch((x - width / 2, top - height), width, height,
+                                boxstyle="round,pad=0.02,rounding_size=0.12", facecolor=fill,
+                                edgecolor=INK, linewidth=1.4))
+    ax.text(x, top - 0.3, name, ha="center", va="center", fontsize=11.5, fontweight="bold",
+            color=INK)
+    ax.text(x, top - 0.65, kind, ha="center", va="center", fontsize=8.5, color=MUTED)
 
-    box(ax, 0.2, 0.15, 5.5, 1.45, "wrong caller", "no exception -> 'accepted'\n"
-                                                  "the rejected order is lost", color="#ffebee",
-        edge=BAD)
-    box(ax, 6.3, 0.15, 5.5, 1.45, "fixed caller", "checks FunctionError ->\n"
-                                                  "raises InvokedFunctionError", color="#e8f5e9",
-        edge=GOOD)
-    ax.set_title("invoke() returns normally when the invoked function fails", fontsize=13,
-                 color=INK, loc="left")
-    path = HERE / "01_function_error.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+
+def activation(ax: Axes, x: float, top: float, bottom: float, color: str = INK) -> None:
+    """The bar on a lifeline while that participant is busy."""
+    ax.add_patch(FancyBboxPatch((x - 0.08, bottom), 0.16, top - bottom, boxstyle="square,pad=0",
+                                facecolor="white", edgecolor=color, linewidth=1.2, zorder=2))
+
+
+def message(ax: Axes, x_from: float, x_to: float, y: float, label: str, color: str = INK,
+            reply: bool = False, mono: bool = True) -> None:
+    """An arrow between two lifelines, its label above; a reply is dashed."""
+    start = x_from + (0.1 if x_to > x_from else -0.1)
+    end = x_to + (-0.1 if x_to > x_from else 0.1)
+    ax.add_patch(FancyArrowPatch((start, y), (end, y), arrowstyle="-|>", mutation_scale=15,
+                                 color=color, linewidth=1.6, zorder=3,
+                                 linestyle=(0, (5, 3)) if reply else "-"))
+    ax.text((x_from + x_to) / 2, y + 0.1, label, ha="center", va="bottom", fontsize=9,
+            color=color, family=MONO if mono else None, zorder=3)
+
+
+def note(ax: Axes, x: float, y: float, text: str, color: str = INK, fill: str = "white",
+         ha: str = "left", size: float = 9) -> None:
+    """A boxed remark hanging from ``(x, y)``: its top-left corner, or top-right with
+    ``ha="right"``."""
+    ax.text(x, y, text, ha=ha, va="top", multialignment="left", fontsize=size, color=color,
+            family=MONO, linespacing=1.45, zorder=4,
+            bbox={"boxstyle": "round,pad=0.45,rounding_size=0.15", "facecolor": fill,
+                  "edgecolor": color, "linewidth": 1.1})
+
+
+def outcome(ax: Axes, x: float, y: float, width: float, height: float, title: str, body: str,
+            good: bool) -> None:
+    """A verdict box: what one implementation concludes (red when wrong, green when right)."""
+    edge, fill = (GOOD, GOOD_FILL) if good else (BAD, BAD_FILL)
+    ax.add_patch(FancyBboxPatch((x, y), width, height,
+                                boxstyle="round,pad=0.02,rounding_size=0.15", facecolor=fill,
+                                edgecolor=edge, linewidth=1.6))
+    ax.text(x + 0.25, y + height - 0.22, title, ha="left", va="top", fontsize=11.5,
+            fontweight="bold", color=edge)
+    ax.text(x + 0.25, y + height - 0.68, body, ha="left", va="top", fontsize=9, color=INK,
+            family=MONO, linespacing=1.5)
+
+
+def save(fig: Figure, name: str) -> Path:
+    path = HERE / f"{name}.png"
+    fig.savefig(path, dpi=100, facecolor="white", metadata={"Software": None})
     plt.close(fig)
     return path
 
 
-DIAGRAMS = [function_error]
+def function_error() -> Path:
+    """Pitfall 1: a function error travels back as data inside a successful response."""
+    height = 9.3
+    fig, ax = canvas(height, "invoke() returns normally when the invoked function fails",
+                     "The error comes back as data in an HTTP 200 response; boto3 raises "
+                     "nothing.")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    participant(ax, caller, 8.1, 2.85, "caller", "order service")
+    participant(ax, service, 8.1, 3.0, "Lambda service", "Invoke API", fill=SERVICE)
+    participant(ax, invoked, 8.1, 3.0, "invoked function", "pricing")
+
+    activation(ax, caller, 6.95, 2.85)
+    activation(ax, service, 6.75, 4.45)
+    activation(ax, invoked, 6.25, 5.05, color=BAD)
+    message(ax, caller, service, 6.75, "invoke(Payload=order)")
+    message(ax, service, invoked, 6.25, "event: the order")
+    note(ax, invoked - 0.3, 5.95, "raise OrderRejected(\n  'unknown sku durian')", color=BAD,
+         fill=BAD_FILL, ha="right", size=8.5)
+    message(ax, invoked, service, 5.05, "error document", color=BAD, reply=True)
+    message(ax, service, caller, 4.45, "HTTP 200, error in the body", color=BAD, reply=True)
+    note(ax, caller + 0.35, 4.2,
+         'StatusCode     200\n'
+         'FunctionError  "Unhandled"    (header X-Amz-Function-Error)\n'
+         'Payload        {"errorType": "OrderRejected",\n'
+         '                "errorMessage": "order A-1002: unknown sku durian",\n'
+         '                "requestId": "...", "stackTrace": [...]}', color=BAD)
+
+    ax.text(0.2, 2.3, "what each caller makes of that response", ha="left", va="bottom",
+            fontsize=10, color=MUTED, style="italic")
+    outcome(ax, 0.2, 0.15, 5.6, 1.95, "\u2717  wrong caller",
+            "try: response = invoke(...)\n"
+            "except Exception: ...    # never runs\n"
+            'return {"status": "accepted"}\n'
+            "-> the rejected order is lost", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 1.95, "\u2713  fixed caller",
+            'if "FunctionError" in response:\n'
+            '    raise InvokedFunctionError(\n'
+            '        "OrderRejected", ...)\n'
+            '-> answers {"status": "rejected"}', good=True)
+    return save(fig, "01_function_error")
+
+
+DIAGRAMS: list[Callable[[], Path]] = [function_error]
 
 if __name__ == "__main__":
     for draw in DIAGRAMS:

@@ -4,7 +4,9 @@ A lab template names each function's code as a local folder (``Code: caller/``),
 form ``aws cloudformation package`` turns into an S3 location on a real account. Here the
 same happens against any endpoint: folders are zipped (deterministically, so an
 unchanged folder keeps its CodeSha256), uploaded to an S3 bucket, the template is
-rewritten to point at them, and the stack is created or updated.
+rewritten to point at them, and the stack is created or updated. Whatever goes wrong
+comes back as one StackDeployError carrying CloudFormation's own reason, including a
+resource that the local cloud's CloudFormation silently skipped.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def deploy_stack(cloud: ClientFactory, template_path: str | Path, stack_name: st
     it, so a learner who fixes a template can simply deploy again.
     """
     cfn = cloud.client("cloudformation")
-    body = json.dumps(package(Path(template_path), cloud.client("s3")))
+    template = package(Path(template_path), cloud.client("s3"))
+    body = json.dumps(template)
     arguments: dict[str, Any] = {
         "StackName": stack_name, "TemplateBody": body,
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
@@ -112,6 +115,7 @@ def deploy_stack(cloud: ClientFactory, template_path: str | Path, stack_name: st
     except (ClientError, WaiterError) as error:
         reason = _failure_reason(cfn, stack_name, error, earlier_events)
         raise StackDeployError(f"stack {stack_name}: {reason}") from None
+    _check_every_resource_exists(cfn, stack_name, template)
     return stack_outputs(cfn, stack_name)
 
 
@@ -147,6 +151,26 @@ def _update(cfn: Any, arguments: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+def _check_every_resource_exists(cfn: Any, stack_name: str, template: dict[str, Any]) -> None:
+    """Fail loudly where the local cloud skipped a resource type it does not implement.
+
+    moto's CloudFormation completes a stack without the resources whose type it lacks
+    (``AWS::Lambda::Alias``, for one): a lab would then run against a cloud that is missing
+    part of its template. Resources with a ``Condition`` may be absent on AWS too: skipped.
+    """
+    expected = {name: resource.get("Type", "?")
+                for name, resource in (template.get("Resources") or {}).items()
+                if "Condition" not in resource}
+    pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+    created = {summary["LogicalResourceId"] for page in pages
+               for summary in page["StackResourceSummaries"]}
+    missing = sorted(f"{name} ({kind})" for name, kind in expected.items() if name not in created)
+    if missing:
+        raise StackDeployError(
+            f"stack {stack_name}: completed without {', '.join(missing)}: this cloud's "
+            f"CloudFormation does not create that type; create it with boto3 after the deploy")
 
 
 def _ensure_bucket(s3: Any, bucket: str) -> None:

@@ -161,3 +161,14 @@ def test_delete_stack_removes_its_functions_and_a_new_deploy_starts_afresh(cloud
     assert "gone-fn" not in names
     assert stack_status(cloud.client("cloudformation"), "gone") is None
     assert deploy_stack(cloud, template, "gone") == {"Name": "gone-fn"}
+
+
+def test_a_resource_type_the_local_cloud_cannot_create_is_an_error_not_a_silent_gap(
+        cloud, tmp_path):
+    template = write_lab(tmp_path)
+    template.write_text(TEMPLATE.replace("  Role:\n", "  Live:\n    Type: AWS::Lambda::Alias\n"
+                                         "    Properties:\n      FunctionName: !Ref Fn\n"
+                                         "      FunctionVersion: $LATEST\n      Name: live\n"
+                                         "  Role:\n", 1))
+    with pytest.raises(StackDeployError, match=r"completed without Live \(AWS::Lambda::Alias\)"):
+        deploy_stack(cloud, template, "alias")

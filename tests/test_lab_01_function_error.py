@@ -98,6 +98,28 @@ def test_fixed_caller_lets_a_timeout_of_the_callee_through(cloud, stack):
     finally:
         lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
                                  ZipFile=zip_files(code))
+        lam.update_function_configuration(FunctionName=stack["InvokedFunctionName"], Timeout=5)
+
+
+def test_fixed_caller_lets_a_crash_of_the_callee_through(cloud, stack):
+    """A callee whose process exits is ended by Lambda: Runtime.ExitError, not a rejection."""
+    lam = cloud.client("lambda")
+    code = lab_path(LAB, "invoked", "app.py").read_text()
+    try:
+        lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_files(
+            code.replace("def handler(event, context):",
+                         "def handler(event, context):\n    import os; os._exit(1)")))
+        function_error, result = answer(lam, stack["FixedCallerFunctionName"], GOOD)
+        assert function_error == "Unhandled"
+        assert result["errorType"] == "InvokedFunctionCrashed"
+        assert "Runtime.ExitError" in result["errorMessage"]
+        assert "exit status 1" in result["errorMessage"]
+        function_error, result = answer(lam, stack["WrongCallerFunctionName"], GOOD)
+        assert (function_error, result["status"]) == (None, "accepted")
+        assert result["pricing"]["errorType"] == "Runtime.ExitError"
+    finally:
+        lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
+                                 ZipFile=zip_files(code))
 
 
 def test_checked_invoke_raises_client_error_when_the_call_itself_fails(cloud):

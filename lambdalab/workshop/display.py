@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ def show_invoke(response: dict[str, Any]) -> Any:
     """Print what ``invoke()`` answered and return the decoded payload.
 
     ``Payload`` is a stream that can be read once: this reads it, so use the returned
-    value afterwards.
+    value afterwards. A ``LogResult`` (``LogType="Tail"``) is printed decoded, never as
+    base64, so stored outputs stay readable and comparable.
     """
     body = response["Payload"].read()
     try:
@@ -40,6 +42,10 @@ def show_invoke(response: dict[str, Any]) -> Any:
         print(f"ExecutedVersion: {response['ExecutedVersion']}")
     print("Payload:")
     print(json.dumps(payload, indent=2, ensure_ascii=False))
+    if "LogResult" in response:  # LogType="Tail": the last 4 KB of the log, base64-encoded
+        print("LogResult (decoded):")
+        for line in base64.b64decode(response["LogResult"]).decode("utf-8", "replace").splitlines():
+            print(f"  {line}")
     return payload
 
 
