@@ -25,7 +25,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"lambdalab: cannot listen on 127.0.0.1:{args.port}: {e.strerror}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
     print(f"lambdalab local cloud listening on {cloud.endpoint_url} (region {cloud.region})",
           flush=True)
