@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -80,35 +81,39 @@ def test_both_callers_accept_a_good_order(cloud, stack):
         assert answer(lam, caller, GOOD) == (None, expected)
 
 
+@contextlib.contextmanager
+def callee_starting_with(lam, stack, statement: str) -> Iterator[None]:
+    """Deploy the pricing function with ``statement`` first in its handler, then restore it."""
+    code = lab_path(LAB, "invoked", "app.py").read_text()
+    header = "def handler(event, context):"
+    lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_files(
+        code.replace(header, f"{header}\n    {statement}")))
+    try:
+        yield
+    finally:
+        lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
+                                 ZipFile=zip_files(code))
+
+
 def test_fixed_caller_lets_a_timeout_of_the_callee_through(cloud, stack):
     """Lambda's own failures are not business answers: the fixed caller fails with them."""
     lam = cloud.client("lambda")
     lam.update_function_configuration(FunctionName=stack["InvokedFunctionName"], Timeout=1,
                                       Environment={"Variables": {}})
-    slow = json.dumps({"order_id": "slow", "items": [{"sku": "apple", "qty": 1}]})
-    code = lab_path(LAB, "invoked", "app.py").read_text()
     try:
-        lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_files(
-            code.replace("def handler(event, context):",
-                         "def handler(event, context):\n    import time; time.sleep(3)")))
-        function_error, result = answer(lam, stack["FixedCallerFunctionName"], slow)
+        with callee_starting_with(lam, stack, "import time; time.sleep(3)"):
+            function_error, result = answer(lam, stack["FixedCallerFunctionName"], GOOD)
         assert function_error == "Unhandled"
         assert result["errorType"] == "InvokedFunctionCrashed"
         assert "Sandbox.Timedout" in result["errorMessage"]
     finally:
-        lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
-                                 ZipFile=zip_files(code))
         lam.update_function_configuration(FunctionName=stack["InvokedFunctionName"], Timeout=5)
 
 
 def test_fixed_caller_lets_a_crash_of_the_callee_through(cloud, stack):
     """A callee whose process exits is ended by Lambda: Runtime.ExitError, not a rejection."""
     lam = cloud.client("lambda")
-    code = lab_path(LAB, "invoked", "app.py").read_text()
-    try:
-        lam.update_function_code(FunctionName=stack["InvokedFunctionName"], ZipFile=zip_files(
-            code.replace("def handler(event, context):",
-                         "def handler(event, context):\n    import os; os._exit(1)")))
+    with callee_starting_with(lam, stack, "import os; os._exit(1)"):
         function_error, result = answer(lam, stack["FixedCallerFunctionName"], GOOD)
         assert function_error == "Unhandled"
         assert result["errorType"] == "InvokedFunctionCrashed"
@@ -117,9 +122,6 @@ def test_fixed_caller_lets_a_crash_of_the_callee_through(cloud, stack):
         function_error, result = answer(lam, stack["WrongCallerFunctionName"], GOOD)
         assert (function_error, result["status"]) == (None, "accepted")
         assert result["pricing"]["errorType"] == "Runtime.ExitError"
-    finally:
-        lam.update_function_code(FunctionName=stack["InvokedFunctionName"],
-                                 ZipFile=zip_files(code))
 
 
 def test_checked_invoke_raises_client_error_when_the_call_itself_fails(cloud):
