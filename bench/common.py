@@ -290,6 +290,21 @@ class MiniStackVenv:
         if not self._installed():
             raise MiniStackUnavailable(f"ministack=={self.version} not importable after install")
 
+    def package_dir(self) -> Path:
+        """Where the installed ``ministack`` package lives, to read its source.
+
+        ``find_spec`` locates the package without importing (running) it.
+        """
+        probe = subprocess.run(
+            [str(self.python), "-c",
+             "import importlib.util as u; "
+             "print(u.find_spec('ministack').submodule_search_locations[0])"],
+            capture_output=True, text=True, timeout=60,
+        )
+        if probe.returncode != 0 or not probe.stdout.strip():
+            raise MiniStackUnavailable("ministack package not found in its venv")
+        return Path(probe.stdout.strip())
+
     def cleanup(self) -> None:
         """Remove the venv if it is a throwaway one."""
         if self._owned:
