@@ -24,9 +24,12 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(ALLOW_ROOT)
 
+# Tests of the cloud run with both Runtime API clients (conftest's both_runtime_clients);
+# the notebooks run once more on the pure-Python client, the one every Mac uses.
 test: $(STAMP)
 	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions
 	$(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) tests notebooks
+	LAMBDALAB_RUNTIME_CLIENT=python $(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) notebooks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from lambdalab.cloud import DEFAULT_REGION
+from lambdalab.invoke.runtime_client_mode import ENV_VAR, MODES
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -15,7 +16,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         cloud = LocalCloud(region=args.region, port=args.port, time_scale=args.time_scale,
-                           account_concurrency=args.account_concurrency)
+                           account_concurrency=args.account_concurrency,
+                           runtime_client=args.runtime_client)
     except ValueError as e:
         print(f"lambdalab: {e}", file=sys.stderr)
         return 2
@@ -27,8 +29,8 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"lambdalab local cloud listening on {cloud.endpoint_url} (region {cloud.region})",
-          flush=True)
+    print(f"lambdalab local cloud listening on {cloud.endpoint_url} (region {cloud.region}, "
+          f"{cloud.runtime_client} Runtime API client)", flush=True)
     print(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_DEFAULT_REGION={cloud.region} "
           "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing", flush=True)
     print("  Ctrl-C stops the cloud and every function process it started.", flush=True)
@@ -55,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "event age) by X; 0.01 turns a 1-minute retry into 0.6 s")
     serve.add_argument("--account-concurrency", type=int, default=1000, metavar="N",
                        help="the account's concurrency quota (default 1000)")
+    serve.add_argument("--runtime-client", choices=MODES, default=None,
+                       help="the execution environments' Runtime API client: awslambdaric's "
+                            "native one (Linux), our pure-Python one (the macOS path), or auto "
+                            f"(default: ${ENV_VAR}, else auto)")
     serve.set_defaults(run=_serve)
     return parser
 

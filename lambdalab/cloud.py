@@ -26,6 +26,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lambdalab import reachability
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
+from lambdalab.invoke import runtime_client_mode
 from lambdalab.invoke.async_queue import AsyncQueue, AsyncResult
 from lambdalab.invoke.clock import LambdaClock
 from lambdalab.invoke.codecache import CodeCache
@@ -80,12 +81,15 @@ class LocalCloud:
     ``time_scale`` multiplies Lambda's own waits (async retry delays, throttle backoff,
     event age): 0.01 shows a 1-minute retry after 0.6 s. Handler code and function
     timeouts always run in real time. ``account_concurrency`` is the account's
-    concurrency quota (1000 on AWS by default).
+    concurrency quota (1000 on AWS by default). ``runtime_client`` picks the Runtime API
+    client of the execution environments: ``"native"`` (awslambdaric's, Linux only),
+    ``"python"`` (ours, the macOS path) or ``"auto"``; the default comes from
+    ``$LAMBDALAB_RUNTIME_CLIENT``, else ``"auto"``. :attr:`runtime_client` tells which runs.
     """
 
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0, *,
                  time_scale: float = 1.0, account_concurrency: int = 1000,
-                 pure_python_runtime_client: bool = False) -> None:
+                 runtime_client: str | None = None) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -93,7 +97,7 @@ class LocalCloud:
             raise ValueError(f"account_concurrency must be at least 1, not {account_concurrency}")
         self.account_concurrency = account_concurrency
         self._requested_port = port
-        self._pure_python_client = pure_python_runtime_client
+        self.runtime_client = runtime_client_mode.resolve(runtime_client)
         self._queue: AsyncQueue | None = None
         self._internal_clients: dict[str, Any] = {}
         self._server: BaseWSGIServer | None = None
@@ -261,5 +265,5 @@ class LocalCloud:
             routes=reachability.route_table(f"{LOOPBACK}:{self.port}", spec),
             code_dir=self._code.task_root(spec.code_bytes),
             home_dir=self._workdir / "home",
-            pure_python_client=self._pure_python_client)
+            runtime_client=self.runtime_client)
         return ExecutionEnvironment(spec, settings)

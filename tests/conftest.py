@@ -1,4 +1,9 @@
-"""Shared fixtures: a running local cloud and a quick way to deploy handler source."""
+"""Shared fixtures: a running local cloud and a quick way to deploy handler source.
+
+Modules marked ``both_runtime_clients`` run every test twice, once with awslambdaric's
+native Runtime API client and once with the pure-Python one that macOS uses, so that no
+behaviour can differ between Linux and Mac. Their cloud fixtures take ``runtime_client``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import pytest
 
 from lambdalab import LocalCloud
+from lambdalab.invoke.runtime_client_mode import NATIVE, PYTHON, native_available
 from lambdalab.packaging import zip_files
 from lambdalab.workshop.functions import execution_role_arn
 
@@ -31,9 +37,30 @@ class Deployer:
             Code={"ZipFile": zip_files(source)}, **config)
 
 
+def runtime_client_modes() -> list[Any]:
+    """Both clients where the native one is installed; only the pure-Python one elsewhere."""
+    return [pytest.param(NATIVE, marks=pytest.mark.skipif(
+                not native_available(),
+                reason="awslambdaric's native runtime client builds only on Linux")),
+            PYTHON]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if ("runtime_client" in metafunc.fixturenames
+            and metafunc.definition.get_closest_marker("both_runtime_clients")):
+        metafunc.parametrize("runtime_client", runtime_client_modes(), indirect=True,
+                             scope="module")
+
+
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
+def runtime_client(request: pytest.FixtureRequest) -> str | None:
+    """The Runtime API client mode of this module's clouds (None: the cloud's default)."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture(scope="module")
+def cloud(runtime_client: str | None) -> Iterator[LocalCloud]:
+    with LocalCloud(runtime_client=runtime_client) as running:
         yield running
 
 

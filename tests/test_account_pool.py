@@ -13,10 +13,12 @@ import pytest
 from lambdalab import LocalCloud
 from test_concurrency import SLOW, burst, throttles
 
+pytestmark = pytest.mark.both_runtime_clients
+
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(account_concurrency=2) as running:
+def cloud(runtime_client) -> Iterator[LocalCloud]:
+    with LocalCloud(account_concurrency=2, runtime_client=runtime_client) as running:
         yield running
 
 

@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 
 from lambdalab import LocalCloud
 
+pytestmark = pytest.mark.both_runtime_clients
+
 SCALE = 0.01
 HANDLER = """
 import time
@@ -28,8 +30,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(time_scale=SCALE) as running:
+def cloud(runtime_client) -> Iterator[LocalCloud]:
+    with LocalCloud(time_scale=SCALE, runtime_client=runtime_client) as running:
         yield running
 
 

@@ -18,6 +18,8 @@ import pytest
 
 from lambdalab import LocalCloud
 
+pytestmark = pytest.mark.both_runtime_clients
+
 EVENTS = 1000
 RESERVED = 5
 HANDLER = """
@@ -29,8 +31,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(time_scale=0.005) as running:
+def cloud(runtime_client) -> Iterator[LocalCloud]:
+    with LocalCloud(time_scale=0.005, runtime_client=runtime_client) as running:
         yield running
 
 

@@ -16,13 +16,15 @@ from botocore.exceptions import ClientError
 from conftest import read_json
 from lambdalab import LocalCloud
 
+pytestmark = pytest.mark.both_runtime_clients
+
 SLOW = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n" \
        "    return 'done'\n"
 
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(account_concurrency=110) as running:
+def cloud(runtime_client) -> Iterator[LocalCloud]:
+    with LocalCloud(account_concurrency=110, runtime_client=runtime_client) as running:
         yield running
 
 

@@ -12,8 +12,12 @@ import base64
 import json
 import re
 
+import pytest
+
 from conftest import read_json
 from lambdalab.packaging import zip_files
+
+pytestmark = pytest.mark.both_runtime_clients
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 

@@ -18,8 +18,11 @@ import pytest
 from botocore.config import Config
 
 from lambdalab import LocalCloud
+from lambdalab.invoke.runtime_client_mode import ENV_VAR
 from lambdalab.packaging import zip_files
 from lambdalab.workshop.functions import execution_role_arn
+
+pytestmark = pytest.mark.both_runtime_clients
 
 HANDLER = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n"
 
@@ -60,8 +63,8 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
     return alive
 
 
-def test_stop_ends_every_environment_including_busy_ones():
-    with LocalCloud() as cloud:
+def test_stop_ends_every_environment_including_busy_ones(runtime_client):
+    with LocalCloud(runtime_client=runtime_client) as cloud:
         lam = cloud.client("lambda", config=Config(read_timeout=2, retries={"max_attempts": 0}))
         role_arn = execution_role_arn(cloud)
         lam.create_function(FunctionName="f", Runtime="python3.11", Role=role_arn,
@@ -74,9 +77,10 @@ def test_stop_ends_every_environment_including_busy_ones():
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how):
+def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how, runtime_client):
     parent = subprocess.Popen([sys.executable, "-c", CLOUD_SCRIPT], stdout=subprocess.PIPE,
-                              cwd=os.path.dirname(os.path.dirname(__file__)))
+                              cwd=os.path.dirname(os.path.dirname(__file__)),
+                              env={**os.environ, ENV_VAR: runtime_client})
     try:
         pids = json.loads(parent.stdout.readline())
         assert len(pids) == 2  # one idle, one busy
@@ -93,8 +97,8 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how)
         parent.wait()
 
 
-def test_every_listening_socket_of_the_cloud_is_on_loopback():
-    with LocalCloud() as cloud:
+def test_every_listening_socket_of_the_cloud_is_on_loopback(runtime_client):
+    with LocalCloud(runtime_client=runtime_client) as cloud:
         role_arn = execution_role_arn(cloud)
         cloud.client("lambda").create_function(
             FunctionName="f", Runtime="python3.11", Role=role_arn,
@@ -106,8 +110,9 @@ def test_every_listening_socket_of_the_cloud_is_on_loopback():
         assert {c.laddr.ip for c in listening} == {"127.0.0.1"}
 
 
-def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm():
-    serve = subprocess.Popen([sys.executable, "-m", "lambdalab", "serve", "--port", "0"],
+def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm(runtime_client):
+    serve = subprocess.Popen([sys.executable, "-m", "lambdalab", "serve", "--port", "0",
+                              "--runtime-client", runtime_client],
                              stdout=subprocess.PIPE, text=True)
     try:
         first_line = serve.stdout.readline()

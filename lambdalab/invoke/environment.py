@@ -35,7 +35,7 @@ class EnvironmentSettings:
     routes: RouteTable
     code_dir: Path
     home_dir: Path
-    pure_python_client: bool = False
+    runtime_client: str = "native"  # or "python": see runtime_client_mode
     python: str = field(default_factory=lambda: sys.executable)
 
 
@@ -76,10 +76,15 @@ def _exit_description(returncode: int) -> str:
     return f"exit status {returncode}"
 
 
-def peak_memory_mb(pid: int) -> int:
-    """Peak resident memory of the process, the figure REPORT calls Max Memory Used."""
+def peak_memory_mb(pid: int, proc: Path = Path("/proc")) -> int:
+    """Peak resident memory of the process, the figure REPORT calls Max Memory Used.
+
+    Linux keeps the peak (``VmHWM``) in ``/proc``; macOS offers no peak for another
+    process, so there the figure is the resident memory at the moment of asking (the end
+    of the invocation), which is what REPORT shows on a Mac.
+    """
     try:
-        with open(f"/proc/{pid}/status") as status:
+        with open(proc / str(pid) / "status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return max(1, round(int(line.split()[1]) / 1024))
@@ -123,7 +128,7 @@ class ExecutionEnvironment:
         settings = self._settings
         watch_read, self._watch_write = os.pipe()
         launch = {"watch_fd": watch_read, "routes": settings.routes.to_json(),
-                  "pure_python_client": settings.pure_python_client}
+                  "runtime_client": settings.runtime_client}
         env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
                                settings.code_dir, settings.home_dir)
         try:

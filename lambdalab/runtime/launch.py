@@ -80,15 +80,16 @@ def _present_task_root_as_var_task(task_root: str) -> None:
     sys.path_importer_cache.clear()
 
 
-def _use_pure_python_runtime_client(force: bool) -> None:
-    """Provide the ``runtime_client`` module awslambdaric imports, if the native one is missing."""
-    if not force:
-        try:
-            import runtime_client  # noqa: F401
+def _install_runtime_client(mode: str) -> None:
+    """Give awslambdaric the ``runtime_client`` module the cloud chose for it.
 
-            return
-        except ImportError:
-            pass
+    ``native`` is awslambdaric's own compiled module (Linux); ``python`` is ours, which
+    returns the same values (macOS, or when asked for).
+    """
+    if mode == "native":
+        import runtime_client  # noqa: F401 - fails loudly if the cloud chose wrongly
+
+        return
     from lambdalab.runtime import runtime_client
 
     sys.modules["runtime_client"] = runtime_client
@@ -103,7 +104,7 @@ def main(argv: list[str]) -> None:
         sys.path.insert(0, task_root)
     _present_task_root_as_var_task(task_root)
     network.install(network.RouteTable.from_json(settings["routes"]))
-    _use_pure_python_runtime_client(settings.get("pure_python_client", False))
+    _install_runtime_client(settings["runtime_client"])
 
     from awslambdaric import __main__ as ric
 

@@ -1,9 +1,15 @@
 """A pure-Python client for the Lambda Runtime API.
 
 awslambdaric talks to the Runtime API through a native module (``runtime_client``)
-that only builds on Linux. This module offers the same four functions so that the
-real bootstrap runs unchanged where the native module is missing (macOS), or when a
-cloud asks for it explicitly.
+that only builds on Linux. This module offers the same four functions, with the same
+arguments and the same return values, so that the real bootstrap runs unchanged where
+the native module is missing (macOS), or when a cloud asks for it explicitly.
+
+The contract is awslambdaric's ``runtime_client.cpp`` (4.2): ``next()`` returns the
+event body as bytes and a dict with exactly the keys below. The deadline is an ``int``
+of epoch milliseconds; the request id and the function ARN are strings (empty when
+absent); every other field is a string or ``None`` when absent or empty. Header names
+are matched without regard to case, as libcurl does for the native client.
 """
 
 from __future__ import annotations
@@ -12,6 +18,22 @@ import http.client
 import os
 
 _API_PREFIX = "/2018-06-01/runtime/invocation"
+
+REQUEST_ID = "Lambda-Runtime-Aws-Request-Id"
+TRACE_ID = "Lambda-Runtime-Trace-Id"
+FUNCTION_ARN = "Lambda-Runtime-Invoked-Function-Arn"
+DEADLINE_MS = "Lambda-Runtime-Deadline-Ms"
+CLIENT_CONTEXT = "Lambda-Runtime-Client-Context"
+CONTENT_TYPE = "Content-Type"
+COGNITO_IDENTITY = "Lambda-Runtime-Cognito-Identity"
+TENANT_ID = "Lambda-Runtime-Aws-Tenant-Id"
+INVOCATION_ID = "Lambda-Runtime-Invocation-Id"
+
+# Fields the native client always returns as strings, and those it returns as None if empty.
+_ALWAYS_TEXT = (REQUEST_ID, FUNCTION_ARN)
+_NONE_IF_EMPTY = (TRACE_ID, CLIENT_CONTEXT, CONTENT_TYPE, COGNITO_IDENTITY, TENANT_ID,
+                  INVOCATION_ID)
+
 _connection: http.client.HTTPConnection | None = None
 _user_agent = "aws-lambda-python"
 
@@ -40,31 +62,56 @@ def _request(method: str, path: str, body: bytes | None = None,
     raise AssertionError("unreachable")
 
 
-def next() -> tuple[bytes, dict[str, str]]:  # noqa: A001 - name fixed by awslambdaric
+def invocation_fields(headers: http.client.HTTPMessage) -> dict[str, str | int | None]:
+    """The header dict the native client builds from a ``/next`` response."""
+    fields: dict[str, str | int | None] = {name: headers.get(name) or "" for name in _ALWAYS_TEXT}
+    for name in _NONE_IF_EMPTY:
+        fields[name] = headers.get(name) or None
+    fields[DEADLINE_MS] = _deadline_ms(headers.get(DEADLINE_MS))
+    return fields
+
+
+def _deadline_ms(value: str | None) -> int:
+    """Epoch milliseconds as an ``int``; 0 when the header is absent, as natively."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def next() -> tuple[bytes, dict[str, str | int | None]]:  # noqa: A001 - name fixed by awslambdaric
     response = _request("GET", f"{_API_PREFIX}/next")
     body = response.read()
-    if response.status != 200:
-        raise RuntimeError(f"Runtime API /next answered {response.status}: {body!r}")
-    return body, {key: value for key, value in response.getheaders()}
+    if not 200 <= response.status < 300 or not response.headers.get(REQUEST_ID):
+        raise RuntimeError("Failed to get next")
+    return body, invocation_fields(response.headers)
 
 
-def _post(path: str, body: bytes, headers: dict[str, str]) -> None:
+def _post(path: str, body: bytes, headers: dict[str, str], failure: str) -> None:
     response = _request("POST", path, body=body, headers=headers)
-    data = response.read()
-    if response.status >= 300:
-        raise RuntimeError(f"Runtime API {path} answered {response.status}: {data!r}")
+    response.read()
+    if not 200 <= response.status < 300:
+        raise RuntimeError(failure)
+
+
+def _post_headers(content_type: str, xray_cause: str,
+                  invocation_id: str | None) -> dict[str, str]:
+    headers = {"Content-Type": content_type or "text/html"}
+    if xray_cause:  # libcurl drops a header with an empty value, so the native client does too
+        headers["Lambda-Runtime-Function-XRay-Error-Cause"] = xray_cause
+    if invocation_id:
+        headers[INVOCATION_ID] = invocation_id
+    return headers
 
 
 def post_invocation_result(invoke_id: str, result_data: bytes, content_type: str,
                            invocation_id: str | None = None) -> None:
     _post(f"{_API_PREFIX}/{invoke_id}/response", result_data,
-          {"Content-Type": content_type or "application/json"})
+          _post_headers(content_type, "", invocation_id), "Failed to post invocation response")
 
 
 def post_error(invoke_id: str, error_response_data: str, xray_fault: str,
                invocation_id: str | None = None) -> None:
-    body = error_response_data.encode("utf-8")
-    _post(f"{_API_PREFIX}/{invoke_id}/error", body,
-          {"Content-Type": "application/json",
-           "Lambda-Runtime-Function-Error-Type": "Unhandled",
-           "Lambda-Runtime-Function-XRay-Error-Cause": xray_fault})
+    _post(f"{_API_PREFIX}/{invoke_id}/error", error_response_data.encode("utf-8"),
+          _post_headers("application/json", xray_fault, invocation_id),
+          "Failed to post invocation error")
