@@ -34,6 +34,7 @@ from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.destinations import DestinationSender
 from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
 from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec, reserved_total
+from lambdalab.invoke.guardian import Guardian
 from lambdalab.invoke.pool import EnvironmentPool
 from lambdalab.invoke.records import InvocationLog, InvocationRecord
 from lambdalab.invoke.service import InvokeService
@@ -105,6 +106,7 @@ class LocalCloud:
         self._workdir: Path | None = None
         self._hooks: LambdaBackendHooks | None = None
         self._pool: EnvironmentPool | None = None
+        self._guardian: Guardian | None = None
         self.records = InvocationLog()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -129,6 +131,7 @@ class LocalCloud:
         self._workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
+        self._guardian = Guardian()
         self._pool = EnvironmentPool(self._new_environment)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
         self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable)
@@ -161,11 +164,14 @@ class LocalCloud:
             self._queue.close()
         if self._pool is not None:
             self._pool.shutdown()
+        if self._guardian is not None:
+            self._guardian.close()
         if self._hooks is not None:
             self._hooks.uninstall()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._server = self._thread = self._pool = self._hooks = self._workdir = None
+        self._guardian = None
         self._queue = None
         self._internal_clients.clear()
 
@@ -265,5 +271,6 @@ class LocalCloud:
             routes=reachability.route_table(f"{LOOPBACK}:{self.port}", spec),
             code_dir=self._code.task_root(spec.code_bytes),
             home_dir=self._workdir / "home",
-            runtime_client=self.runtime_client)
+            runtime_client=self.runtime_client,
+            guardian=self._guardian)
         return ExecutionEnvironment(spec, settings)

@@ -85,9 +85,12 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how,
         pids = json.loads(parent.stdout.readline())
         assert len(pids) == 2  # one idle, one busy
         assert all(not gone(pid) for pid in pids)
+        assert psutil.Process(pids[0]).status() == psutil.STATUS_STOPPED  # idle: frozen
+        descendants = [p.pid for p in psutil.Process(parent.pid).children(recursive=True)]
+        assert len(descendants) == 3  # both environments and the cloud's guardian
         parent.send_signal(how)
         parent.wait(timeout=10)
-        assert wait_gone(pids) == []
+        assert wait_gone(descendants) == []
         orphaned = list(Path(tempfile.gettempdir()).glob(f"lambdalab-{parent.pid}-*"))
         assert len(orphaned) == 1  # the dead cloud could not clean up its code folder
         with LocalCloud():

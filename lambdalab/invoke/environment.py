@@ -3,6 +3,14 @@
 The process runs awslambdaric's real bootstrap against a Runtime API served here. It
 handles one invocation at a time, stays warm between invocations, and is discarded
 after a timeout or a crash, as on AWS.
+
+Between invocations the environment is frozen, as Lambda freezes it: when the runtime
+asks for its next event and none is waiting, its whole process group gets SIGSTOP, and
+SIGCONT when the next event is handed over. Threads and child processes that the handler
+left running make no progress meanwhile, and die unfinished with the environment.
+
+A frozen process cannot notice that its cloud died, so the cloud's guardian process
+(:mod:`lambdalab.invoke.guardian`) kills every environment's group when that happens.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from pathlib import Path
 
 from lambdalab.invoke import invocation as inv_mod
 from lambdalab.invoke.functions import FunctionSpec
+from lambdalab.invoke.guardian import Guardian
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine, new_stream_name
@@ -36,6 +45,7 @@ class EnvironmentSettings:
     code_dir: Path
     home_dir: Path
     runtime_client: str = "native"  # or "python": see runtime_client_mode
+    guardian: Guardian | None = None  # kills the environment if the cloud dies
     python: str = field(default_factory=lambda: sys.executable)
 
 
@@ -126,19 +136,16 @@ class ExecutionEnvironment:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         settings = self._settings
-        watch_read, self._watch_write = os.pipe()
-        launch = {"watch_fd": watch_read, "routes": settings.routes.to_json(),
-                  "runtime_client": settings.runtime_client}
+        launch = {"routes": settings.routes.to_json(), "runtime_client": settings.runtime_client}
         env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
                                settings.code_dir, settings.home_dir)
-        try:
-            return subprocess.Popen(
-                [settings.python, "-m", "lambdalab.runtime.launch", json.dumps(launch)],
-                cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(watch_read,),
-                start_new_session=True)
-        finally:
-            os.close(watch_read)
+        process = subprocess.Popen(
+            [settings.python, "-m", "lambdalab.runtime.launch", json.dumps(launch)],
+            cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, process_group=0)
+        if settings.guardian is not None:
+            settings.guardian.watch(process.pid)
+        return process
 
     def _watch_process(self) -> None:
         self._process.wait()
@@ -181,21 +188,16 @@ class ExecutionEnvironment:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        try:
-            os.killpg(self._process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self._signal_group(signal.SIGKILL)
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self._settings.guardian is not None:
+            self._settings.guardian.forget(self._process.pid)
         self._monitor.join(timeout=2)
         self.output.close()
         self._runtime_api.close()
-        try:
-            os.close(self._watch_write)
-        except OSError:
-            pass
 
     # --- invocations -----------------------------------------------------------------------
 
@@ -234,14 +236,26 @@ class ExecutionEnvironment:
             if self.init_duration_ms is None:
                 self.init_duration_ms = (time.monotonic() - self._started_at) * 1000
                 self.init_lines = self.output.take()
-            self._cond.wait_for(lambda: self._closed or (
-                self._pending is not None and self._pending.handed_at is None))
+            ready = lambda: self._closed or (  # noqa: E731
+                self._pending is not None and self._pending.handed_at is None)
+            if not ready():
+                self._signal_group(signal.SIGSTOP)
+                self._cond.wait_for(ready)
+                if not self._closed:
+                    self._signal_group(signal.SIGCONT)
             if self._closed:
                 return None
             invocation = self._pending
             assert invocation is not None
             invocation.hand_over(self.spec.timeout)
             return invocation.payload, invocation.runtime_headers()
+
+    def _signal_group(self, signum: int) -> None:
+        """Freeze (SIGSTOP), thaw (SIGCONT) or kill every process of the environment."""
+        try:
+            os.killpg(self._process.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def _active(self, request_id: str) -> Invocation | None:
         with self._cond:

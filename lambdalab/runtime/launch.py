@@ -1,9 +1,9 @@
 """Entry point of an execution environment.
 
 Prepares the process the way Lambda's Python runtime does (task root first on the
-import path, the function's network), makes sure it dies with the cloud that started
-it, then hands control to awslambdaric's real bootstrap, which imports the handler and
-loops on the Runtime API.
+import path, the function's network), then hands control to awslambdaric's real
+bootstrap, which imports the handler and loops on the Runtime API. The cloud's guardian
+process (:mod:`lambdalab.invoke.guardian`) ends it if the cloud dies.
 
 Usage: ``python -m lambdalab.runtime.launch '<json settings>'``; the settings travel on
 the command line, not in the environment, so the function's environment holds only
@@ -14,33 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
 
 from lambdalab.runtime import network
-
-
-def _die_with_parent(watch_fd: int) -> None:
-    """Kill this environment's process group when the cloud's end of the pipe closes.
-
-    The cloud keeps the write end open for its whole life; the kernel closes it when the
-    cloud exits for any reason, including SIGKILL, so no environment outlives it.
-    """
-
-    def watch() -> None:
-        try:
-            while os.read(watch_fd, 1):
-                pass
-        except OSError:
-            pass
-        try:
-            os.killpg(os.getpgid(0), signal.SIGKILL)
-        finally:
-            os._exit(137)
-
-    threading.Thread(target=watch, name="lambdalab-parent-watch", daemon=True).start()
-
 
 LAMBDA_TASK_ROOT_SHOWN = "/var/task"
 
@@ -97,7 +73,6 @@ def _install_runtime_client(mode: str) -> None:
 
 def main(argv: list[str]) -> None:
     settings = json.loads(argv[1])
-    _die_with_parent(settings["watch_fd"])
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
     if sys.path[0] != task_root:

@@ -1,0 +1,116 @@
+"""Between invocations an execution environment is frozen, as Lambda freezes it.
+
+"After the function and all extensions have completed, Lambda maintains the execution
+environment for some time in anticipation of another function invocation. In effect,
+Lambda freezes the execution environment." Background threads and processes a handler
+leaves running make no progress until the next invocation thaws the environment, and
+are lost with it when it is retired.
+Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.both_runtime_clients
+
+TICKER = """
+import subprocess, sys, threading, time
+
+TICK = ("import sys, time\\nwhile True:\\n    open(sys.argv[1], 'a').write('.')\\n"
+        "    time.sleep(0.02)\\n")
+
+def tick(path):
+    while True:
+        with open(path, "a") as f:
+            f.write(".")
+        time.sleep(0.02)
+
+def handler(event, context):
+    if "thread" in event:
+        threading.Thread(target=tick, args=(event["thread"],), daemon=True).start()
+    if "process" in event:
+        subprocess.Popen([sys.executable, "-c", TICK, event["process"]])
+    if "later" in event:
+        threading.Thread(target=lambda: (time.sleep(0.3), open(event["later"], "w").write("done")),
+                         daemon=True).start()
+    time.sleep(event.get("sleep", 0))
+    return "returned"
+"""
+
+
+def ticks(path: Path) -> int:
+    return len(path.read_text()) if path.exists() else 0
+
+
+def status(pid: int) -> str:
+    return psutil.Process(pid).status()
+
+
+def stopped_soon(pid: int) -> bool:
+    """The runtime asks for its next event just after answering, then it is frozen."""
+    deadline = time.monotonic() + 2
+    while status(pid) != psutil.STATUS_STOPPED:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture(scope="module")
+def ticker(deploy) -> str:
+    deploy("ticker", TICKER)
+    return "ticker"
+
+
+def invoke(lam, event: dict) -> str:
+    return json.loads(lam.invoke(FunctionName="ticker", Payload=json.dumps(event))["Payload"]
+                      .read())
+
+
+@pytest.mark.parametrize("what", ["thread", "process"])
+def test_work_the_handler_left_running_waits_for_the_next_invocation(cloud, lam, ticker,
+                                                                     tmp_path, what):
+    counter = tmp_path / "ticks"
+    assert invoke(lam, {what: str(counter)}) == "returned"
+    assert all(stopped_soon(pid) for pid in cloud.environment_pids())
+    frozen_at = ticks(counter)
+    time.sleep(1.0)
+    assert ticks(counter) == frozen_at  # no progress at all while frozen
+    assert invoke(lam, {"sleep": 0.5}) == "returned"
+    thawed = ticks(counter) - frozen_at
+    assert 10 <= thawed <= 40  # it ran during the 0.5 s invocation (every 20 ms), no longer
+    time.sleep(0.5)
+    assert ticks(counter) - frozen_at == thawed
+
+
+def test_an_idle_environment_is_stopped_and_a_busy_one_runs(cloud, lam, ticker):
+    invoke(lam, {})
+    [pid] = cloud.environment_pids()
+    assert stopped_soon(pid)
+    busy = threading.Thread(target=invoke, args=(lam, {"sleep": 1}))
+    busy.start()
+    time.sleep(0.5)
+    try:
+        assert status(pid) != psutil.STATUS_STOPPED
+    finally:
+        busy.join()
+    assert stopped_soon(pid)
+
+
+def test_pending_work_is_lost_when_the_environment_is_retired(cloud, lam, ticker, tmp_path):
+    done = tmp_path / "done"
+    invoke(lam, {"later": str(done)})  # a thread that writes 0.3 s later
+    time.sleep(0.6)
+    assert not done.exists()  # frozen
+    pids = cloud.environment_pids()
+    lam.update_function_configuration(FunctionName="ticker", Description="retire it")
+    time.sleep(0.6)
+    assert not done.exists()  # killed with its environment, never run
+    assert not any(psutil.pid_exists(p) and status(p) != psutil.STATUS_ZOMBIE for p in pids)
