@@ -166,9 +166,9 @@ def test_delete_stack_removes_its_functions_and_a_new_deploy_starts_afresh(cloud
 def test_a_resource_type_the_local_cloud_cannot_create_is_an_error_not_a_silent_gap(
         cloud, tmp_path):
     template = write_lab(tmp_path)
-    template.write_text(TEMPLATE.replace("  Role:\n", "  Live:\n    Type: AWS::Lambda::Alias\n"
-                                         "    Properties:\n      FunctionName: !Ref Fn\n"
-                                         "      FunctionVersion: $LATEST\n      Name: live\n"
+    template.write_text(TEMPLATE.replace("  Role:\n", "  Url:\n    Type: AWS::Lambda::Url\n"
+                                         "    Properties:\n      TargetFunctionArn: !Ref Fn\n"
+                                         "      AuthType: AWS_IAM\n"
                                          "  Role:\n", 1))
-    with pytest.raises(StackDeployError, match=r"completed without Live \(AWS::Lambda::Alias\)"):
-        deploy_stack(cloud, template, "alias")
+    with pytest.raises(StackDeployError, match=r"completed without Url \(AWS::Lambda::Url\)"):
+        deploy_stack(cloud, template, "url")

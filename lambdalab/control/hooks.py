@@ -1,6 +1,7 @@
 """Wraps moto's Lambda backend: Lambda's checks before a change, a notice after it.
 
-(and makes CloudFormation stacks roll back on such a refusal, see ``cloudformation``)
+(and makes CloudFormation stacks roll back on such a refusal, see ``cloudformation``, and
+create the Lambda resource types moto's CloudFormation lacks, see ``cloudformation_lambda``)
 
 - validation moto skips (reserved environment keys, the 4 KB limit, unzippable code,
   the 100 units of concurrency that must stay unreserved);
@@ -18,7 +19,7 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 
-from lambdalab.control import cloudformation, validation
+from lambdalab.control import cloudformation, cloudformation_lambda, validation
 from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
 
@@ -45,6 +46,7 @@ class LambdaBackendHooks:
                    self._update_event_config)
         self._wrap(LambdaFunction, "get_configuration", _configuration_with_dead_letter)
         cloudformation.install(self._patcher)
+        cloudformation_lambda.install(self._patcher)
 
     def uninstall(self) -> None:
         self._patcher.restore()

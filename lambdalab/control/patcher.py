@@ -8,7 +8,7 @@ from typing import Any
 
 class Patcher:
     def __init__(self) -> None:
-        self._originals: list[tuple[type, str, Any]] = []
+        self._originals: list[tuple[Any, str, Any]] = []
 
     def wrap(self, owner: type, name: str, wrapper: Callable[..., Any]) -> None:
         """Replace ``owner.name`` by ``wrapper(original, self_obj, *args, **kwargs)``."""
@@ -21,6 +21,11 @@ class Patcher:
         method.__name__ = name
         method.__doc__ = original.__doc__
         setattr(owner, name, method)
+
+    def replace(self, owner: Any, name: str, value: Any) -> None:
+        """Set ``owner.name`` (a module's function, say) to ``value`` until :meth:`restore`."""
+        self._originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
 
     def restore(self) -> None:
         for owner, name, original in reversed(self._originals):
