@@ -354,7 +354,9 @@ class LambdaLab(Target):
         except Exception as exc:  # any import-time failure means "not usable"
             raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
         self._threads_before = threading.active_count()
-        self._cloud = LocalCloud(region=REGION, time_scale=TIME_SCALE).start()
+        # every throttle decision is counted from the records: keep them all
+        self._cloud = LocalCloud(region=REGION, time_scale=TIME_SCALE,
+                                 records_limit=1_000_000).start()
         ensure_iam_role(self.endpoint_url)
         self.support = [
             Finding("InvocationType=Event", True, "AsyncQueue (lambdalab/invoke/async_queue.py)"),

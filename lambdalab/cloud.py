@@ -35,8 +35,8 @@ from lambdalab.invoke.destinations import DestinationSender
 from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
 from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec, reserved_total
 from lambdalab.invoke.guardian import Guardian
-from lambdalab.invoke.pool import EnvironmentPool
-from lambdalab.invoke.records import InvocationLog, InvocationRecord
+from lambdalab.invoke.pool import IDLE_TIMEOUT_S, MAX_IDLE_ENVIRONMENTS, EnvironmentPool
+from lambdalab.invoke.records import RECORDS_LIMIT, InvocationLog, InvocationRecord
 from lambdalab.invoke.service import InvokeService
 
 DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
@@ -86,11 +86,18 @@ class LocalCloud:
     client of the execution environments: ``"native"`` (awslambdaric's, Linux only),
     ``"python"`` (ours, the macOS path) or ``"auto"``; the default comes from
     ``$LAMBDALAB_RUNTIME_CLIENT``, else ``"auto"``. :attr:`runtime_client` tells which runs.
+
+    Memory stays bounded on a laptop: an environment idle for ``idle_timeout`` seconds of
+    Lambda's clock is shut down (Lambda too reclaims idle environments), at most
+    ``max_warm_environments`` stay warm (the longest idle goes first), and
+    :meth:`invocations` keeps the newest ``records_limit`` records.
     """
 
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0, *,
                  time_scale: float = 1.0, account_concurrency: int = 1000,
-                 runtime_client: str | None = None) -> None:
+                 runtime_client: str | None = None, idle_timeout: float = IDLE_TIMEOUT_S,
+                 max_warm_environments: int = MAX_IDLE_ENVIRONMENTS,
+                 records_limit: int = RECORDS_LIMIT) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -107,7 +114,11 @@ class LocalCloud:
         self._hooks: LambdaBackendHooks | None = None
         self._pool: EnvironmentPool | None = None
         self._guardian: Guardian | None = None
-        self.records = InvocationLog()
+        if idle_timeout <= 0 or max_warm_environments < 0:
+            raise ValueError("idle_timeout must be positive and max_warm_environments at least 0")
+        self._idle_timeout = idle_timeout
+        self._max_warm = max_warm_environments
+        self.records = InvocationLog(records_limit)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -132,7 +143,8 @@ class LocalCloud:
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._guardian = Guardian()
-        self._pool = EnvironmentPool(self._new_environment)
+        self._pool = EnvironmentPool(self._new_environment, self.clock,
+                                     idle_timeout_s=self._idle_timeout, max_idle=self._max_warm)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
         self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable)
         self._hooks.install()
@@ -227,7 +239,8 @@ class LocalCloud:
         return [event.message for event in sorted(events, key=lambda e: e.event_id)]
 
     def invocations(self, function_name: str | None = None) -> list[InvocationRecord]:
-        """What ran: one record per invocation attempt, oldest first."""
+        """What ran: one record per invocation attempt, oldest first (the newest
+        ``records_limit``; throttled attempts included)."""
         return self.records.all(function_name)
 
     def async_results(self, function_name: str | None = None) -> list[AsyncResult]:

@@ -19,7 +19,7 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 
-from lambdalab.control import cloudformation, cloudformation_lambda, validation
+from lambdalab.control import cloudformation, cloudformation_lambda, log_storage, validation
 from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
 
@@ -47,6 +47,7 @@ class LambdaBackendHooks:
         self._wrap(LambdaFunction, "get_configuration", _configuration_with_dead_letter)
         cloudformation.install(self._patcher)
         cloudformation_lambda.install(self._patcher)
+        log_storage.install(self._patcher)
 
     def uninstall(self) -> None:
         self._patcher.restore()

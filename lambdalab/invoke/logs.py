@@ -3,6 +3,7 @@
 Lambda frames every invocation with START / END / REPORT lines around what the code
 printed, stores it in log group ``/aws/lambda/<name>``, one stream per execution
 environment, and can return the last 4 KB base64-encoded in ``X-Amz-Log-Result``.
+The local cloud keeps the newest 20,000 events (16 MB at most) of each log group.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from moto.logs.exceptions import ResourceAlreadyExistsException
 from moto.logs.models import logs_backends
 
 from lambdalab.invoke.limits import LOG_TAIL_BYTES
+
+# The newest log lines the local cloud keeps per function (a memory bound; AWS keeps all).
+GROUP_EVENTS_LIMIT = 20_000
+GROUP_BYTES_LIMIT = 16 * 1024 * 1024
 
 _lock = threading.Lock()
 
@@ -84,3 +90,27 @@ def write(account: str, region: str, group: str, stream: str, lines: list[LogLin
             log_group.create_log_stream(stream)
         events = [{"timestamp": line.timestamp_ms, "message": line.message} for line in lines]
         log_group.put_log_events(stream, events)
+        _keep_newest(log_group, GROUP_EVENTS_LIMIT, GROUP_BYTES_LIMIT)
+
+
+def _keep_newest(log_group: Any, max_events: int, max_bytes: int) -> None:
+    """Drop a log group's oldest events beyond ``max_events`` or ``max_bytes``.
+
+    AWS keeps logs for as long as the group's retention says; a laptop cannot. One
+    environment writes one stream, in time order, so a stream's first events are its
+    oldest, and the stream whose first event is oldest holds the group's oldest lines.
+    """
+    streams = [s for s in log_group.streams.values() if s.events]
+    events = sum(len(s.events) for s in streams)
+    size = sum(s.stored_bytes for s in streams)
+    for stream in sorted(streams, key=lambda s: s.events[0].timestamp):
+        dropped = 0
+        while dropped < len(stream.events) and (events > max_events or size > max_bytes):
+            size -= len(stream.events[dropped].message)
+            events -= 1
+            dropped += 1
+        if dropped:
+            stream.stored_bytes -= sum(len(e.message) for e in stream.events[:dropped])
+            del stream.events[:dropped]
+        if events <= max_events and size <= max_bytes:
+            return

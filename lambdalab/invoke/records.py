@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,12 +30,17 @@ class InvocationRecord:
         return asdict(self)
 
 
-class InvocationLog:
-    """Thread-safe, append-only list of :class:`InvocationRecord`."""
+RECORDS_LIMIT = 20_000  # about 8 MB of records at most
 
-    def __init__(self) -> None:
+
+class InvocationLog:
+    """Thread-safe list of the newest ``limit`` :class:`InvocationRecord`, oldest first."""
+
+    def __init__(self, limit: int = RECORDS_LIMIT) -> None:
+        if limit < 1:
+            raise ValueError(f"records_limit must be at least 1, not {limit}")
         self._lock = threading.Lock()
-        self._records: list[InvocationRecord] = []
+        self._records: deque[InvocationRecord] = deque(maxlen=limit)
 
     def add(self, record: InvocationRecord) -> None:
         with self._lock:
