@@ -128,7 +128,7 @@ class LocalCloud:
         self._code = CodeCache(self._workdir / "code")
         self._pool = EnvironmentPool(self._new_environment)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
-        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable)
+        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable, self.region)
         self._hooks.install()
         self._reachability = Reachability(self.region, self.account_id)
         service = InvokeService(self.region, self._pool, self.records, self._limiter)

@@ -41,9 +41,11 @@ ReservableLimit = Callable[[str], int]  # function name -> most it may reserve
 class LambdaBackendHooks:
     """Installs the wrappers; ``uninstall`` restores moto exactly as it was."""
 
-    def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit) -> None:
+    def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit,
+                 region: str = "us-east-1") -> None:
         self._on_change = on_change
         self._max_reservable = max_reservable
+        self._region = region
         self._patcher = Patcher()
 
     def install(self) -> None:
@@ -60,7 +62,7 @@ class LambdaBackendHooks:
         cloudformation.install(self._patcher)
         cloudformation_network.install(self._patcher)
         vpc_endpoints.install(self._patcher)
-        iam_policies.install(self._patcher)
+        iam_policies.install(self._patcher, self._region)
 
     def uninstall(self) -> None:
         self._patcher.restore()
