@@ -15,13 +15,14 @@ https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-servic
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from conftest import ROLE_NAME
-from lambdalab.deploy import deploy_stack
+from lambdalab.deploy import StackDeployError, deploy_stack
 from vpc_builder import (
     CALLEE,
     PROBE,
@@ -120,3 +121,23 @@ def test_the_stacks_security_groups_and_vpc_attributes_are_as_declared(cloud, st
     assert rules(endpoint_group, "IpPermissions") == [("tcp", 443, 443, [], [function_group])]
     hostnames = ec2.describe_vpc_attribute(VpcId=stack["VpcId"], Attribute="enableDnsHostnames")
     assert hostnames["EnableDnsHostnames"]["Value"] is True
+
+
+def test_a_stack_whose_function_names_an_unknown_subnet_rolls_back_with_lambdas_error(
+        cloud, deploy, tmp_path):
+    template = tmp_path / "bad_subnet.json"
+    template.write_text(json.dumps({"Resources": {"Probe": {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"FunctionName": "stack-bad-subnet", "Runtime": "python3.12",
+                       "Handler": "index.handler", "Role": deploy.role_arn,
+                       "Code": {"ZipFile": CALLEE},
+                       "VpcConfig": {"SubnetIds": ["subnet-0123456789abcdef0"],
+                                     "SecurityGroupIds": ["sg-0123456789abcdef0"]}}}}}))
+    with pytest.raises(StackDeployError) as refused:
+        deploy_stack(cloud, template, "vpc-bad-subnet")
+    assert str(refused.value) == (
+        'stack vpc-bad-subnet: Resource handler returned message: "Error occurred while '
+        "DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The "
+        "subnet ID 'subnet-0123456789abcdef0' does not exist\"")
+    functions = cloud.client("lambda").list_functions()["Functions"]
+    assert "stack-bad-subnet" not in [f["FunctionName"] for f in functions]
