@@ -33,11 +33,6 @@ def ids_of(vpc_config: Any) -> tuple[list[str], list[str]]:
     return list(vpc_config.get("SubnetIds") or []), list(vpc_config.get("SecurityGroupIds") or [])
 
 
-def is_attached(vpc_config: Any) -> bool:
-    subnets, groups = ids_of(vpc_config)
-    return bool(subnets or groups)
-
-
 def check(vpc_config: Any, account: str, region: str) -> str | None:
     """Refuse a bad VpcConfig as Lambda does; return the VPC it names (None for no VPC)."""
     if vpc_config is None:

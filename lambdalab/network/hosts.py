@@ -49,10 +49,6 @@ def strip_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def is_aws_host(host: str) -> bool:
-    return any(strip_port(host).endswith(suffix) for suffix in AWS_SUFFIXES)
-
-
 def parse(host: str) -> Destination | None:
     """The destination an AWS host names, or None for a host that is not AWS's."""
     host = strip_port(host)
