@@ -29,6 +29,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ROLE_NAME, read_json
+from lambdalab.control import lifecycle
 from lambdalab.packaging import zip_files
 from vpc_builder import CALLEE, REGION, VPC_ACCESS_POLICY, Network, wait_active
 
@@ -225,8 +226,14 @@ def test_aws_managed_policies_exist_and_can_be_attached(iam):
 
 # --- states ------------------------------------------------------------------------------------
 
+@pytest.fixture
+def slow_setup(monkeypatch):
+    """Lambda's network setup takes 2 s here, so that a busy machine cannot outlast it."""
+    monkeypatch.setattr(lifecycle, "SETUP_SECONDS", 2.0)
+
+
 def test_a_new_vpc_function_is_pending_then_active_and_not_invocable_meanwhile(
-        lam, deploy, net):
+        lam, deploy, net, slow_setup):
     created = deploy("cp-pending", CALLEE, VpcConfig=vpc(net))
     assert (created["State"], created["StateReason"], created["StateReasonCode"]) == (
         "Pending", "The function is being created.", "Creating")
@@ -247,7 +254,7 @@ def test_a_function_outside_a_vpc_is_active_at_once(deploy):
 
 
 def test_connecting_an_existing_function_keeps_it_active_while_the_update_is_in_progress(
-        lam, deploy, net):
+        lam, deploy, net, slow_setup):
     deploy("cp-connect", CALLEE)
     updated = lam.update_function_configuration(FunctionName="cp-connect", VpcConfig=vpc(net))
     assert (updated["State"], updated["LastUpdateStatus"]) == ("Active", "InProgress")

@@ -294,8 +294,10 @@ def test_new_environments_take_the_functions_subnets_in_turn(cloud, deploy, lam,
     net.route_to_nat(routed_table, net.nat_gateway(public))
     name = in_vpc(deploy, lam, "net-turns", [routed, isolated], [net.default_group])
     results: list[str] = []
+    together = threading.Barrier(2)
 
-    def run() -> None:  # busy for 1 s first, so that the two need two environments
+    def run() -> None:  # sent together, busy for 1 s first: the two need two environments
+        together.wait(timeout=10)
         response = lam.invoke(FunctionName=name,
                               Payload=json.dumps({"sleep": 1, "probes": [LAMBDA]}))
         results.append(read_json(response)[0].get("error", "ok"))

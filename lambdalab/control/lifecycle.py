@@ -30,12 +30,16 @@ UPDATING = {"LastUpdateStatus": "InProgress",
             "LastUpdateStatusReasonCode": "Creating"}
 
 
-def start_creating(fn: LambdaFunction, seconds: float = SETUP_SECONDS) -> None:
-    fn._lambdalab_pending_until = time.monotonic() + seconds
+def start_creating(fn: LambdaFunction, seconds: float | None = None) -> None:
+    fn._lambdalab_pending_until = time.monotonic() + _duration(seconds)
 
 
-def start_updating(fn: LambdaFunction, seconds: float = SETUP_SECONDS) -> None:
-    fn._lambdalab_updating_until = time.monotonic() + seconds
+def start_updating(fn: LambdaFunction, seconds: float | None = None) -> None:
+    fn._lambdalab_updating_until = time.monotonic() + _duration(seconds)
+
+
+def _duration(seconds: float | None) -> float:
+    return SETUP_SECONDS if seconds is None else seconds
 
 
 def is_pending(fn: LambdaFunction) -> bool:
