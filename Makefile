@@ -46,6 +46,7 @@ diagrams: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/invoke_latency.py
 	$(PY) bench/async_throughput.py
+	$(PY) bench/cloud_startup.py
 
 clean:
 	rm -rf $(VENV)

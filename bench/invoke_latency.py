@@ -12,7 +12,12 @@ Targets, measured one after the other so they never compete for the CPU:
 
 Per target: cold start (first invoke after create_function), warm p50/p95 of
 sequential invokes, throughput with 8 client threads, and the RSS of the
-processes that run handlers. See bench/README.md.
+processes that run handlers.
+
+Then (``vpc`` in ``--targets``) the cost of reachability decisions: warm p50 of a
+function in a VPC that calls Lambda through an interface endpoint, beside a function
+outside any VPC doing the same call, as a ratio (``vpc_overhead.py``). See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from common import (  # noqa: E402
     rss_mb,
     zip_handler,
 )
+from vpc_overhead import measure as measure_vpc_overhead  # noqa: E402
+from vpc_overhead import render as render_vpc_overhead  # noqa: E402
 
 FUNCTION_NAME = "bench-echo"
 PARALLEL_THREADS = 8
@@ -492,8 +499,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ministack-venv", type=Path, metavar="DIR",
                         help="install MiniStack here and keep it for the next run "
                              "(default: a temp dir removed at the end)")
-    parser.add_argument("--targets", default="moto,ministack,lambdalab",
-                        help="comma-separated subset of moto,ministack,lambdalab")
+    parser.add_argument("--targets", default="moto,ministack,lambdalab,vpc",
+                        help="comma-separated subset of moto,ministack,lambdalab,vpc "
+                             "(vpc: lambdalab's reachability decision, in and out of a VPC)")
     return parser.parse_args(argv)
 
 
@@ -504,10 +512,10 @@ def build_targets(names: list[str], ministack_venv: Path | None) -> list[Target]
         "ministack": lambda: MiniStackTarget(ministack_venv),
         "lambdalab": LambdaLabTarget,
     }
-    unknown = [n for n in names if n not in factories]
+    unknown = [n for n in names if n not in factories and n != "vpc"]
     if unknown:
         raise SystemExit(f"unknown target(s): {', '.join(unknown)}")
-    return [factories[n]() for n in names]
+    return [factories[n]() for n in names if n in factories]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -517,10 +525,14 @@ def main(argv: list[str] | None = None) -> int:
     warm_n = 50 if args.quick else 200
     parallel_total = 160 if args.quick else 400
 
+    names = [n.strip() for n in args.targets.split(",") if n.strip()]
     results = []
-    for target in build_targets([n.strip() for n in args.targets.split(",") if n.strip()],
-                                args.ministack_venv):
+    for target in build_targets(names, args.ministack_venv):
         results.append(run_target(target, warm_n, parallel_total))
+    vpc = None
+    if "vpc" in names:
+        log("[lambdalab] reachability decision: a VPC function beside one outside a VPC")
+        vpc = measure_vpc_overhead(warm_n)
 
     checks = goals(results)
     print(f"invoke latency, ms (warm n={warm_n}; throughput: {parallel_total} invokes "
@@ -528,11 +540,16 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(results))
     print()
     print(render_goals(checks))
+    if vpc is not None:
+        print()
+        print(render_vpc_overhead(vpc))
     if args.json:
         report = {"environment": environment_info(),
                   "params": {"warm_n": warm_n, "parallel_total": parallel_total,
                              "parallel_threads": PARALLEL_THREADS, "region": REGION},
-                  "results": [asdict(r) for r in results], "goals": checks}
+                  "results": [asdict(r) for r in results], "goals": checks,
+                  "vpc": None if vpc is None else {**asdict(vpc),
+                                                   "nested_ratio": vpc.nested_ratio}}
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nJSON written to {args.json}")
     return 0

@@ -23,7 +23,6 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lambdalab import reachability
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
 from lambdalab.invoke import runtime_client_mode
@@ -38,6 +37,7 @@ from lambdalab.invoke.guardian import Guardian
 from lambdalab.invoke.pool import IDLE_TIMEOUT_S, MAX_IDLE_ENVIRONMENTS, EnvironmentPool
 from lambdalab.invoke.records import RECORDS_LIMIT, InvocationLog, InvocationRecord
 from lambdalab.invoke.service import InvokeService
+from lambdalab.reachability import Reachability, ReachabilityExplanation
 
 DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
 LOOPBACK = "127.0.0.1"
@@ -118,6 +118,7 @@ class LocalCloud:
             raise ValueError("idle_timeout must be positive and max_warm_environments at least 0")
         self._idle_timeout = idle_timeout
         self._max_warm = max_warm_environments
+        self._reachability: Reachability | None = None
         self.records = InvocationLog(records_limit)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -146,13 +147,15 @@ class LocalCloud:
         self._pool = EnvironmentPool(self._new_environment, self.clock,
                                      idle_timeout_s=self._idle_timeout, max_idle=self._max_warm)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
-        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable)
+        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable, self.region)
         self._hooks.install()
+        self._reachability = Reachability(self.region, self.account_id)
         service = InvokeService(self.region, self._pool, self.records, self._limiter)
         self._queue = AsyncQueue(service, self.clock,
                                  DestinationSender(self._internal_client, self._submit_to_arn))
         service.event_queue = self._queue
-        gateway = Gateway(service, DomainDispatcherApplication(create_backend_app))
+        gateway = Gateway(service, DomainDispatcherApplication(create_backend_app),
+                          self._reachability)
         self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
                                    request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",
@@ -184,7 +187,7 @@ class LocalCloud:
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._server = self._thread = self._pool = self._hooks = self._workdir = None
         self._guardian = None
-        self._queue = None
+        self._queue = self._reachability = None
         self._internal_clients.clear()
 
     def __enter__(self) -> LocalCloud:
@@ -258,6 +261,18 @@ class LocalCloud:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function_name}"
         return self._limiter.in_use(arn)
 
+    def explain_reachability(self, function_name: str,
+                             host: str | None = None) -> ReachabilityExplanation:
+        """Can the function's code reach ``host`` (default: the Lambda API) now, and why?
+
+        AWS answers this only through VPC Reachability Analyzer; here one sentence says
+        which route, gateway, endpoint or security group decides. A function in several
+        subnets is judged from each (``by_subnet``); it is reachable only from all of them.
+        """
+        if self._reachability is None:
+            raise RuntimeError("The cloud is not running; call start() first.")
+        return self._reachability.explain(function_name, host)
+
     def environment_pids(self) -> list[int]:
         """Process ids of the live execution environments (for leak checks and tours)."""
         return [env.pid for env in self._pool.environments()] if self._pool else []
@@ -279,11 +294,18 @@ class LocalCloud:
             reserved_total(self.region, self.account_id, excluding=function_name))
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        assert self._workdir is not None
+        assert self._workdir is not None and self._reachability is not None
+        routes = self._reachability.route_table(f"{LOOPBACK}:{self.port}", spec)
         settings = EnvironmentSettings(
-            routes=reachability.route_table(f"{LOOPBACK}:{self.port}", spec),
+            routes=routes,
             code_dir=self._code.task_root(spec.code_bytes),
             home_dir=self._workdir / "home",
             runtime_client=self.runtime_client,
             guardian=self._guardian)
-        return ExecutionEnvironment(spec, settings)
+        try:
+            environment = ExecutionEnvironment(spec, settings)
+        except BaseException:
+            self._reachability.placements.forget(routes.token or "")
+            raise
+        self._reachability.placements.attach(routes.token or "", environment)
+        return environment

@@ -32,7 +32,10 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def cloud(runtime_client) -> Iterator[LocalCloud]:
-    with LocalCloud(time_scale=0.005, runtime_client=runtime_client) as running:
+    # Environments stay warm for the whole run (a 5-minute idle timeout would be 1.5 s
+    # here), so that the count of distinct environments shows reuse.
+    with LocalCloud(time_scale=0.005, idle_timeout=6 * 3600,
+                    runtime_client=runtime_client) as running:
         yield running
 
 

@@ -110,7 +110,8 @@ def test_alias_version_and_async_settings_deploy_and_work(cloud, template):
     assert record["requestPayload"] == {"order": "B"}
 
 
-def test_stack_updates_change_or_remove_the_async_settings_and_a_delete_removes_all(cloud, template):
+def test_stack_updates_change_or_remove_the_async_settings_and_a_delete_removes_all(
+        cloud, template):
     deploy_stack(cloud, template, "upd")
     deploy_stack(cloud, template, "upd", parameters={"Retries": "0"})
     lam = cloud.client("lambda")

@@ -8,6 +8,7 @@ response. AWS accepts the call and reports the failure through the stack: status
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from moto.cloudformation.models import Stack
@@ -15,8 +16,13 @@ from moto.core.exceptions import JsonRESTError, ServiceException
 
 from lambdalab.control.patcher import Patcher
 
+# True while a stack creates its resources: CloudFormation waits for a function to be
+# Active before it reports the stack complete, so such a function is never seen Pending.
+building_stack: ContextVar[bool] = ContextVar("building_stack", default=False)
+
 
 def _roll_back_on_refusal(original: Any, stack: Stack) -> None:
+    token = building_stack.set(True)
     try:
         original(stack)
     except (JsonRESTError, ServiceException) as error:  # a service refused the resource
@@ -31,6 +37,8 @@ def _roll_back_on_refusal(original: Any, stack: Stack) -> None:
         stack.output_map = _NoOutputs()  # outputs would re-create the refused resource
         stack.status = "ROLLBACK_COMPLETE"
         stack._add_stack_event("ROLLBACK_COMPLETE")
+    finally:
+        building_stack.reset(token)
 
 
 class _NoOutputs:

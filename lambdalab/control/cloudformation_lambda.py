@@ -233,4 +233,4 @@ def _model_map(original: Any) -> Any:
 
 def install(patcher: Patcher) -> None:
     """Make moto's CloudFormation create these types while the cloud runs."""
-    patcher.replace(parsing, "get_model_map", _model_map(parsing.get_model_map))
+    patcher.set(parsing, "get_model_map", _model_map(parsing.get_model_map))

@@ -1,10 +1,13 @@
 """Wraps moto's Lambda backend: Lambda's checks before a change, a notice after it.
 
-(and makes CloudFormation stacks roll back on such a refusal, see ``cloudformation``, and
-create the Lambda resource types moto's CloudFormation lacks, see ``cloudformation_lambda``)
+(and installs the other control-plane fixes: CloudFormation stacks that roll back on such a
+refusal, the Lambda resource types moto's CloudFormation lacks, EC2's network resources as
+AWS shows them, AWS managed IAM policies, log lines kept once)
 
 - validation moto skips (reserved environment keys, the 4 KB limit, unzippable code,
-  the 100 units of concurrency that must stay unreserved);
+  the 100 units of concurrency that must stay unreserved, a VpcConfig's subnets, security
+  groups and execution role);
+- function states moto skips: a VPC function is Pending, then Active (``lifecycle``);
 - state moto drops (a function's DeadLetterConfig) or keeps wrongly (a second
   PutFunctionEventInvokeConfig must replace the first, an update must merge);
 - a notice after every code or configuration change, so the data plane retires warm
@@ -19,9 +22,20 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 
-from lambdalab.control import cloudformation, cloudformation_lambda, log_storage, validation
+from lambdalab.control import (
+    cloudformation,
+    cloudformation_lambda,
+    cloudformation_network,
+    iam_policies,
+    lifecycle,
+    log_storage,
+    validation,
+    vpc_config,
+    vpc_endpoints,
+)
 from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
+from lambdalab.network import ec2_state
 
 ChangeListener = Callable[[str], None]  # receives the unqualified function ARN
 ReservableLimit = Callable[[str], int]  # function name -> most it may reserve
@@ -30,22 +44,28 @@ ReservableLimit = Callable[[str], int]  # function name -> most it may reserve
 class LambdaBackendHooks:
     """Installs the wrappers; ``uninstall`` restores moto exactly as it was."""
 
-    def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit) -> None:
+    def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit,
+                 region: str = "us-east-1") -> None:
         self._on_change = on_change
         self._max_reservable = max_reservable
+        self._region = region
         self._patcher = Patcher()
 
     def install(self) -> None:
         self._wrap(LambdaBackend, "create_function", self._create_function)
         self._wrap(LambdaBackend, "update_function_configuration", self._update_configuration)
         self._wrap(LambdaBackend, "update_function_code", self._update_code)
+        self._wrap(LambdaBackend, "publish_version", self._publish_version)
         self._wrap(LambdaBackend, "delete_function", self._delete_function)
         self._wrap(LambdaBackend, "put_function_concurrency", self._put_concurrency)
         self._wrap(LambdaBackend, "put_function_event_invoke_config", self._put_event_config)
         self._wrap(LambdaBackend, "update_function_event_invoke_config",
                    self._update_event_config)
-        self._wrap(LambdaFunction, "get_configuration", _configuration_with_dead_letter)
+        self._wrap(LambdaFunction, "get_configuration", _configuration_as_aws)
         cloudformation.install(self._patcher)
+        cloudformation_network.install(self._patcher)
+        vpc_endpoints.install(self._patcher)
+        iam_policies.install(self._patcher, self._region)
         cloudformation_lambda.install(self._patcher)
         log_storage.install(self._patcher)
 
@@ -61,26 +81,49 @@ class LambdaBackendHooks:
                          spec: dict[str, Any]) -> Any:
         validation.check_environment(spec)
         validation.check_zip(spec.get("Code") or {})
+        in_vpc = _check_network(backend, spec.get("VpcConfig"), spec.get("Role"))
         fn = original(backend, spec)
+        latest = _latest(backend, fn.function_name)
         if "DeadLetterConfig" in spec:
-            _latest(backend, fn.function_name).dead_letter_config = spec["DeadLetterConfig"]
+            latest.dead_letter_config = spec["DeadLetterConfig"]
+        if in_vpc and not cloudformation.building_stack.get():
+            lifecycle.start_creating(latest)
         return fn
 
     def _update_configuration(self, original: Any, backend: LambdaBackend, name: str,
                               qualifier: str, body: dict[str, Any]) -> Any:
+        fn = backend.get_function(name, qualifier)
+        lifecycle.check_modifiable(fn)
         validation.check_environment(body)
+        network_change = "VpcConfig" in body and (
+            vpc_config.ids_of(body["VpcConfig"]) != vpc_config.ids_of(fn._vpc_config))
+        if "VpcConfig" in body or "Role" in body:
+            _check_network(backend, body.get("VpcConfig", fn._vpc_config),
+                           body.get("Role", fn.role))
         if "DeadLetterConfig" in body:
-            backend.get_function(name, qualifier).dead_letter_config = body["DeadLetterConfig"]
-        result = original(backend, name, qualifier, body)
+            fn.dead_letter_config = body["DeadLetterConfig"]
+        if network_change:  # before the update, so that its answer says InProgress
+            lifecycle.start_updating(fn)
+        try:
+            result = original(backend, name, qualifier, body)
+        except Exception:
+            lifecycle.start_updating(fn, seconds=0)
+            raise
         self._on_change(_unqualified_arn(backend, name))
         return result
 
     def _update_code(self, original: Any, backend: LambdaBackend, name: str, qualifier: str,
                      body: dict[str, Any]) -> Any:
+        lifecycle.check_modifiable(backend.get_function(name, qualifier))
         validation.check_zip(body)
         result = original(backend, name, qualifier, body)
         self._on_change(_unqualified_arn(backend, name))
         return result
+
+    def _publish_version(self, original: Any, backend: LambdaBackend, name: str,
+                         *args: Any, **kwargs: Any) -> Any:
+        lifecycle.check_modifiable(backend.get_function(name))
+        return original(backend, name, *args, **kwargs)
 
     def _delete_function(self, original: Any, backend: LambdaBackend, name: str,
                          qualifier: str | None = None) -> Any:
@@ -112,13 +155,27 @@ class LambdaBackendHooks:
         return self._put_event_config(original, backend, name, {**current, **config})
 
 
-def _configuration_with_dead_letter(original: Any, fn: LambdaFunction,
-                                    *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _check_network(backend: LambdaBackend, config: Any, role: str | None) -> bool:
+    """Lambda's VpcConfig checks; True when the function is to be attached to a VPC."""
+    if vpc_config.check(config, backend.account_id, backend.region_name) is None:
+        return False
+    vpc_config.check_role_manages_interfaces(role or "", backend.account_id)
+    return True
+
+
+def _configuration_as_aws(original: Any, fn: LambdaFunction,
+                          *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The configuration with what moto drops (DeadLetterConfig) or fakes (VpcId, State)."""
     config = original(fn, *args, **kwargs)
     dead_letter = getattr(fn, "dead_letter_config", None)
     if dead_letter:
         config["DeadLetterConfig"] = dead_letter
-    return config
+    if fn._vpc_config:
+        subnets, groups = vpc_config.ids_of(fn._vpc_config)
+        vpc_id = ec2_state.vpc_of_subnet(fn.account_id, fn.region, subnets[0]) if subnets else ""
+        config["VpcConfig"] = {"SubnetIds": subnets, "SecurityGroupIds": groups,
+                               "VpcId": vpc_id or "", "Ipv6AllowedForDualStack": False}
+    return lifecycle.with_state(fn, config)
 
 
 def _latest(backend: LambdaBackend, name: str) -> LambdaFunction:

@@ -24,4 +24,4 @@ class _Untracked(list):  # type: ignore[type-arg]
 
 
 def install(patcher: Patcher) -> None:
-    patcher.replace(LogEvent, "instances_tracked", _Untracked())
+    patcher.set(LogEvent, "instances_tracked", _Untracked())

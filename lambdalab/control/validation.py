@@ -48,13 +48,18 @@ def check_zip(code: dict[str, Any]) -> None:
     data = code.get("ZipFile")
     if data is None:
         return
-    if isinstance(data, str):
+    # the API hands moto base64 text; CloudFormation's inline ZipFile arrives as base64 bytes
+    if isinstance(data, (str, bytes)) and not zipfile.is_zipfile(io.BytesIO(_as_bytes(data))):
         import base64
 
         try:
-            data = base64.b64decode(data)
+            data = base64.b64decode(data, validate=True)
         except ValueError:
             data = b""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidParameterValueException(
             "Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+
+def _as_bytes(data: str | bytes) -> bytes:
+    return data.encode("latin-1", "replace") if isinstance(data, str) else data

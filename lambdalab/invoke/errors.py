@@ -53,6 +53,12 @@ def payload_too_large(size: int, invocation_type: str, limit: int) -> LambdaErro
         f"(limit {limit} bytes)")
 
 
+def function_not_active(state: str) -> LambdaError:
+    return LambdaError(409, "ResourceConflictException",
+                       "The operation cannot be performed at this time. The function is "
+                       f"currently in the following state: {state}")
+
+
 def too_many_requests(reason: str) -> LambdaError:
     return LambdaError(429, "TooManyRequestsException", "Rate Exceeded.", {"Reason": reason})
 

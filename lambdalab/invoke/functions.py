@@ -15,6 +15,7 @@ from typing import Any
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
+from lambdalab.control import lifecycle
 from lambdalab.invoke import errors
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -39,6 +40,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = None  # a function-level setting, shared by versions
     event_config: dict[str, Any] = field(default_factory=dict, compare=False)
     dead_letter_target: str | None = None
+    state: str = field(default="Active", compare=False)  # "Pending" while Lambda sets up a VPC
 
     @property
     def fingerprint(self) -> str:
@@ -82,6 +84,7 @@ def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
         reserved_concurrency=None if reserved is None else int(reserved),
         event_config=dict(event_configs[-1].config) if event_configs else {},
         dead_letter_target=(getattr(fn, "dead_letter_config", None) or {}).get("TargetArn"),
+        state=lifecycle.state(latest),
     )
 
 

@@ -96,6 +96,8 @@ class InvokeService:
                 "'invocationType' failed to satisfy constraint: Member must satisfy enum value"
                 " set: [Event, RequestResponse, DryRun]")
         spec = resolve(self.region, request.function_name, request.qualifier)
+        if spec.state != "Active":  # docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+            raise errors.function_not_active(spec.state)
         if request.invocation_type == "DryRun":
             return InvokeResult(204, headers={"X-Amz-Executed-Version": spec.version})
         if request.invocation_type == "Event":

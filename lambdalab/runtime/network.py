@@ -3,10 +3,15 @@
 Handler code calls AWS with a plain ``boto3.client("lambda")``: no endpoint in its code,
 exactly as on AWS. Inside an execution environment every botocore request passes
 through :func:`route_request`, which looks the request's host up in the environment's
-route table (built per function by the cloud) and either sends it to the local cloud
-or lets it hang until the client's connect timeout, as a packet to an unreachable
-address would. The route table is how the network a function sits in (for example
-a VPC without a NAT gateway) decides what its code can reach.
+route table (built per function by the cloud): an AWS host goes to the local cloud,
+tagged with the environment's token (:data:`TOKEN_HEADER`), anything else hangs until
+the client's connect timeout, as a packet to an unreachable address would.
+
+The cloud decides, for each tagged request and from the VPC the function sits in *at that
+moment*, whether the host is reachable. When it is not, it answers at once with
+:data:`UNREACHABLE_HEADER` and nothing else; the request then hangs here until the
+client's connect timeout and fails with botocore's ``ConnectTimeoutError`` naming the real
+``https://`` URL, so botocore's retry modes treat it exactly as they would on AWS.
 
 botocore is patched lazily, when handler code first imports it, so that functions
 that never call AWS do not pay for importing botocore.
@@ -25,6 +30,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 REACH_CLOUD = "cloud"
 UNREACHABLE = "unreachable"
+TOKEN_HEADER = "X-Lambdalab-Environment"  # who sent the request; the cloud strips it
+UNREACHABLE_HEADER = "X-Lambdalab-Unreachable"  # the cloud's answer: nothing would answer
+DEFAULT_CONNECT_TIMEOUT_S = 60.0  # botocore's default
 
 
 @dataclass
@@ -34,6 +42,7 @@ class RouteTable:
     cloud_address: str  # "127.0.0.1:PORT"
     routes: list[tuple[str, str]] = field(default_factory=list)
     default: str = UNREACHABLE
+    token: str | None = None  # the environment's secret, sent with every request to the cloud
 
     def action_for(self, host: str) -> str:
         for pattern, action in self.routes:
@@ -43,11 +52,12 @@ class RouteTable:
 
     def to_json(self) -> dict[str, Any]:
         return {"cloud_address": self.cloud_address, "routes": self.routes,
-                "default": self.default}
+                "default": self.default, "token": self.token}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RouteTable:
-        return cls(data["cloud_address"], [tuple(r) for r in data["routes"]], data["default"])
+        return cls(data["cloud_address"], [tuple(r) for r in data["routes"]], data["default"],
+                   data.get("token"))
 
 
 _table: RouteTable | None = None
@@ -55,24 +65,38 @@ _table: RouteTable | None = None
 
 def route_request(session: Any, request: Any, original_send: Any) -> Any:
     """Send ``request`` the way the environment's network allows."""
-    parts = urlsplit(request.url)
+    started = time.monotonic()
+    original_url = request.url
+    parts = urlsplit(original_url)
     host = parts.hostname or ""
     action = _table.action_for(host) if _table else REACH_CLOUD
-    if action == UNREACHABLE:
-        _hang_until_connect_timeout(session, request.url)
+    if action == UNREACHABLE or _table is None:
+        _hang_until_connect_timeout(session, original_url, started)
     if "Host" not in request.headers:
         request.headers["Host"] = parts.netloc
+    if _table.token:
+        request.headers[TOKEN_HEADER] = _table.token
     request.url = urlunsplit(("http", _table.cloud_address, parts.path, parts.query, ""))
-    return original_send(session, request)
+    response = original_send(session, request)
+    if response.headers.get(UNREACHABLE_HEADER):
+        response.content  # noqa: B018 - read the short answer so the connection is released
+        request.url = original_url
+        _hang_until_connect_timeout(session, original_url, started)
+    return response
 
 
-def _hang_until_connect_timeout(session: Any, url: str) -> None:
+def connect_timeout(session: Any) -> float:
+    """The client's connect timeout (botocore keeps it in its urllib3 Timeout)."""
+    timeout = getattr(session, "_timeout", None)
+    connect = getattr(timeout, "connect_timeout", timeout)
+    return float(connect) if isinstance(connect, (int, float)) else DEFAULT_CONNECT_TIMEOUT_S
+
+
+def _hang_until_connect_timeout(session: Any, url: str, started: float) -> None:
     """Behave like a TCP connect to a black hole: nothing answers until the timeout."""
     from botocore.exceptions import ConnectTimeoutError
 
-    timeout = getattr(session, "_timeout", None)
-    connect = getattr(timeout, "connect_timeout", timeout)
-    time.sleep(float(connect) if isinstance(connect, (int, float)) else 60.0)
+    time.sleep(max(0.0, connect_timeout(session) - (time.monotonic() - started)))
     raise ConnectTimeoutError(endpoint_url=url)
 
 
