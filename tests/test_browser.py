@@ -2,11 +2,12 @@
 
 JupyterLab is started by ``make lab`` itself (127.0.0.1, its own token, a throwaway
 Jupyter config, runtime and settings folder) in a copy of the repository, so that saving
-the notebooks changes nothing here. Each notebook is opened, run with *Run All* once its
+the notebooks changes nothing here. Every notebook is opened, run with *Run All* once its
 kernel is idle, and saved; the saved file says what ran (JupyterLab does not render the
-cells out of view). Then, as an attendee does: a correct answer typed into each exercise of
-01 after Run All must PASS, and running the first code cell again must give a fresh cloud
-without an error.
+cells out of view), the page says whether images loaded and links open. Then, as an
+attendee does, in each pitfall notebook: the correct answer to each exercise (from
+``notebooks/solutions/``), typed in after Run All, must PASS, and running the first code
+cell again must give a fresh cloud without an error.
 
 Chromium is Debian's (``chromium``), driven by Playwright with ``executable_path``: no
 browser is downloaded. Run this test alone with ``.venv/bin/python -m pytest
@@ -15,6 +16,7 @@ tests/test_browser.py``; without Chromium it is skipped, saying how to install i
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -57,13 +59,35 @@ pytestmark = [
                        reason=f"no Chromium for the browser test; install it with: {INSTALL}"),
 ]
 
-# answers an attendee types after Run All (the solutions, as a learner would write them)
-SOLUTIONS = (ROOT / "notebooks" / "solutions" / "01_function_error.py").read_text()
-FAILURE_KIND = "import json\n\nfrom botocore.exceptions import ClientError\n\n" + \
-    SOLUTIONS[SOLUTIONS.index("def failure_kind"):SOLUTIONS.index("\n\n\n# Exercise 2")] + \
-    "\n\n\npitfall01.exercise1.check(failure_kind)\n"
-FIXED_HANDLER = SOLUTIONS[SOLUTIONS.index("def handler_wrong"):].replace("  # noqa: F821", "") + \
-    "\n\npitfall01.exercise2.check(handler_wrong)\n"
+NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
+                   for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PITFALLS = [nb for nb in NOTEBOOKS if not Path(nb).name.startswith("00_")]
+
+
+def typed_answers(notebook: str) -> list[tuple[str, str]]:
+    """For each exercise of the notebook that ``solutions/`` answers: the name of the
+    function its cell defines, and the cell as an attendee completes it (the solution's
+    imports and function, then the cell's own check line)."""
+    found = sorted((ROOT / "notebooks" / "solutions").glob(f"{Path(notebook).stem}.py"))
+    if not found:
+        return []
+    solutions = found[0].read_text()
+    tree = ast.parse(solutions)
+    imports = "\n".join(ast.get_source_segment(solutions, node) or "" for node in tree.body
+                        if isinstance(node, ast.Import | ast.ImportFrom))
+    cells = ["".join(c["source"]) for c in json.loads((ROOT / notebook).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    answers = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        cell = next((c for c in cells if f"def {node.name}(" in c), None)
+        if cell is None:
+            continue
+        check = cell[cell.rindex("\n\n\n") + 3:]  # the line(s) after the exercise's function
+        solution = re.sub(r"  # noqa: \w+", "", ast.get_source_segment(solutions, node) or "")
+        answers.append((node.name, f"{imports}\n\n\n{solution}\n\n\n{check}\n"))
+    return answers
 
 
 # --- JupyterLab, started by `make lab` in a copy of the repository ------------------------
@@ -106,7 +130,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false"}))  # no "Jupyter news?" pop-up over the cells
     log = (home / "jupyter.log").open("wb")
-    process = subprocess.Popen(["make", "--no-print-directory", "lab",
+    # -o: never reinstall from the copy (that would point the editable package at it)
+    process = subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.installed", "lab",
                                 "JUPYTER_ARGS=--no-browser --port=0"],
                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -121,6 +146,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+    installed = subprocess.run([ROOT / ".venv" / "bin" / "python", "-c",
+                                "import lambdalab; print(lambdalab.__file__)"],
+                               capture_output=True, text=True, check=True).stdout
+    assert Path(installed.strip()).is_relative_to(ROOT), "the copy must not be installed"
 
 
 def _server_info(runtime: Path, process: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
@@ -251,22 +280,23 @@ def outputs(cell: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def setup_notebook(lab: Lab, browser: Any) -> Opened:
-    return open_and_run_all(lab, browser, "notebooks/00_setup.ipynb")
+def run_all(lab: Lab, browser: Any) -> Any:
+    """Opens a notebook and runs it with Run All, once per test session; by path."""
+    opened: dict[str, Opened] = {}
 
-
-@pytest.fixture(scope="module")
-def pitfall_notebook(lab: Lab, browser: Any) -> Opened:
-    return open_and_run_all(lab, browser, "notebooks/01_function_error.ipynb")
+    def get(notebook: str) -> Opened:
+        if notebook not in opened:
+            opened[notebook] = open_and_run_all(lab, browser, notebook)
+        return opened[notebook]
+    return get
 
 
 # --- the tests -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["setup_notebook", "pitfall_notebook"])
-def test_run_all_runs_every_cell_and_fails_only_where_meant_to(name, request):
-    opened: Opened = request.getfixturevalue(name)
-    print(f"{opened.path}: Run All in the browser, kernel start included: "
-          f"{opened.seconds:.1f} s")
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all):
+    opened: Opened = run_all(notebook)
+    print(f"{notebook}: Run All in the browser, kernel start included: {opened.seconds:.1f} s")
     for i, cell in enumerate(opened.saved["cells"]):
         if cell["cell_type"] != "code":
             continue
@@ -279,9 +309,9 @@ def test_run_all_runs_every_cell_and_fails_only_where_meant_to(name, request):
         assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:500]}"
 
 
-@pytest.mark.parametrize("name", ["setup_notebook", "pitfall_notebook"])
-def test_every_image_loads_and_every_relative_link_resolves(name, request, lab):
-    opened: Opened = request.getfixturevalue(name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_image_loads_and_every_relative_link_resolves(notebook, run_all, lab):
+    opened: Opened = run_all(notebook)
     assert opened.images, "the notebook shows a diagram"
     for image in opened.images:
         assert image["width"] > 0, f"image did not load: {image['src']}"
@@ -325,28 +355,37 @@ def saved_cell(saved: dict[str, Any], containing: str) -> dict[str, Any]:
     return next(c for c in saved["cells"] if containing in "".join(c["source"]))
 
 
-def test_correct_answers_typed_after_run_all_pass(pitfall_notebook, lab):
-    page, notebook = pitfall_notebook.page, pitfall_notebook.path
+def answer_exercise(opened: Opened, lab: Lab, function: str, answer: str) -> str:
+    """Type ``answer`` into the exercise cell that defines ``function``, run it, and return
+    what the saved cell shows; also checks that the rendered (HTML) verdict says PASS."""
+    cell = cell_with(opened.page, f"def {function}(")
+    type_into(opened.page, cell, answer)
+    saved = run_in_place(opened.page, lab, opened.path, cell)
+    shown = outputs(saved_cell(saved, f"def {function}("))
+    if ": PASS" in shown:
+        assert "PASS" in cell.locator(".jp-OutputArea").inner_text()  # the coloured one
+    return shown
+
+
+@pytest.mark.parametrize("notebook", [nb for nb in PITFALLS if typed_answers(nb)])
+def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
+    opened: Opened = run_all(notebook)
     started = time.monotonic()
-    for containing, answer, verdict in [
-            ("def failure_kind", FAILURE_KIND, "Exercise 1 · which kind of failure?: PASS"),
-            ("def handler_wrong", FIXED_HANDLER, "Exercise 2 · fix the lab's caller: PASS")]:
-        cell = cell_with(page, containing)
-        type_into(page, cell, answer)
-        shown = outputs(saved_cell(run_in_place(page, lab, notebook, cell), containing))
-        assert verdict in shown, shown
-        assert "PASS" in cell.locator(".jp-OutputArea").inner_text()  # the coloured HTML
-    print(f"both exercises answered and checked: {time.monotonic() - started:.1f} s")
+    for function, answer in typed_answers(notebook):
+        shown = answer_exercise(opened, lab, function, answer)
+        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
+    print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
 
 
-def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(pitfall_notebook, lab):
-    page, notebook = pitfall_notebook.page, pitfall_notebook.path
-    saved = run_in_place(page, lab, notebook, page.locator(".jp-CodeCell").first)
-    cell = next(c for c in saved["cells"] if c["cell_type"] == "code")
-    assert [o["output_type"] for o in cell["outputs"]] == ["stream"], outputs(cell)
-    assert outputs(cell).strip() == \
-        "deployed: pitfall1-invoked pitfall1-caller-wrong pitfall1-caller-fixed"
-    exercise = cell_with(page, "def failure_kind")  # the fresh cloud serves the checks
-    type_into(page, exercise, FAILURE_KIND)
-    saved = run_in_place(page, lab, notebook, exercise)
-    assert "which kind of failure?: PASS" in outputs(saved_cell(saved, "def failure_kind"))
+@pytest.mark.parametrize("notebook", PITFALLS)
+def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook, run_all,
+                                                                         lab):
+    opened: Opened = run_all(notebook)
+    stored = next(c for c in opened.saved["cells"] if c["cell_type"] == "code")
+    saved = run_in_place(opened.page, lab, notebook, opened.page.locator(".jp-CodeCell").first)
+    again = next(c for c in saved["cells"] if c["cell_type"] == "code")
+    assert not [o for o in again["outputs"] if o["output_type"] == "error"], outputs(again)
+    assert outputs(again) == outputs(stored), "the first cell prints what it printed before"
+    for function, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
+        shown = answer_exercise(opened, lab, function, answer)
+        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
