@@ -66,8 +66,8 @@ class Feedback:
             mark = (f'<span style="color: {line_colour}; font-weight: bold">{_escape(line.mark)}'
                     f"</span> " if line.mark else "")
             label = f"<b>{_escape(line.label)}</b> " if line.label else ""
-            rows.append(f'<div style="margin: 2px 0 0 1.2em; text-indent: -1.2em">'
-                        f"{mark}{label}{_escape(line.text)}</div>")
+            hanging = "margin: 2px 0 0 1.2em; text-indent: -1.2em" if mark else "margin: 2px 0 0"
+            rows.append(f'<div style="{hanging}">{mark}{label}{_escape(line.text)}</div>')
         return (f'<div style="border-left: 4px solid {colour}; background: {tint}; '
                 f'padding: 6px 10px; line-height: 1.45">' + "".join(rows) + "</div>")
 
