@@ -56,7 +56,8 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(600),
     pytest.mark.skipif(chromium_path() is None,
-                       reason=f"no Chromium for the browser test; install it with: {INSTALL}"),
+                       reason=f"no Chromium for the browser test; install it with: {INSTALL} "
+                              "(elsewhere: LAMBDALAB_CHROMIUM=<path to Chromium or Chrome>)"),
 ]
 
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
