@@ -21,8 +21,15 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 # JupyterLab refuses root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# JupyterLab serves the repository root, so that the notebooks' ../images and ../labs links
+# resolve, and opens 00_setup; it fetches no news and checks for no updates (loopback only).
+# JUPYTER_ARGS adds options (tests/test_browser.py: --no-browser --port=0).
+LAB_OPTIONS := --ip=127.0.0.1 --ServerApp.root_dir=. \
+	--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb \
+	--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(ALLOW_ROOT)
+	$(VENV)/bin/jupyter lab $(LAB_OPTIONS) $(ALLOW_ROOT) $(JUPYTER_ARGS)
 
 # Tests of the cloud run with both Runtime API clients (conftest's both_runtime_clients);
 # the notebooks run once more on the pure-Python client, the one every Mac uses.

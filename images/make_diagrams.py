@@ -140,7 +140,7 @@ def function_error() -> Path:
             fontsize=10, color=MUTED, style="italic")
     outcome(ax, 0.2, 0.15, 5.6, 1.95, "\u2717  wrong caller",
             "try: response = invoke(...)\n"
-            "except Exception: ...    # never runs\n"
+            "except Exception: ...  # only if the call fails\n"
             'return {"status": "accepted"}\n'
             "-> the rejected order is lost", good=False)
     outcome(ax, 6.2, 0.15, 5.6, 1.95, "\u2713  fixed caller",
@@ -151,7 +151,49 @@ def function_error() -> Path:
     return save(fig, "01_function_error")
 
 
-DIAGRAMS: list[Callable[[], Path]] = [function_error]
+def box(ax: Axes, x: float, y: float, width: float, height: float, title: str, body: str = "",
+        fill: str = FUNCTION, edge: str = INK) -> None:
+    """A rounded box with a bold title at its top and an optional smaller body below it."""
+    ax.add_patch(FancyBboxPatch((x, y), width, height,
+                                boxstyle="round,pad=0.02,rounding_size=0.15", facecolor=fill,
+                                edgecolor=edge, linewidth=1.4))
+    ax.text(x + 0.2, y + height - 0.2, title, ha="left", va="top", fontsize=11,
+            fontweight="bold", color=INK)
+    if body:
+        ax.text(x + 0.2, y + height - 0.62, body, ha="left", va="top", fontsize=8.5, color=INK,
+                linespacing=1.45)
+
+
+def what_runs_where() -> Path:
+    """Notebook 00: which process runs what, from the browser to a function's handler."""
+    height = 5.7
+    fig, ax = canvas(height, "What runs where", "Everything stays on your machine (127.0.0.1). "
+                     "White boxes are processes; the kernel's two parts share its process.")
+    box(ax, 0.2, 2.1, 2.0, 1.5, "browser", "JupyterLab's page:\nyour cells, their\noutputs",
+        fill="white")
+    box(ax, 2.7, 2.1, 2.3, 1.5, "Jupyter server", "started by make lab,\n127.0.0.1:8888,\n"
+        "the repository's files", fill="white")
+    box(ax, 5.5, 0.3, 3.4, 4.4, "notebook kernel", "one Python process per notebook",
+        fill="white")
+    box(ax, 5.7, 2.75, 3.0, 1.1, "your code", "cells, boto3 clients:\ncloud.client(\"lambda\")")
+    box(ax, 5.7, 0.5, 3.0, 1.75, "local cloud", "threads: moto (every AWS API,\nall state) and "
+        "Invoke (runs\nfunctions, logs, concurrency)", fill=SERVICE)
+    box(ax, 9.3, 2.75, 2.5, 1.1, "environment", "function A: awslambdaric\n+ your handler")
+    box(ax, 9.3, 0.5, 2.5, 1.1, "environment", "function B, or A again\nwhen A is busy")
+    arrow = {"arrowstyle": "<|-|>", "mutation_scale": 12, "color": INK, "linewidth": 1.3}
+    ax.add_patch(FancyArrowPatch((2.22, 2.85), (2.68, 2.85), **arrow))
+    ax.add_patch(FancyArrowPatch((5.02, 2.85), (5.48, 2.85), **arrow))
+    ax.add_patch(FancyArrowPatch((6.5, 2.73), (6.5, 2.27), **arrow))
+    ax.add_patch(FancyArrowPatch((8.72, 2.0), (9.28, 3.1), **arrow))
+    ax.add_patch(FancyArrowPatch((8.72, 1.05), (9.28, 1.05), **arrow))
+    ax.text(6.62, 2.5, "HTTP to 127.0.0.1:PORT", ha="left", va="center", fontsize=8,
+            color=MUTED)
+    ax.text(10.55, 2.18, "child processes of the kernel,\nwarm between invokes, gone\n"
+            "when the cloud or kernel stops", ha="center", va="center", fontsize=8, color=MUTED)
+    return save(fig, "00_what_runs_where")
+
+
+DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error]
 
 if __name__ == "__main__":
     for draw in DIAGRAMS:

@@ -32,8 +32,15 @@ def zip_files(files: dict[str, str] | str) -> bytes:
                      for name, source in sorted(files.items())])
 
 
-def zip_folder(folder: Path) -> bytes:
-    """The folder's files in a zip whose bytes depend only on their names and contents."""
+def zip_folder(folder: Path, replacing: dict[str, str] | None = None) -> bytes:
+    """The folder's files in a zip whose bytes depend only on their names and contents.
+
+    ``replacing`` maps a file's path inside the folder to the text it has in the zip
+    instead (a learner's edited handler, packaged with the rest of a lab folder).
+    """
+    replacing = replacing or {}
     paths = sorted(p for p in folder.rglob("*") if p.is_file())
-    return _archive([(p.relative_to(folder).as_posix(), p.read_bytes()) for p in paths
-                     if "__pycache__" not in p.parts and p.suffix != ".pyc"])
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths
+             if "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    files.update({name: text.encode() for name, text in replacing.items()})
+    return _archive(list(files.items()))  # replaced files keep their place

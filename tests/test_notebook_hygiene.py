@@ -5,6 +5,13 @@
   asserts (so that a "wrong" cell that stops failing breaks nbval's comparison) and stores
   the error it raised;
 - no machine-specific path in any output;
+- every Markdown image and relative link resolves to a file of the repository (JupyterLab,
+  as ``make lab`` serves it, and GitHub resolve them alike);
+- output lines and code blocks fit a default-width JupyterLab, which would break them
+  mid-word; no output embeds a stylesheet;
+- the pitfall notebooks follow the pattern of notebooks/README.md: the first code cell
+  starts the cloud with ``start_cloud()``, no cell stops it (exercises work after Run
+  All), a prediction comes before the failure it predicts;
 - the sanitize file turns what changes from run to run into placeholders, and nothing else.
 
 The pattern of a cell meant to fail: it runs the wrong code, then asserts what a reader of
@@ -25,12 +32,18 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+REPOSITORY = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPOSITORY / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+PITFALLS = [nb for nb in NOTEBOOKS if not nb.name.startswith("00_")]
+WIDTH = 86  # characters a default-width JupyterLab shows on one line (lambdalab.workshop.display)
+TARGET = re.compile(r"""!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"""
+                    r"""|<(?:img|a)\b[^>]*?\b(?:src|href)=["']([^"']+)["']""")
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/work/|/home/[^/\s]+/|/Users/[^/\s]+/|site-packages"
                           r"|[A-Za-z]:\\\\Users)")
 
@@ -82,6 +95,78 @@ def test_no_output_shows_a_machine_specific_path(notebook):
             assert found is None, f"cell {i} output shows {found.group(0)!r}"
 
 
+def markdown_targets(notebook: Path) -> list[tuple[int, str]]:
+    """Where each Markdown image and link of the notebook points, outside URLs left out."""
+    found = []
+    for i, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        for match in TARGET.finditer("".join(cell["source"])):
+            target = match.group(1) or match.group(2)
+            if not re.match(r"^(https?:|mailto:|#)", target):
+                found.append((i, target))
+    return found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_image_and_relative_link_resolves_to_a_file_of_the_repository(notebook):
+    targets = markdown_targets(notebook)
+    assert targets, "each notebook links to its lab, a diagram or the next notebook"
+    for i, target in targets:
+        path = (notebook.parent / unquote(target.split("#")[0])).resolve()
+        assert path.exists(), f"cell {i}: {target} does not exist"
+        assert REPOSITORY in path.parents, f"cell {i}: {target} is outside the repository"
+
+
+def test_the_link_pattern_finds_images_links_and_html_tags():
+    text = ('![a diagram](../images/x.png) see [the lab](../labs/x/README.md "title") and '
+            '[docs](https://docs.aws.amazon.com/x) <img src="../images/y.png"> '
+            '<a href="solutions/z.py">z</a> [top](#Title)')
+    assert [m.group(1) or m.group(2) for m in TARGET.finditer(text)] == [
+        "../images/x.png", "../labs/x/README.md", "https://docs.aws.amazon.com/x",
+        "../images/y.png", "solutions/z.py", "#Title"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_and_code_blocks_fit_a_default_width_notebook(notebook):
+    for i, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+        shown = ["".join(o["text"]) for o in cell.get("outputs", []) if "text" in o]
+        shown += [_code_blocks("".join(o["data"]["text/markdown"]))
+                  for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
+        if cell["cell_type"] == "markdown":
+            shown.append(_code_blocks("".join(cell["source"])))
+        for text in shown:
+            for line in text.splitlines():
+                assert len(line.expandtabs()) <= WIDTH, \
+                    f"cell {i}: JupyterLab breaks this line mid-word: {line!r}"
+        for output in cell.get("outputs", []):
+            assert "<style" not in json.dumps(output.get("data", {})), \
+                f"cell {i} stores a stylesheet in its output"
+
+
+def _code_blocks(markdown: str) -> str:
+    return "\n".join(re.findall(r"```[a-z]*\n(.*?)```", markdown, re.S))
+
+
+@pytest.mark.parametrize("notebook", PITFALLS, ids=lambda p: p.name)
+def test_a_pitfall_notebook_follows_the_pattern(notebook):
+    cells = [(i, "".join(c["source"])) for i, c in code_cells(notebook)]
+    assert "start_cloud(" in cells[0][1], "the first code cell starts the cloud: start_cloud()"
+    for i, source in cells:
+        assert not re.search(r"\bcloud\.stop\(|stop_cloud\(", source), \
+            f"cell {i} stops the cloud: exercises must still work after Run All"
+    predictions = [i for i, source in cells if re.match(r"prediction = \.\.\.", source)]
+    reveals = [i for i, source in cells if ".reveal(prediction" in source]
+    failures = [i for i, c in code_cells(notebook)
+                if "raises-exception" in c.get("metadata", {}).get("tags", [])]
+    assert predictions and reveals and failures, "predict, reveal, then the failure asserted"
+    assert predictions[0] < reveals[0] <= failures[0]
+    checks = [source for _, source in cells if re.search(r"\.check\(", source)]
+    assert len(checks) >= 2, "two exercises or more"
+    for source in checks:
+        assert re.search(r"\.check\([^\n]*\)\s*$", source), "the check is the cell's last line"
+
+
 def test_the_pattern_catches_machine_paths():
     assert MACHINE_PATH.search('File "/home/alice/lab/app.py"')
     assert MACHINE_PATH.search("/tmp/lambdalab-1-x/code/app.py")
@@ -116,6 +201,8 @@ def sanitized(text: str) -> str:
     ("datetime.datetime(2026, 11, 28, 16, 50, 10, 123000, tzinfo=tzutc())", "DATETIME"),
     ("2026/11/28/[$LATEST]0123456789abcdef0123456789abcdef", "LOG-STREAM"),
     ("OK    Python 3.12 (3.11 or newer)", "OK    Python 3.X (3.11 or newer)"),
+    ("OK    Runtime API client of the functions: python",
+     "OK    Runtime API client of the functions: MODE"),
     ("Memory Size: 128 MB, Timeout 3, total_yen 1340, A-1002", None),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):

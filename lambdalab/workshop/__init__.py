@@ -1,8 +1,21 @@
-"""Helpers for the workshop notebooks: show lab code and results, check exercises."""
+"""Helpers for the workshop notebooks: a re-runnable cloud, lab code and results, exercises.
 
-from lambdalab.workshop.checks import Case, Verdict, check, evaluate
+- ``start_cloud()``: the notebook's first code cell; safe to run again.
+- ``deploy_lab``, ``deploy_function``, ``lab_path``, ``show_source``, ``show_invoke``,
+  ``show_logs``: run a lab and show what happened.
+- ``Prediction``: the "predict the output" step before a reveal.
+- ``Exercise``, ``Case``, ``Mistake``: checks with per-case feedback, targeted messages
+  and staged hints; ``LabFunction``: fix-the-lab exercises that deploy the learner's code.
+"""
+
+from lambdalab.workshop.checks import AnswerError, Case, Exercise, Mistake, Report, Verdict
 from lambdalab.workshop.display import show_invoke, show_logs, show_source
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import deploy_function
 from lambdalab.workshop.labs import deploy_lab, lab_path
+from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.session import current_cloud, start_cloud
 
-__all__ = ["Case", "Verdict", "check", "evaluate", "show_invoke", "show_logs", "show_source",
-           "deploy_lab", "lab_path"]
+__all__ = ["AnswerError", "Case", "Exercise", "Mistake", "Report", "Verdict", "LabFunction",
+           "Prediction", "current_cloud", "start_cloud", "deploy_function", "deploy_lab",
+           "lab_path", "show_invoke", "show_logs", "show_source"]

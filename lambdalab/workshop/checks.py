@@ -1,75 +1,288 @@
-"""Exercise checks that give feedback and never raise.
+"""Exercise checks that teach: every case listed, known mistakes named, hints in stages.
 
-A learner's exercise is a function. Its placeholder body raises ``NotImplementedError``
-(or the name is still bound to ``...``), which the check reports as NOT ATTEMPTED; a
-failed case is FAIL with the case's message and a hint; anything the learner's code
-raises is reported, not propagated, so a notebook always runs to its end.
+An :class:`Exercise` is a list of :class:`Case`s prepared against the notebook's local
+cloud, a few staged hints (a nudge first, never the answer) and the :class:`Mistake`s
+learners are known to make. ``exercise.check(answer)`` runs every case, whatever the
+earlier ones did, and shows one line per case (✓ or ✗ and why), a targeted message for
+each mistake it recognises, and the first hint. ``exercise.hint(n)`` shows more.
+
+A check never raises, whatever the learner's code does; it says NOT ATTEMPTED while the
+placeholder is there, and NOT CHECKED (never FAIL) when the local cloud is not running.
+Only an interrupt (the notebook's stop button) gets through.
 """
 
 from __future__ import annotations
 
+import ast
 import enum
+import inspect
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
+from lambdalab.workshop.session import current_cloud, is_running
+
 PLACEHOLDERS = (Ellipsis, None)  # `answer = ...` in an exercise cell means "not yet"
-CLOUD_HINT = "re-run the notebook's first code cell (it starts the local cloud), then this one."
+NOT_RUNNING = "the local cloud is not running: run the first code cell, then this one."
 
 
 class Verdict(enum.StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     NOT_ATTEMPTED = "NOT ATTEMPTED"
+    NOT_CHECKED = "NOT CHECKED"  # the check could not run: not the learner's fault
+
+
+TONES = {Verdict.PASS: Tone.GOOD, Verdict.FAIL: Tone.BAD, Verdict.NOT_ATTEMPTED: Tone.NEUTRAL,
+         Verdict.NOT_CHECKED: Tone.WARNING}
 
 
 @dataclass(frozen=True)
 class Case:
-    """One situation the learner's function must handle; ``run`` raises AssertionError."""
+    """One situation the learner's answer must handle.
+
+    ``run(answer)`` returns a short note of what it saw (shown after ✓), or None; it raises
+    AssertionError with the reason when the answer is wrong. Anything else the learner's
+    code raises is reported as such.
+    """
 
     description: str
-    run: Callable[[Callable[..., Any]], None]
+    run: Callable[[Any], str | None]
 
 
-Cases = Sequence[Case] | Callable[[], Sequence[Case]]
+@dataclass(frozen=True)
+class CaseResult:
+    description: str
+    passed: bool
+    detail: str = ""
 
 
-def evaluate(solution: Any, cases: Cases, hint: str) -> tuple[Verdict, str]:
-    """Run every case against ``solution``; the verdict and the message to show.
+@dataclass(frozen=True)
+class Attempt:
+    """What a mistake detector sees: the learner's source and how each case went."""
 
-    ``cases`` may be a function that prepares them (deploying what they call), so that a
-    failure to prepare is reported like everything else instead of raised.
+    source: str
+    results: tuple[CaseResult, ...]
+
+    def failed(self, description_start: str) -> bool:
+        """Whether a case whose description starts with ``description_start`` failed."""
+        return any(not r.passed and r.description.startswith(description_start)
+                   for r in self.results)
+
+    def mentions(self, name: str) -> bool:
+        """Whether the learner's code uses ``name`` (in code, not in comments)."""
+        return name in _code_without_comments(self.source)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: recognised from an attempt, answered with a direct message."""
+
+    message: str
+    spotted: Callable[[Attempt], bool]
+
+
+class AnswerError(Exception):
+    """The learner's answer cannot be checked as given; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of one check, as data (for tests) and as :class:`Feedback` (to show)."""
+
+    title: str
+    verdict: Verdict
+    summary: str
+    results: tuple[CaseResult, ...] = ()
+    advice: tuple[str, ...] = ()
+    hint: str = ""  # the first hint, shown unless the verdict is PASS
+    more: str = ""  # how to ask for the next hint
+
+    def feedback(self) -> Feedback:
+        lines = [Line(r.description + (f": {r.detail}" if r.detail else ""),
+                      mark="✓" if r.passed else "✗", tone=Tone.GOOD if r.passed else Tone.BAD)
+                 for r in self.results]
+        lines += [Line(text, mark="→", tone=Tone.BAD) for text in self.advice]
+        if self.hint:
+            lines.append(Line(self.hint, tone=Tone.HELP, label="Hint 1:"))
+        if self.more:
+            lines.append(Line(self.more, tone=Tone.HELP, label="More help:"))
+        return Feedback(f"{self.title}: {self.verdict.value} - {self.summary}",
+                        TONES[self.verdict], tuple(lines))
+
+    def text(self) -> str:
+        return self.feedback().text()
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise's cases, hints and known mistakes; ``check`` and ``hint`` for the notebook.
+
+    ``cases(cloud)`` prepares what the cases call (deploying functions) and returns them.
+    ``answer(cloud, solution)``, when given, turns the learner's object into what the cases
+    receive (a fix-the-lab exercise deploys the edited handler there); it raises
+    NotImplementedError while the learner has not changed anything, and AnswerError when
+    the answer cannot be used as given. ``handle`` is how the notebook names this
+    exercise, for the "More help" line (``pitfall01.exercise1``).
     """
-    if any(solution is placeholder for placeholder in PLACEHOLDERS):
-        shown = "..." if solution is Ellipsis else "None"
-        return Verdict.NOT_ATTEMPTED, f"replace `{shown}` with your code.\nHint: {hint}"
-    if not callable(solution):
-        return Verdict.FAIL, (f"expected a function, got {type(solution).__name__} "
-                              f"{solution!r}.\nHint: {hint}")
-    try:
-        prepared = cases() if callable(cases) else cases
-    except Exception as error:  # noqa: BLE001 - the check's own setup: say so, never raise
-        return Verdict.FAIL, (f"the check could not prepare its cases ({type(error).__name__}: "
-                              f"{error}).\nHint: {CLOUD_HINT}")
-    for case in prepared:
+
+    title: str
+    handle: str
+    cases: Callable[[Any], Sequence[Case]]
+    hints: Sequence[str]
+    mistakes: Sequence[Mistake] = ()
+    answer: Callable[[Any, Any], Any] | None = None
+    solution_at: str = "the collapsed Solutions block below the exercises"
+    needs_cloud: bool = True
+
+    # --- for the notebook -----------------------------------------------------------------
+
+    def check(self, solution: Any, cloud: Any = None) -> None:
+        """Show the verdict of ``solution``; never raises."""
+        show(self.evaluate(solution, cloud).feedback())
+
+    def hint(self, n: Any = 1) -> None:
+        """Show hint ``n`` (1 is the nudge that a failed check shows); never raises."""
+        show(self.hint_feedback(n))
+
+    # --- for tests and for check() ----------------------------------------------------------
+
+    def hint_feedback(self, n: Any) -> Feedback:
+        count = len(self.hints)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= count:
+            return Feedback(f"{self.title}: there are {count} hints, "
+                            f"{self.handle}.hint(1) to {self.handle}.hint({count}).", Tone.HELP)
+        lines = [Line(self.hints[n - 1], tone=Tone.HELP)]
+        if n < count:
+            lines.append(Line(f"{self.handle}.hint({n + 1})", tone=Tone.HELP, label="More help:"))
+        else:
+            lines.append(Line(f"that was the last hint; the solution is in {self.solution_at}.",
+                              tone=Tone.HELP))
+        return Feedback(f"{self.title}: hint {n} of {count}", Tone.HELP, tuple(lines))
+
+    def evaluate(self, solution: Any, cloud: Any = None) -> Report:
+        """Run every case against ``solution`` and say what happened."""
+        if any(solution is placeholder for placeholder in PLACEHOLDERS):
+            shown = "..." if solution is Ellipsis else "None"
+            return self._not_attempted(f"replace `{shown}` with your answer, then run the cell.")
+        if self.answer is None and not callable(solution):
+            return self._report(Verdict.FAIL, f"expected a function, got "
+                                f"{type(solution).__name__} {short_repr(solution)}.", hint=True)
+        if is_placeholder(solution):
+            return self._not_attempted("replace `raise NotImplementedError` with your code, "
+                                       "then run the cell.")
+        cloud = cloud if cloud is not None else current_cloud()
+        if self.needs_cloud and not is_running(cloud):
+            return self._report(Verdict.NOT_CHECKED, NOT_RUNNING)
         try:
-            case.run(solution)
-        except NotImplementedError:
-            return Verdict.NOT_ATTEMPTED, (f"replace `raise NotImplementedError` with your "
-                                           f"code.\nHint: {hint}")
-        except AssertionError as failure:
-            return Verdict.FAIL, f"{case.description}: {failure}\nHint: {hint}"
-        except (Exception, SystemExit) as error:  # the learner's code broke: report it
-            return Verdict.FAIL, (f"{case.description}: your code raised "
-                                  f"{type(error).__name__}: {error}\nHint: {hint}")
-    return Verdict.PASS, f"all {len(prepared)} cases behave as expected."
+            answer = self.answer(cloud, solution) if self.answer else solution
+            cases = list(self.cases(cloud))
+        except NotImplementedError as untouched:
+            return self._not_attempted(str(untouched))
+        except AnswerError as unusable:
+            return self._report(Verdict.FAIL, str(unusable), hint=True)
+        except Exception as error:  # noqa: BLE001 - the check's own setup: say so, never raise
+            return self._cannot_check(cloud, error)
+        results = []
+        for case in cases:
+            try:
+                note = case.run(answer)
+            except NotImplementedError:
+                return self._not_attempted("replace `raise NotImplementedError` with your code, "
+                                           "then run the cell.")
+            except AssertionError as wrong:
+                results.append(CaseResult(case.description, False, str(wrong)))
+            except (Exception, SystemExit) as error:  # the learner's code broke: report it
+                results.append(CaseResult(case.description, False,
+                                          f"your code raised {_described(error)}"))
+            else:
+                results.append(CaseResult(case.description, True, note or ""))
+        if self.needs_cloud and not is_running(cloud):
+            return self._report(Verdict.NOT_CHECKED, NOT_RUNNING)
+        return self._judge(solution, tuple(results))
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _judge(self, solution: Any, results: tuple[CaseResult, ...]) -> Report:
+        passed = sum(r.passed for r in results)
+        if passed == len(results):
+            return Report(self.title, Verdict.PASS, f"all {len(results)} cases right.", results)
+        attempt = Attempt(source_of(solution), results)
+        advice = tuple(m.message for m in self.mistakes if _spotted(m, attempt))
+        return self._report(Verdict.FAIL, f"{passed} of {len(results)} cases right.",
+                            results=results, advice=advice, hint=True)
+
+    def _not_attempted(self, summary: str) -> Report:
+        return self._report(Verdict.NOT_ATTEMPTED, summary, hint=True)
+
+    def _cannot_check(self, cloud: Any, error: Exception) -> Report:
+        if self.needs_cloud and not is_running(cloud):
+            return self._report(Verdict.NOT_CHECKED, NOT_RUNNING)
+        return self._report(Verdict.NOT_CHECKED, f"the check could not prepare its cases "
+                            f"({type(error).__name__}: {error}); run the first code cell "
+                            f"again, then this one.")
+
+    def _report(self, verdict: Verdict, summary: str, *, results: tuple[CaseResult, ...] = (),
+                advice: tuple[str, ...] = (), hint: bool = False) -> Report:
+        first = self.hints[0] if hint and self.hints else ""
+        more = f"{self.handle}.hint(2)" if hint and len(self.hints) > 1 else ""
+        return Report(self.title, verdict, summary, results, advice, first, more)
 
 
-def check(name: str, solution: Any, cases: Cases, hint: str) -> None:
-    """Print ``name: PASS|FAIL|NOT ATTEMPTED - explanation``.
+def _described(error: BaseException) -> str:
+    """The exception as the learner would catch it: botocore's ClientError with its error
+    code, not the per-code subclass that botocore generates."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"ClientError ({details.get('Code')}): {details.get('Message')}"
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 - an exception whose __str__ fails
+        return type(error).__name__
 
-    Returns nothing, so that a check on a cell's last line adds no ``Out[n]`` to it. Only
-    an interrupt (the notebook's stop button) gets through.
-    """
-    verdict, message = evaluate(solution, cases, hint)
-    print(f"{name}: {verdict.value} - {message}")
+
+def _spotted(mistake: Mistake, attempt: Attempt) -> bool:
+    try:
+        return bool(mistake.spotted(attempt))
+    except Exception:  # noqa: BLE001 - a detector's bug must not hide the verdict
+        return False
+
+
+def source_of(solution: Any) -> str:
+    """The source of the learner's function ("" when Python cannot find it)."""
+    if isinstance(solution, str):
+        return solution
+    try:
+        return textwrap.dedent(inspect.getsource(solution))
+    except (OSError, TypeError):
+        return ""
+
+
+def is_placeholder(solution: Any) -> bool:
+    """Whether a function's body is only ``raise NotImplementedError(...)`` (and a docstring)."""
+    source = source_of(solution)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if len(functions) != 1:
+        return False
+    body = functions[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
+def _code_without_comments(source: str) -> str:
+    try:
+        return ast.unparse(ast.parse(source))
+    except SyntaxError:
+        return source

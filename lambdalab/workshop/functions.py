@@ -1,4 +1,4 @@
-"""Small functions the exercise checks deploy into a notebook's cloud."""
+"""Functions the notebooks and exercise checks deploy into a notebook's cloud."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from lambdalab.packaging import zip_files
 
 ROLE_NAME = "workshop-exercises"
+RUNTIME = "python3.12"  # the labs' runtime; the local cloud runs every python3.x on .venv's Python
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
     "Action": "sts:AssumeRole"}]})
@@ -32,5 +33,30 @@ def ensure_function(cloud: Any, name: str, source: str, **config: Any) -> None:
         return
     except ClientError:
         pass
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=execution_role_arn(cloud),
+    lam.create_function(FunctionName=name, Runtime=RUNTIME, Role=execution_role_arn(cloud),
                         Handler="app.handler", Code={"ZipFile": zip_files(source)}, **config)
+
+
+def put_function(cloud: Any, name: str, package: bytes, handler: str, *,
+                 environment: dict[str, str] | None = None, timeout: int = 3) -> None:
+    """Create ``name`` from a zip package, or replace its code and configuration.
+
+    Either way its warm environments are retired, so the next invoke runs the new code.
+    """
+    lam = cloud.client("lambda")
+    config = {"Handler": handler, "Timeout": timeout,
+              "Environment": {"Variables": dict(environment or {})}}
+    try:
+        lam.get_function(FunctionName=name)
+    except ClientError:
+        lam.create_function(FunctionName=name, Runtime=RUNTIME, Role=execution_role_arn(cloud),
+                            Code={"ZipFile": package}, **config)
+        return
+    lam.update_function_code(FunctionName=name, ZipFile=package)
+    lam.update_function_configuration(FunctionName=name, **config)
+
+
+def deploy_function(cloud: Any, name: str, source: str, *, timeout: int = 3) -> str:
+    """Create or replace a one-file function (``app.handler``) from its source text."""
+    put_function(cloud, name, zip_files(source), "app.handler", timeout=timeout)
+    return name

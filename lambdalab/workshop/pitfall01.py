@@ -1,99 +1,253 @@
-"""Exercise checks for notebook 01: function errors do not raise in the caller."""
+"""Notebook 01's prediction and exercises: a function error does not raise in the caller.
+
+- ``wrong_caller``: predict what the wrong caller answers for a rejected order.
+- ``exercise1``: tell a failed call, a failed function and a function Lambda ended apart,
+  including the cases people get wrong (``StatusCode``, an error-looking answer that is
+  a normal result, ``Function.ResponseSizeTooLarge``).
+- ``exercise2``: fix the lab's ``handler_wrong``; the check deploys the edited caller
+  next to the lab's pricing function and stand-ins that hang and crash, and invokes it.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from lambdalab.packaging import zip_folder
+from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.predict import Prediction
 
-from lambdalab.workshop.checks import Case, check
-from lambdalab.workshop.functions import ensure_function
+LAB = "01_function_error"
+SOLUTIONS = "notebooks/solutions/01_function_error.py"
 
-OK, RAISES, SLOW, MISSING = "ex01-ok", "ex01-raises", "ex01-slow", "ex01-no-such-function"
+# --- the prediction ----------------------------------------------------------------------
+
+wrong_caller = Prediction(
+    question="What does the wrong caller answer for an order the pricing function rejects?",
+    choices={
+        "accepted": "the caller's `try` block ran to its end: `invoke()` returned without "
+                    "raising, so the caller answered `accepted`.",
+        "failed": "the `except` branch runs only when `invoke()` raises, and boto3 raises only "
+                  "when the call itself fails (no such function, no permission, throttled). This "
+                  "call succeeded.",
+        "exception": "nothing was raised in the caller, so nothing reached this notebook: the "
+                     "caller's answer is an ordinary response.",
+    },
+    why="Lambda ran the pricing function, which raised; the call itself succeeded (HTTP 200) "
+        "and the error came back as data: the error document in `Payload`, flagged by "
+        "`FunctionError`. The wrong caller never looks at either.")
+
+# --- functions the checks call -------------------------------------------------------------
+
+OK, RAISES, LOOKALIKE = "ex01-ok", "ex01-raises", "ex01-error-lookalike"
+HANGS, CRASHES, TOO_LARGE = "ex01-hangs", "ex01-crashes", "ex01-answers-7mb"
+MISSING = "ex01-no-such-function"
+PRICING = "ex01-pricing"  # the lab's own pricing function, deployed for the checks
+STAND_INS: dict[str, tuple[str, int]] = {  # name: (source of app.py, timeout in seconds)
+    OK: ("def handler(event, context):\n    return {'doubled': event['n'] * 2}\n", 3),
+    RAISES: ("def handler(event, context):\n    raise KeyError('no price for sku durian')\n", 3),
+    LOOKALIKE: ("def handler(event, context):\n    return {'errorType': 'ValidationError', "
+                "'errorMessage': 'n must be even'}\n", 3),
+    HANGS: ("import time\n\ndef handler(event, context):\n    time.sleep(3)\n", 1),
+    CRASHES: ("import os\n\ndef handler(event, context):\n    os._exit(1)\n", 3),
+    TOO_LARGE: ("def handler(event, context):\n    return 'x' * 7_000_000\n", 3),
+}
 
 
 def prepare(cloud: Any) -> Any:
-    """Deploy the functions the checks call; returns a Lambda client for the learner."""
-    ensure_function(cloud, OK, "def handler(event, context):\n    return {'doubled': "
-                               "event['n'] * 2}\n")
-    ensure_function(cloud, RAISES, "def handler(event, context):\n"
-                                   "    raise KeyError('no price for sku durian')\n")
-    ensure_function(cloud, SLOW, "import time\ndef handler(event, context):\n"
-                                 "    time.sleep(3)\n", Timeout=1)
-    return cloud.client("lambda")
+    """Deploy what the checks call (once per cloud); returns a Lambda client."""
+    for name, (source, timeout) in STAND_INS.items():
+        ensure_function(cloud, name, source, Timeout=timeout)
+    lam = cloud.client("lambda")
+    if not any(f["FunctionName"] == PRICING for f in lam.list_functions()["Functions"]):
+        put_function(cloud, PRICING, zip_folder(lab_path(LAB, "invoked")), "app.handler",
+                     timeout=5)
+    return lam
 
 
-def _raises(call: Callable[[], Any]) -> BaseException | None:
-    try:
-        call()
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        return error
-    return None
+def _invoke(lam: Any, name: str, payload: Any) -> tuple[str | None, Any]:
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
+    body = response["Payload"].read()
+    return response.get("FunctionError"), json.loads(body) if body else None
 
 
-INVOKE_OR_RAISE_HINT = (
-    "call lam.invoke(...), read response['Payload'] once, and look for 'FunctionError' in "
-    "the response; the errorType is in the decoded payload.")
-FAILURE_KIND_HINT = (
-    "catch ClientError around invoke() for 'call_failed'; with FunctionError set, errorTypes "
-    "that start with 'Sandbox.' or 'Runtime.' come from Lambda itself.")
-
-
-def invoke_or_raise_cases(cloud: Any) -> list[Case]:
-    """Exercise 1: return the result, raise with ``.error_type`` on a function error."""
-    lam = prepare(cloud)
-
-    def success(fn: Callable[..., Any]) -> None:
-        result = fn(lam, OK, {"n": 21})
-        assert result == {"doubled": 42}, f"expected the decoded payload {{'doubled': 42}}, " \
-                                          f"got {result!r}"
-
-    def function_error(fn: Callable[..., Any]) -> None:
-        error = _raises(lambda: fn(lam, RAISES, {}))
-        assert error is not None, "the invoked function raised KeyError, but your function " \
-                                  "returned normally"
-        assert getattr(error, "error_type", None) == "KeyError", \
-            f"the exception should carry error_type='KeyError', got {error!r}"
-
-    def call_error(fn: Callable[..., Any]) -> None:
-        error = _raises(lambda: fn(lam, MISSING, {}))
-        assert isinstance(error, ClientError), \
-            f"a missing function must still raise botocore's ClientError, got {error!r}"
-
-    return [Case("a function that succeeds", success),
-            Case("a function that raises KeyError", function_error),
-            Case("a function that does not exist", call_error)]
-
-
-def check_invoke_or_raise(cloud: Any, invoke_or_raise: Callable[..., Any]) -> None:
-    """Print the verdict of exercise 1; never raises."""
-    check("Exercise 1", invoke_or_raise, lambda: invoke_or_raise_cases(cloud),
-          INVOKE_OR_RAISE_HINT)
-
+# --- exercise 1: which kind of failure? -----------------------------------------------------
 
 KINDS = ("ok", "call_failed", "function_error", "platform_error")
+PLATFORM = "Lambda's own errorTypes start with `Sandbox.`, `Runtime.` or `Function.`"
 
 
 def failure_kind_cases(cloud: Any) -> list[Case]:
-    """Exercise 2: tell the three kinds of failure apart (and success)."""
     lam = prepare(cloud)
 
-    def expect(name: str, expected: str) -> Callable[[Callable[..., str]], None]:
-        def run(fn: Callable[..., str]) -> None:
-            kind = fn(lam, name, {"n": 1})
-            assert kind in KINDS, f"answer one of {KINDS}, not {kind!r}"
-            assert kind == expected, f"expected {expected!r}, got {kind!r}"
+    def expect(name: str, payload: Any, expected: str, *,
+               why: dict[str, str]) -> Callable[[Callable[..., str]], str]:
+        def run(failure_kind: Callable[..., str]) -> str:
+            kind = failure_kind(lam, name, payload)
+            if kind not in KINDS:
+                raise AssertionError(f"answer one of {', '.join(map(repr, KINDS))}, "
+                                     f"not {kind!r}")
+            if kind != expected:
+                reason = why.get(kind) or why.get("*")
+                raise AssertionError(f"you answered {kind!r}, it is {expected!r}"
+                                     + (f": {reason}" if reason else ""))
+            return f"{kind!r}"
         return run
 
-    return [Case("a function that succeeds", expect(OK, "ok")),
-            Case("a function that does not exist", expect(MISSING, "call_failed")),
-            Case("a function whose code raises", expect(RAISES, "function_error")),
-            Case("a function that times out (takes 1 s)", expect(SLOW, "platform_error"))]
+    return [
+        Case("a function that answers {'doubled': 42}", expect(OK, {"n": 21}, "ok", why={
+            "*": "the call returned and the response has no `FunctionError`."})),
+        Case("a function name that does not exist", expect(MISSING, {}, "call_failed", why={
+            "*": "`invoke()` raised `ClientError` (ResourceNotFoundException): the call "
+                 "itself failed."})),
+        Case("a function whose code raises KeyError", expect(RAISES, {}, "function_error", why={
+            "ok": "`invoke()` returned normally, but the response has `FunctionError` "
+                  "'Unhandled': the code raised.",
+            "platform_error": f"KeyError is the code's own errorType; {PLATFORM}."})),
+        Case("a function that returns {'errorType': ..., 'errorMessage': ...} as its answer",
+             expect(LOOKALIKE, {}, "ok", why={
+                 "*": "it returned that dict as its answer: the response has no "
+                      "`FunctionError`. Only `FunctionError` says that a function failed, "
+                      "not the keys of its answer."})),
+        Case("a function that runs past its 1 s timeout", expect(HANGS, {}, "platform_error",
+             why={"ok": "the response has `FunctionError` 'Unhandled'.",
+                  "function_error": "its errorType is `Sandbox.Timedout`: Lambda stopped it, "
+                                    "its code raised nothing."})),
+        Case("a function whose answer is 7 MB (over the 6 MB limit)",
+             expect(TOO_LARGE, {}, "platform_error", why={
+                 "ok": "the response has `FunctionError` 'Unhandled'.",
+                 "function_error": "its code returned normally; Lambda refused the answer "
+                                   f"(`Function.ResponseSizeTooLarge`). {PLATFORM}."})),
+    ]
 
 
-def check_failure_kind(cloud: Any, failure_kind: Callable[..., str]) -> None:
-    """Print the verdict of exercise 2; never raises."""
-    check("Exercise 2", failure_kind, lambda: failure_kind_cases(cloud), FAILURE_KIND_HINT)
+def _raised(attempt: Attempt, error: str) -> bool:
+    return any(r.detail.startswith(f"your code raised {error}") for r in attempt.results)
+
+
+STATUS_CODE = Mistake(
+    "`StatusCode` is 200 whenever Lambda ran the function, whether it failed or not: it is "
+    "the status of the call. A failed function shows in `FunctionError`.",
+    lambda attempt: attempt.mentions("StatusCode") and (
+        attempt.failed("a function whose code raises")
+        or attempt.failed("an order the pricing function rejects")))
+STREAM_READ_TWICE = Mistake(
+    "`Payload` is a stream: the second `read()` returns b'' and `json.loads` fails on it. Read "
+    "it once, keep the bytes.",
+    lambda attempt: any("JSONDecodeError" in r.detail for r in attempt.results))
+
+exercise1 = Exercise(
+    title="Exercise 1 · which kind of failure?",
+    handle="pitfall01.exercise1",
+    cases=failure_kind_cases,
+    hints=[
+        "Two things tell you about a failure: whether `invoke()` raised, and one field of "
+        "the response. Which field did the reveal above show?",
+        "Catch `botocore.exceptions.ClientError` around `invoke()`: that is a failed call. If "
+        "the call returned, `'FunctionError' in response` says whether the function failed; "
+        "`StatusCode` does not.",
+        f"Who ended it? Decode `Payload` once and read its `errorType`: {PLATFORM}; any other "
+        "errorType is the code's own exception.",
+    ],
+    mistakes=[
+        STATUS_CODE,
+        STREAM_READ_TWICE,
+        Mistake("A failed call is the one failure where `invoke()` raises: catch "
+                "`botocore.exceptions.ClientError` and answer 'call_failed'.",
+                lambda attempt: _raised(attempt, "ClientError")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+# --- exercise 2: fix the lab's caller -------------------------------------------------------
+
+EDITABLE = LabFunction(LAB, "caller/app.py", "handler_wrong")
+YOUR_CALLERS = {PRICING: "ex01-your-caller", HANGS: "ex01-your-caller-vs-hangs",
+                CRASHES: "ex01-your-caller-vs-crashes"}  # callee: your caller, wired to it
+GOOD_ORDER = json.loads(lab_path(LAB, "events", "good_order.json").read_text())
+BAD_ORDER = json.loads(lab_path(LAB, "events", "bad_order.json").read_text())
+
+
+def deploy_your_caller(cloud: Any, handler: Any) -> dict[str, str]:
+    """Deploy the edited caller three times, wired to the pricing function and stand-ins."""
+    EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
+    prepare(cloud)
+    for callee, caller in YOUR_CALLERS.items():
+        EDITABLE.deploy(cloud, handler, caller, environment={"INVOKED_FUNCTION_NAME": callee})
+    return dict(YOUR_CALLERS)
+
+
+def your_caller_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def failure(result: Any) -> str:
+        error = result if isinstance(result, dict) else {}
+        return f"{error.get('errorType', '?')}: {error.get('errorMessage', result)}"
+
+    def priced(callers: dict[str, str]) -> str:
+        error, result = _invoke(lam, callers[PRICING], GOOD_ORDER)
+        assert not error, f"your caller failed with {failure(result)}"
+        status = result.get("status") if isinstance(result, dict) else None
+        assert status == "accepted", f"your caller answered {result!r}; expected status " \
+                                     f"'accepted' for an order that was priced"
+        return "answered 'accepted'"
+
+    def rejected(callers: dict[str, str]) -> str:
+        error, result = _invoke(lam, callers[PRICING], BAD_ORDER)
+        assert not error, (f"your caller failed with {failure(result)}; OrderRejected is the "
+                           "pricing code's answer: answer {'status': 'rejected', ...} instead")
+        status = result.get("status") if isinstance(result, dict) else None
+        assert status != "accepted", "your caller still answered 'accepted': `invoke()` " \
+                                     "returned normally, and the rejection is in the response"
+        assert status == "rejected", f"expected status 'rejected', got {result!r}"
+        assert result.get("error_type") == "OrderRejected", \
+            "answer also 'error_type': the pricing function's errorType, 'OrderRejected'"
+        return "answered 'rejected' (OrderRejected)"
+
+    def ended_by_lambda(callee: str, error_type: str) -> Callable[[dict[str, str]], str]:
+        def run(callers: dict[str, str]) -> str:
+            error, result = _invoke(lam, callers[callee], GOOD_ORDER)
+            if not error:
+                status = result.get("status") if isinstance(result, dict) else result
+                verdict = ("accepted an order that nobody priced" if status == "accepted" else
+                           f"answered {status!r}")
+                raise AssertionError(
+                    f"your caller {verdict}. Lambda ended the pricing function ({error_type}): "
+                    "that is not the pricing code's answer. Raise, so that whoever invoked "
+                    "your caller sees it failed")
+            return f"your caller failed with {failure(result).split(':')[0]}"
+        return run
+
+    return [Case("a priced order (A-1001)", priced),
+            Case("an order the pricing function rejects (A-1002, durian)", rejected),
+            Case("the pricing function times out", ended_by_lambda(HANGS, "Sandbox.Timedout")),
+            Case("the pricing function's process exits",
+                 ended_by_lambda(CRASHES, "Runtime.ExitError"))]
+
+
+exercise2 = Exercise(
+    title="Exercise 2 · fix the lab's caller",
+    handle="pitfall01.exercise2",
+    cases=your_caller_cases,
+    answer=deploy_your_caller,
+    hints=[
+        "For the rejected order, `invoke()` returned normally. What in `response` tells you "
+        "that the pricing function failed?",
+        "Read `response['Payload']` once. When `'FunctionError' in response`, the decoded "
+        "payload is an error document with `errorType` and `errorMessage`.",
+        "If the code said no, answer {'status': 'rejected', 'error_type': errorType, ...}; if "
+        f"Lambda ended it ({PLATFORM}), raise an exception instead.",
+    ],
+    mistakes=[
+        STATUS_CODE,
+        STREAM_READ_TWICE,
+        Mistake("Your function runs inside the lab's `caller/app.py`, where `json`, `os`, "
+                "`boto3`, `lambda_client`, `INVOKED_FUNCTION`, `invoke_checked`, "
+                "`InvokedFunctionError` and `InvokedFunctionCrashed` are defined; import "
+                "anything else inside your function.",
+                lambda attempt: any("NameError" in r.detail for r in attempt.results)),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")

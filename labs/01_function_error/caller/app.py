@@ -18,7 +18,7 @@ def handler_wrong(event, context):
     try:
         response = lambda_client.invoke(FunctionName=INVOKED_FUNCTION,
                                         Payload=json.dumps(event))
-    except Exception as error:  # only a failed *call* lands here, never a failed function
+    except Exception as error:  # the pricing call failed: tell the client
         return {"status": "failed", "reason": str(error)}
     return {"status": "accepted", "pricing": json.loads(response["Payload"].read())}
 
@@ -27,8 +27,10 @@ def handler_fixed(event, context):
     try:
         pricing = invoke_checked(lambda_client, INVOKED_FUNCTION, event)
     except InvokedFunctionCrashed:
-        raise  # Lambda ended the callee (timeout, crash): fail loudly, let retries happen
-    except InvokedFunctionError as error:  # the callee's code said no: a business answer
-        print(f"order rejected by {error.function_name}: {error.error_type}: {error.message}")
-        return {"status": "rejected", "error_type": error.error_type, "reason": error.message}
+        raise  # Lambda ended the callee (timeout, crash): fail, our invoker sees it
+    except InvokedFunctionError as error:  # the callee's code said no: an answer
+        print(f"order rejected by {error.function_name}: "
+              f"{error.error_type}: {error.message}")
+        return {"status": "rejected", "error_type": error.error_type,
+                "reason": error.message}
     return {"status": "accepted", "pricing": pricing}

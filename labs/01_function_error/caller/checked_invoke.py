@@ -33,8 +33,9 @@ class InvokedFunctionCrashed(InvokedFunctionError):
     """Lambda ended the invocation: it timed out, the process died, or init failed."""
 
 
-def invoke_checked(client: Any, function_name: str, payload: Any, **kwargs: Any) -> Any:
-    """Invoke synchronously; return the decoded result or raise InvokedFunctionError."""
+def invoke_checked(client: Any, function_name: str, payload: Any,
+                   **kwargs: Any) -> Any:
+    """Invoke synchronously: the decoded result, or InvokedFunctionError raised."""
     response = client.invoke(FunctionName=function_name,
                              Payload=json.dumps(payload).encode(), **kwargs)
     body = response["Payload"].read()  # a stream: it can be read only once
@@ -46,4 +47,5 @@ def invoke_checked(client: Any, function_name: str, payload: Any, **kwargs: Any)
     kind = (InvokedFunctionCrashed if error_type.startswith(PLATFORM_ERROR_PREFIXES)
             else InvokedFunctionError)
     raise kind(function_name, error_type, error.get("errorMessage", ""),
-               error.get("stackTrace", []), response["ResponseMetadata"]["RequestId"])
+               error.get("stackTrace", []),
+               response["ResponseMetadata"]["RequestId"])

@@ -1,0 +1,392 @@
+"""The attendee's path in a real browser: JupyterLab, as ``make lab`` starts it, in Chromium.
+
+JupyterLab is started by ``make lab`` itself (127.0.0.1, its own token, a throwaway
+Jupyter config, runtime and settings folder) in a copy of the repository, so that saving
+the notebooks changes nothing here. Every notebook is opened, run with *Run All* once its
+kernel is idle, and saved; the saved file says what ran (JupyterLab does not render the
+cells out of view), the page says whether images loaded and links open. Then, as an
+attendee does, in each pitfall notebook: the correct answer to each exercise (from
+``notebooks/solutions/``), typed in after Run All, must PASS, and running the first code
+cell again must give a fresh cloud without an error.
+
+Chromium is Debian's (``chromium``), driven by Playwright with ``executable_path``: no
+browser is downloaded. Run this test alone with ``.venv/bin/python -m pytest
+tests/test_browser.py``; without Chromium it is skipped, saying how to install it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALL = "sudo apt-get install -y chromium fonts-noto-cjk"
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
+# no traffic but to 127.0.0.1: no background updates, sync, field trials or QUIC probes
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-default-apps", "--disable-domain-reliability",
+                 "--metrics-recording-only", "--no-pings"]
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop's browser window
+NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".ipynb_checkpoints",
+                                    ".pytest_cache", ".ruff_cache", "*.egg-info", "results")
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or ``LAMBDALAB_CHROMIUM``), if this machine has it."""
+    candidates = [os.environ.get("LAMBDALAB_CHROMIUM", ""), *CHROMIUM_PATHS]
+    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(chromium_path() is None,
+                       reason=f"no Chromium for the browser test; install it with: {INSTALL} "
+                              "(elsewhere: LAMBDALAB_CHROMIUM=<path to Chromium or Chrome>)"),
+]
+
+NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
+                   for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PITFALLS = [nb for nb in NOTEBOOKS if not Path(nb).name.startswith("00_")]
+
+
+def typed_answers(notebook: str) -> list[tuple[str, str]]:
+    """For each exercise of the notebook that ``solutions/`` answers: the name of the
+    function its cell defines, and the cell as an attendee completes it (the solution's
+    imports and function, then the cell's own check line)."""
+    found = sorted((ROOT / "notebooks" / "solutions").glob(f"{Path(notebook).stem}.py"))
+    if not found:
+        return []
+    solutions = found[0].read_text()
+    tree = ast.parse(solutions)
+    imports = "\n".join(ast.get_source_segment(solutions, node) or "" for node in tree.body
+                        if isinstance(node, ast.Import | ast.ImportFrom))
+    cells = ["".join(c["source"]) for c in json.loads((ROOT / notebook).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    answers = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        cell = next((c for c in cells if f"def {node.name}(" in c), None)
+        if cell is None:
+            continue
+        check = cell[cell.rindex("\n\n\n") + 3:]  # the line(s) after the exercise's function
+        solution = re.sub(r"  # noqa: \w+", "", ast.get_source_segment(solutions, node) or "")
+        answers.append((node.name, f"{imports}\n\n\n{solution}\n\n\n{check}\n"))
+    return answers
+
+
+# --- JupyterLab, started by `make lab` in a copy of the repository ------------------------
+
+@dataclass
+class Lab:
+    root: Path
+    url: str
+    token: str
+    process: subprocess.Popen[bytes]
+
+    def api(self, path: str) -> Any:
+        request = urllib.request.Request(f"{self.url}{path}",
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return json.loads(response.read())
+
+    def kernel_state(self, notebook: str) -> str | None:
+        sessions = [s for s in self.api("api/sessions") if s["path"] == notebook]
+        return sessions[0]["kernel"]["execution_state"] if sessions else None
+
+    def saved(self, notebook: str) -> dict[str, Any]:
+        return json.loads((self.root / notebook).read_text())
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    home = tmp_path_factory.mktemp("browser")
+    root = home / "workshop"
+    shutil.copytree(ROOT, root, ignore=NOT_COPIED, symlinks=True)
+    (root / ".venv").symlink_to(ROOT / ".venv")
+    token = os.urandom(16).hex()
+    runtime = home / "runtime"
+    env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "IPYTHONDIR": str(home / "ipython")}
+    notification = home / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false"}))  # no "Jupyter news?" pop-up over the cells
+    log = (home / "jupyter.log").open("wb")
+    # -o: never reinstall from the copy (that would point the editable package at it)
+    process = subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.installed", "lab",
+                                "JUPYTER_ARGS=--no-browser --port=0"],
+                               cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        info = _server_info(runtime, process, home / "jupyter.log")
+        yield Lab(root, info["url"], token, process)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+    installed = subprocess.run([ROOT / ".venv" / "bin" / "python", "-c",
+                                "import lambdalab; print(lambdalab.__file__)"],
+                               capture_output=True, text=True, check=True).stdout
+    assert Path(installed.strip()).is_relative_to(ROOT), "the copy must not be installed"
+
+
+def _server_info(runtime: Path, process: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for found in runtime.glob("jpserver-*.json"):
+            info = json.loads(found.read_text() or "{}")
+            if info.get("url"):
+                assert info["hostname"] == "127.0.0.1" and info["url"].startswith(
+                    "http://127.0.0.1:"), f"JupyterLab must bind 127.0.0.1 only: {info}"
+                return info
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                              args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(60_000)
+        yield context
+        context.close()
+        chromium.close()
+
+
+@dataclass
+class Opened:
+    """A notebook as the attendee left it after Run All and Save."""
+
+    path: str
+    page: Any
+    saved: dict[str, Any]
+    seconds: float
+    images: list[dict[str, Any]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+def open_and_run_all(lab: Lab, browser: Any, notebook: str) -> Opened:
+    started = time.monotonic()
+    page = browser.new_page()
+    page.goto(f"{lab.url}lab/tree/{notebook}?token={lab.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell")
+    wait_until(lambda: lab.kernel_state(notebook) == "idle", f"{notebook}: kernel idle")
+    menu_command(page, "Run", "runmenu:run-all")
+    code_cells = sum(c["cell_type"] == "code" for c in lab.saved(notebook)["cells"])
+    wait_until(lambda: finished(page, lab, notebook, code_cells), f"{notebook}: Run All done",
+               timeout=240)
+    seconds = time.monotonic() - started
+    saved = save(page, lab, notebook)
+    return Opened(notebook, page, saved, seconds, images_on(page), local_links_on(page, lab))
+
+
+def menu_command(page: Any, menu: str, command: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(f'li.lm-Menu-item[data-command="{command}"]').first.click()
+
+
+def prompts(page: Any) -> list[str]:
+    return page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()  # also off-screen
+
+
+def finished(page: Any, lab: Lab, notebook: str, code_cells: int) -> bool:
+    shown = [p.strip() for p in prompts(page)]
+    done = [p for p in shown if re.fullmatch(r"\[\d+\]:", p)]
+    return len(done) == code_cells and lab.kernel_state(notebook) == "idle"
+
+
+def save(page: Any, lab: Lab, notebook: str) -> dict[str, Any]:
+    before = (lab.root / notebook).stat().st_mtime_ns
+    menu_command(page, "File", "docmanager:save")
+    wait_until(lambda: (lab.root / notebook).stat().st_mtime_ns != before, f"{notebook} saved")
+    time.sleep(0.3)  # the file is written in one go, but let the write finish
+    return lab.saved(notebook)
+
+
+def wait_until(condition: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for: {what}")
+
+
+def images_on(page: Any) -> list[dict[str, Any]]:
+    """Every image of the rendered notebook, after scrolling it into view."""
+    images = page.locator(".jp-RenderedMarkdown img, .jp-RenderedImage img")
+    found = []
+    for i in range(images.count()):
+        image = images.nth(i)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=image.element_handle())
+        found.append(image.evaluate("img => ({src: img.getAttribute('src'), "
+                                    "width: img.naturalWidth})"))
+    return found
+
+
+def local_links_on(page: Any, lab: Lab) -> list[str]:
+    """The repository paths that the notebook's relative links point to.
+
+    JupyterLab rewrites a relative link (``../labs/x/README.md``) into a link to the
+    server's ``files/`` URL of that path, which it opens in a tab when clicked.
+    """
+    hrefs = page.locator(".jp-RenderedMarkdown a[href]").evaluate_all(
+        "links => links.map(a => a.href)")
+    files = f"{lab.url}files/"
+    return [urllib.parse.unquote(urllib.parse.urlparse(h).path[len("/files/"):])
+            for h in hrefs if h.startswith(files)]
+
+
+def outputs(cell: dict[str, Any]) -> str:
+    """Everything a saved cell shows, as text."""
+    shown = []
+    for output in cell.get("outputs", []):
+        shown.append("".join(output.get("text", "")))
+        shown.append("".join(output.get("data", {}).get("text/plain", "")))
+        if output["output_type"] == "error":
+            shown.append(f"{output['ename']}: {output['evalue']}")
+    return "\n".join(shown)
+
+
+@pytest.fixture(scope="module")
+def run_all(lab: Lab, browser: Any) -> Any:
+    """Opens a notebook and runs it with Run All, once per test session; by path."""
+    opened: dict[str, Opened] = {}
+
+    def get(notebook: str) -> Opened:
+        if notebook not in opened:
+            opened[notebook] = open_and_run_all(lab, browser, notebook)
+        return opened[notebook]
+    return get
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all):
+    opened: Opened = run_all(notebook)
+    print(f"{notebook}: Run All in the browser, kernel start included: {opened.seconds:.1f} s")
+    for i, cell in enumerate(opened.saved["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        assert cell["execution_count"] is not None, f"cell {i} did not run"
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        meant_to_fail = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+        assert [e["ename"] for e in errors] == (["AssertionError"] if meant_to_fail else []), \
+            f"cell {i}: {[(e['ename'], e['evalue']) for e in errors]}"
+        stderr = [o for o in cell["outputs"] if o.get("name") == "stderr"]
+        assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:500]}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_image_loads_and_every_relative_link_resolves(notebook, run_all, lab):
+    opened: Opened = run_all(notebook)
+    assert opened.images, "the notebook shows a diagram"
+    for image in opened.images:
+        assert image["width"] > 0, f"image did not load: {image['src']}"
+    assert opened.links, "the notebook links to files of the repository"
+    for path in opened.links:
+        assert (lab.root / path).exists(), f"broken link to {path}"
+        found = lab.api(f"api/contents/{urllib.parse.quote(path)}?content=0")
+        assert found["path"] == path, f"JupyterLab cannot open {path}"
+
+
+def cell_with(page: Any, containing: str) -> Any:
+    """The code cell whose source contains ``containing``."""
+    return page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=containing))
+
+
+def type_into(page: Any, cell: Any, text: str) -> None:
+    """Replace the cell's source, as a paste would (no auto-indent, no closing brackets)."""
+    cell.scroll_into_view_if_needed()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(text)
+
+
+def run_in_place(page: Any, lab: Lab, notebook: str, cell: Any) -> dict[str, Any]:
+    """Run the cell (Ctrl+Enter), wait until it has run, save; returns the saved notebook."""
+    prompt = cell.locator(".jp-InputPrompt")
+    before = prompt.text_content().strip()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+Enter")
+
+    def ran() -> bool:
+        now = prompt.text_content().strip()
+        return now != before and re.fullmatch(r"\[\d+\]:", now) is not None and \
+            lab.kernel_state(notebook) == "idle"
+
+    wait_until(ran, "the cell ran", timeout=120)
+    return save(page, lab, notebook)
+
+
+def saved_cell(saved: dict[str, Any], containing: str) -> dict[str, Any]:
+    return next(c for c in saved["cells"] if containing in "".join(c["source"]))
+
+
+def answer_exercise(opened: Opened, lab: Lab, function: str, answer: str) -> str:
+    """Type ``answer`` into the exercise cell that defines ``function``, run it, and return
+    what the saved cell shows; also checks that the rendered (HTML) verdict says PASS."""
+    cell = cell_with(opened.page, f"def {function}(")
+    type_into(opened.page, cell, answer)
+    saved = run_in_place(opened.page, lab, opened.path, cell)
+    shown = outputs(saved_cell(saved, f"def {function}("))
+    if ": PASS" in shown:
+        assert "PASS" in cell.locator(".jp-OutputArea").inner_text()  # the coloured one
+    return shown
+
+
+@pytest.mark.parametrize("notebook", [nb for nb in PITFALLS if typed_answers(nb)])
+def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
+    opened: Opened = run_all(notebook)
+    started = time.monotonic()
+    for function, answer in typed_answers(notebook):
+        shown = answer_exercise(opened, lab, function, answer)
+        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
+    print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("notebook", PITFALLS)
+def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook, run_all,
+                                                                         lab):
+    opened: Opened = run_all(notebook)
+    stored = next(c for c in opened.saved["cells"] if c["cell_type"] == "code")
+    saved = run_in_place(opened.page, lab, notebook, opened.page.locator(".jp-CodeCell").first)
+    again = next(c for c in saved["cells"] if c["cell_type"] == "code")
+    assert not [o for o in again["outputs"] if o["output_type"] == "error"], outputs(again)
+    assert outputs(again) == outputs(stored), "the first cell prints what it printed before"
+    for function, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
+        shown = answer_exercise(opened, lab, function, answer)
+        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
