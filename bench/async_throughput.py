@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 from common import (  # noqa: E402
+    FIXED_CREDENTIALS,
     MINISTACK_VERSION,
     REGION,
     ROLE_ARN,
@@ -355,7 +356,7 @@ class LambdaLab(Target):
             raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
         self._threads_before = threading.active_count()
         # every throttle decision is counted from the records: keep them all
-        self._cloud = LocalCloud(region=REGION, time_scale=TIME_SCALE,
+        self._cloud = LocalCloud(region=REGION, time_scale=TIME_SCALE, **FIXED_CREDENTIALS,
                                  records_limit=1_000_000).start()
         ensure_iam_role(self.endpoint_url)
         self.support = [

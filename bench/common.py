@@ -79,15 +79,21 @@ def client_config() -> Config:
     return Config(retries={"total_max_attempts": 1}, read_timeout=30, connect_timeout=5)
 
 
+# Every target accepts these: MiniStack and moto take any key; lambdalab's cloud is started
+# with them (``LocalCloud(**FIXED_CREDENTIALS)``), since it refuses keys it did not issue.
+FIXED_CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
+
+
 def make_client(endpoint_url: str, service: str = "lambda", region: str = REGION) -> Any:
-    """A boto3 client with dummy credentials, on its own session (thread-safe use)."""
+    """A boto3 client with the benchmark's fixed credentials, on its own session (thread-safe
+    use)."""
     session = boto3.session.Session()
     return session.client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=FIXED_CREDENTIALS["access_key_id"],
+        aws_secret_access_key=FIXED_CREDENTIALS["secret_access_key"],
         config=client_config(),
     )
 

@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 from common import (  # noqa: E402
+    FIXED_CREDENTIALS,
     MINISTACK_VERSION,
     REGION,
     ROLE_ARN,
@@ -193,7 +194,7 @@ class LambdaLabTarget(Target):
             from lambdalab import LocalCloud
         except Exception as exc:  # any import-time failure means "not usable yet"
             raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        cloud = LocalCloud(region=REGION)
+        cloud = LocalCloud(region=REGION, **FIXED_CREDENTIALS)
         cloud.__enter__()
         self._cloud = cloud
 

@@ -27,6 +27,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 from common import (  # noqa: E402
     ECHO_HANDLER_SOURCE,
+    FIXED_CREDENTIALS,
     REGION,
     ROLE_ARN,
     ensure_iam_role,
@@ -113,7 +114,7 @@ def _invoke(lam: Any, name: str) -> tuple[float, float]:
 def measure(warm_n: int) -> VpcOverhead:
     from lambdalab import LocalCloud
 
-    with LocalCloud(region=REGION) as cloud:
+    with LocalCloud(region=REGION, **FIXED_CREDENTIALS) as cloud:
         endpoint = cloud.endpoint_url
         ensure_iam_role(endpoint)
         make_client(endpoint, "iam").attach_role_policy(

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from lambdalab.access.credentials import ACCESS_KEY_ENV, SECRET_KEY_ENV
 from lambdalab.cloud import DEFAULT_REGION
 from lambdalab.invoke.runtime_client_mode import ENV_VAR, MODES
 
@@ -17,7 +18,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         cloud = LocalCloud(region=args.region, port=args.port, time_scale=args.time_scale,
                            account_concurrency=args.account_concurrency,
-                           runtime_client=args.runtime_client)
+                           runtime_client=args.runtime_client,
+                           access_key_id=args.access_key_id,
+                           secret_access_key=args.secret_access_key)
     except ValueError as e:
         print(f"lambdalab: {e}", file=sys.stderr)
         return 2
@@ -31,8 +34,11 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     print(f"lambdalab local cloud listening on {cloud.endpoint_url} (region {cloud.region}, "
           f"{cloud.runtime_client} Runtime API client)", flush=True)
-    print(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_DEFAULT_REGION={cloud.region} "
-          "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing", flush=True)
+    print("  Only requests signed with these credentials get in; in another terminal:",
+          flush=True)
+    print(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_DEFAULT_REGION={cloud.region}",
+          flush=True)
+    print(f"  {cloud.credentials.shell_exports()}", flush=True)
     print("  Ctrl-C stops the cloud and every function process it started.", flush=True)
     try:
         while not stop.wait(0.5):
@@ -61,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the execution environments' Runtime API client: awslambdaric's "
                             "native one (Linux), our pure-Python one (the macOS path), or auto "
                             f"(default: ${ENV_VAR}, else auto)")
+    serve.add_argument("--access-key-id", metavar="KEY", default=None,
+                       help="accept this access key (with --secret-access-key) instead of "
+                            f"random ones (default: ${ACCESS_KEY_ENV}, else random)")
+    serve.add_argument("--secret-access-key", metavar="SECRET", default=None,
+                       help=f"the secret of --access-key-id (default: ${SECRET_KEY_ENV})")
     serve.set_defaults(run=_serve)
     return parser
 

@@ -23,6 +23,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
 from lambdalab.invoke import runtime_client_mode
@@ -91,13 +92,19 @@ class LocalCloud:
     Lambda's clock is shut down (Lambda too reclaims idle environments), at most
     ``max_warm_environments`` stay warm (the longest idle goes first), and
     :meth:`invocations` keeps the newest ``records_limit`` records.
+
+    Only requests signed with :attr:`credentials` (random at each construction, or
+    ``access_key_id``/``secret_access_key``, or ``$LAMBDALAB_ACCESS_KEY_ID`` and
+    ``$LAMBDALAB_SECRET_ACCESS_KEY``) or with the temporary credentials the cloud gives each
+    execution environment get in; :meth:`client` signs with them.
     """
 
     def __init__(self, region: str = DEFAULT_REGION, port: int = 0, *,
                  time_scale: float = 1.0, account_concurrency: int = 1000,
                  runtime_client: str | None = None, idle_timeout: float = IDLE_TIMEOUT_S,
                  max_warm_environments: int = MAX_IDLE_ENVIRONMENTS,
-                 records_limit: int = RECORDS_LIMIT) -> None:
+                 records_limit: int = RECORDS_LIMIT, access_key_id: str | None = None,
+                 secret_access_key: str | None = None) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -120,6 +127,8 @@ class LocalCloud:
         self._max_warm = max_warm_environments
         self._reachability: Reachability | None = None
         self.records = InvocationLog(records_limit)
+        self.credentials = owner_credentials(access_key_id, secret_access_key)
+        self._credentials: CredentialStore | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -154,8 +163,10 @@ class LocalCloud:
         self._queue = AsyncQueue(service, self.clock,
                                  DestinationSender(self._internal_client, self._submit_to_arn))
         service.event_queue = self._queue
+        self._hooks.route_service_invocations(service)
+        self._credentials = CredentialStore(self.credentials)
         gateway = Gateway(service, DomainDispatcherApplication(create_backend_app),
-                          self._reachability)
+                          self._reachability, self._credentials, self.account_id)
         self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
                                    request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",
@@ -221,7 +232,7 @@ class LocalCloud:
         return f"http://{LOOPBACK}:{self.port}"
 
     def client(self, service_name: str, **kwargs: Any) -> Any:
-        """A boto3 client bound to this cloud, with dummy credentials and retries off.
+        """A boto3 client bound to this cloud, signing with :attr:`credentials`, retries off.
 
         Pass ``config=botocore.config.Config(...)`` to study retry behaviour.
         """
@@ -229,8 +240,8 @@ class LocalCloud:
         with _client_lock:  # creating clients is not thread-safe; using them is
             return _session().client(
                 service_name, region_name=self.region, endpoint_url=self.endpoint_url,
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-                aws_session_token="testing", **kwargs)
+                aws_access_key_id=self.credentials.access_key_id,
+                aws_secret_access_key=self.credentials.secret_access_key, **kwargs)
 
     def logs(self, function_name: str) -> list[str]:
         """Every CloudWatch log message of the function, in the order Lambda wrote them."""
@@ -295,17 +306,23 @@ class LocalCloud:
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         assert self._workdir is not None and self._reachability is not None
+        assert self._credentials is not None
         routes = self._reachability.route_table(f"{LOOPBACK}:{self.port}", spec)
+        store = self._credentials
+        credentials = store.issue_temporary()
         settings = EnvironmentSettings(
             routes=routes,
             code_dir=self._code.task_root(spec.code_bytes),
             home_dir=self._workdir / "home",
+            credentials=credentials,
             runtime_client=self.runtime_client,
-            guardian=self._guardian)
+            guardian=self._guardian,
+            on_end=lambda: store.revoke(credentials.access_key_id))
         try:
             environment = ExecutionEnvironment(spec, settings)
         except BaseException:
             self._reachability.placements.forget(routes.token or "")
+            store.revoke(credentials.access_key_id)
             raise
         self._reachability.placements.attach(routes.token or "", environment)
         return environment

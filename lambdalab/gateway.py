@@ -1,24 +1,39 @@
-"""The cloud's single HTTP entry point: Invoke goes to the data plane, the rest to moto.
+"""The cloud's single HTTP entry point: who may come in, then where the request goes.
 
-A request from an execution environment carries the environment's token; before anything
-else, the gateway asks whether that environment's network reaches the request's host
-now. If not, nothing reaches the service: the environment gets a marker that makes its
-SDK call hang until its connect timeout, as on AWS.
+Every request must be signed (SigV4) with credentials the cloud issued, as AWS accepts
+only credentials IAM knows; anything else gets the refusal AWS gives, in the protocol of
+the service asked (:mod:`lambdalab.access`). moto's admin surface (``/moto-api``) is
+closed, and no response allows cross-origin reads, so neither another local user nor a
+web page can drive the cloud.
+
+A request from an execution environment also carries the environment's token; before
+anything else, the gateway asks whether that environment's network reaches the request's
+host now. If not, nothing reaches the service: the environment gets a marker that makes
+its SDK call hang until its connect timeout, as on AWS.
+
+Then Invoke goes to the data plane, everything else to moto.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any, Protocol
+from urllib.parse import quote
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
+from lambdalab.access import signature
+from lambdalab.access.credentials import CredentialStore
+from lambdalab.access.refusals import refusal_response
 from lambdalab.invoke import api
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
 
 TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
+CLOSED_PATHS = ("/moto-api", "/favicon.ico")
 
 
 class NetworkJudge(Protocol):
@@ -26,25 +41,89 @@ class NetworkJudge(Protocol):
 
 
 class Gateway:
-    """A WSGI application dispatching by path, as Lambda's invoke endpoint is distinct."""
+    """A WSGI application: authenticate, route by network, then dispatch by path."""
 
     def __init__(self, service: InvokeService, moto_app: Any,
-                 network: NetworkJudge | None = None) -> None:
+                 network: NetworkJudge | None = None, credentials: CredentialStore | None = None,
+                 account_id: str = "") -> None:
         self._service = service
         self._moto = moto_app
         self._network = network
+        self._credentials = credentials
+        self._account_id = account_id
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CLOSED_PATHS):
+            return Response("Not Found", 404, {"Content-Type": "text/plain"})(
+                environ, start_response)
         token = environ.pop(TOKEN_ENVIRON_KEY, None)
         if token is not None and self._network is not None:
             verdict = self._network.decide(token, environ.get("HTTP_HOST", ""))
             if not verdict.reachable:
                 return _black_hole(verdict)(environ, start_response)
-        found = api.match(environ.get("PATH_INFO", ""))
+        if self._credentials is not None:
+            refused = self._authenticate(environ)
+            if refused is not None:
+                return refused(environ, start_response)
+        found = api.match(path)
         if found is None:
-            return self._moto(environ, start_response)
+            return self._moto(environ, _without_cors(start_response))
         response = api.handle(self._service, Request(environ), found)
         return response(environ, start_response)
+
+    def _authenticate(self, environ: dict[str, Any]) -> Response | None:
+        """None if the request is signed by credentials the cloud knows, else AWS's answer."""
+        assert self._credentials is not None
+        try:
+            body = _buffer_body(environ)
+        except ClientDisconnected:
+            return Response(b"", 400)  # nobody is left to read an answer; nothing runs
+        headers = dict(Request(environ).headers)
+        try:
+            if environ.get("REQUEST_METHOD") == "OPTIONS":  # no cross-origin preflight
+                raise signature.Refusal(signature.UNSIGNED)
+            signature.verify(environ.get("REQUEST_METHOD", "GET"), _raw_path(environ), headers,
+                             body, self._credentials, self._account_id)
+        except signature.Refusal as refusal:
+            return refusal_response(refusal, environ, body)
+        return None
+
+
+def _buffer_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body once and put it back for whoever reads it next."""
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):
+        body = stream.read()
+    else:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = stream.read(length) if length > 0 else b""
+        if len(body) < length:
+            raise ClientDisconnected()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("wsgi.input_terminated", None)
+    return body
+
+
+def _raw_path(environ: dict[str, Any]) -> str:
+    """The path and query exactly as the client sent (and signed) them."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return raw
+    query = environ.get("QUERY_STRING")
+    return quote(environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
+
+
+def _without_cors(start_response: Any) -> Any:
+    """Drop moto's ``Access-Control-*`` headers: no web page may read the cloud's answers."""
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+        return start_response(status, kept, exc_info) if exc_info else start_response(
+            status, kept)
+
+    return start
 
 
 def _black_hole(verdict: Verdict) -> Response:

@@ -121,7 +121,10 @@ def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm(runtim
         first_line = serve.stdout.readline()
         endpoint = first_line.split("listening on ")[1].split()[0]
         assert endpoint.startswith("http://127.0.0.1:")
-        session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x",
+        exports = dict(part.split("=", 1) for line in [serve.stdout.readline() for _ in range(3)]
+                       if "AWS_ACCESS_KEY_ID" in line for part in line.split()[1:])
+        session = boto3.Session(aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+                                aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
                                 region_name="ap-northeast-1")
         iam = session.client("iam", endpoint_url=endpoint)
         lam = session.client("lambda", endpoint_url=endpoint)
@@ -145,3 +148,76 @@ def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm(runtim
     finally:
         serve.kill()
         serve.wait()
+
+
+DAEMON = textwrap.dedent("""
+    import os, time
+    def handler(event, context):
+        if os.fork() == 0:          # a classic daemon: fork, new session, fork again
+            os.setsid()
+            if os.fork() == 0:
+                open(event["pidfile"], "w").write(str(os.getpid()))
+                time.sleep(600)
+            os._exit(0)
+        os.wait()
+        return "daemon started"
+""")
+
+
+def started_daemon(pidfile: Path) -> int:
+    deadline = time.monotonic() + 10
+    while not (pidfile.exists() and pidfile.read_text()):
+        assert time.monotonic() < deadline, "the daemon never started"
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    assert not gone(pid)
+    return pid
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="macOS has no subreaper: a daemon outlives its environment there")
+def test_a_daemon_the_handler_started_in_its_own_session_dies_with_the_cloud(runtime_client,
+                                                                             tmp_path):
+    with LocalCloud(runtime_client=runtime_client) as cloud:
+        lam = cloud.client("lambda")
+        lam.create_function(FunctionName="d", Runtime="python3.12",
+                            Role=execution_role_arn(cloud), Handler="app.handler",
+                            Code={"ZipFile": zip_files(DAEMON)})
+        lam.invoke(FunctionName="d", Payload=json.dumps({"pidfile": str(tmp_path / "pid")}))
+        daemon = started_daemon(tmp_path / "pid")
+        [env] = cloud.environment_pids()
+        assert os.getsid(daemon) != os.getsid(env)  # it left the environment's session
+    assert wait_gone([daemon]) == []
+
+
+DAEMON_CLOUD_SCRIPT = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, "tests")
+    from conftest import Deployer
+    from lambdalab import LocalCloud
+
+    cloud = LocalCloud().start()
+    Deployer(cloud)("d", {daemon!r})
+    cloud.client("lambda").invoke(FunctionName="d", Payload=json.dumps({{"pidfile": sys.argv[1]}}))
+    print("ready", flush=True)
+    import time; time.sleep(600)
+""").format(daemon=DAEMON)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="macOS has no subreaper: a daemon outlives its environment there")
+def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(runtime_client,
+                                                                              tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", DAEMON_CLOUD_SCRIPT, str(tmp_path / "pid")],
+                              stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(__file__)),
+                              env={**os.environ, ENV_VAR: runtime_client})
+    try:
+        assert parent.stdout.readline() == "ready\n"
+        daemon = started_daemon(tmp_path / "pid")
+        parent.kill()
+        parent.wait(timeout=10)
+        assert wait_gone([daemon]) == []
+    finally:
+        parent.kill()
+        parent.wait()

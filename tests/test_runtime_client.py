@@ -63,7 +63,10 @@ CLIENT_SCRIPT = """
 import json, sys
 if sys.argv[1] == "python":
     from lambdalab.runtime import runtime_client
+    runtime_client.use_secret("s3cr3t")
 else:
+    import os
+    os.environ["AWS_LAMBDA_RUNTIME_API"] = "s3cr3t@" + os.environ["AWS_LAMBDA_RUNTIME_API"]
     import runtime_client
 runtime_client.initialize_client("aws-lambda-python/test")
 body, fields = runtime_client.next()
@@ -83,6 +86,7 @@ class StubRuntimeApi(ThreadingHTTPServer):
     def __init__(self, headers: dict[str, str]) -> None:
         self.next_headers = headers
         self.posts: list[dict[str, Any]] = []
+        self.authorizations: list[str | None] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,10 +104,12 @@ class StubRuntimeApi(ThreadingHTTPServer):
                 self.wfile.write(body)
 
             def do_GET(self) -> None:  # noqa: N802
+                stub.authorizations.append(self.headers.get("Authorization"))
                 self._reply(200, b'{"event": 1}', stub.next_headers)
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stub.authorizations.append(self.headers.get("Authorization"))
                 stub.posts.append({
                     "path": self.path, "body": body.decode(),
                     "content-type": self.headers.get("Content-Type"),
@@ -115,8 +121,10 @@ class StubRuntimeApi(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
-def run_client(mode: str, headers: dict[str, str]) -> tuple[dict[str, Any], list[dict]]:
-    """Run one client in a child process against a stub; what it returned, what it posted."""
+def run_client(mode: str, headers: dict[str, str],
+               authorizations: list[str | None] | None = None) -> tuple[dict[str, Any], list]:
+    """Run one client in a child process against a stub; what it returned, what it posted
+    (and, into ``authorizations``, the credentials each of its four requests carried)."""
     stub = StubRuntimeApi(headers)
     threading.Thread(target=stub.serve_forever, daemon=True).start()
     try:
@@ -124,6 +132,8 @@ def run_client(mode: str, headers: dict[str, str]) -> tuple[dict[str, Any], list
         done = subprocess.run([sys.executable, "-c", CLIENT_SCRIPT, mode], env=env,
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
+        if authorizations is not None:
+            authorizations.extend(stub.authorizations)
         return json.loads(done.stdout), stub.posts
     finally:
         stub.shutdown()
@@ -158,6 +168,14 @@ def test_responses_and_errors_are_posted_alike(client_mode):
          "content-type": "application/json", "xray-cause": '{"cause": 1}',
          "invocation-id": None, "user-agent": "aws-lambda-python/test"},
     ]
+
+
+def test_every_request_carries_the_environments_runtime_api_secret(client_mode):
+    """The Runtime API refuses requests without it: curl's Basic credentials for
+    ``secret@host:port``, which the pure-Python client sends alike."""
+    sent: list[str | None] = []
+    run_client(client_mode, EVERY_HEADER, sent)
+    assert sent == ["Basic " + base64.b64encode(b"s3cr3t:").decode()] * 4
 
 
 @pytest.mark.skipif(not native_available(), reason="the native client builds only on Linux")

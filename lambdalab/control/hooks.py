@@ -29,12 +29,14 @@ from lambdalab.control import (
     iam_policies,
     lifecycle,
     log_storage,
+    service_invocations,
     validation,
     vpc_config,
     vpc_endpoints,
 )
 from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
+from lambdalab.invoke.service import InvokeService
 from lambdalab.network import ec2_state
 
 ChangeListener = Callable[[str], None]  # receives the unqualified function ARN
@@ -68,6 +70,10 @@ class LambdaBackendHooks:
         iam_policies.install(self._patcher, self._region)
         cloudformation_lambda.install(self._patcher)
         log_storage.install(self._patcher)
+
+    def route_service_invocations(self, service: InvokeService) -> None:
+        """Let other services' invocations (SNS, SQS, …) run through the data plane."""
+        service_invocations.install(self._patcher, service)
 
     def uninstall(self) -> None:
         self._patcher.restore()

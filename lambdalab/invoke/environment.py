@@ -10,7 +10,10 @@ SIGCONT when the next event is handed over. Threads and child processes that the
 left running make no progress meanwhile, and die unfinished with the environment.
 
 A frozen process cannot notice that its cloud died, so the cloud's guardian process
-(:mod:`lambdalab.invoke.guardian`) kills every environment's group when that happens.
+(:mod:`lambdalab.invoke.guardian`) kills every environment, and all it started, when that
+happens. Each environment is a session of its own, so that nothing else (a terminal's
+hang-up, the kernel's signals to an orphaned process group) ends it first and hides its
+descendants from the guardian.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambdalab.access.credentials import Credentials
 from lambdalab.invoke import invocation as inv_mod
 from lambdalab.invoke.functions import FunctionSpec
-from lambdalab.invoke.guardian import Guardian
+from lambdalab.invoke.guardian import Guardian, kill_environment
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine, new_stream_name
@@ -44,13 +49,15 @@ class EnvironmentSettings:
     routes: RouteTable
     code_dir: Path
     home_dir: Path
+    credentials: Credentials  # the environment's own temporary credentials
     runtime_client: str = "native"  # or "python": see runtime_client_mode
     guardian: Guardian | None = None  # kills the environment if the cloud dies
+    on_end: Callable[[], None] | None = None  # called once the process is gone
     python: str = field(default_factory=lambda: sys.executable)
 
 
 def lambda_variables(spec: FunctionSpec, stream: str, runtime_api: str, code_dir: Path,
-                     home_dir: Path) -> dict[str, str]:
+                     home_dir: Path, credentials: Credentials) -> dict[str, str]:
     """The function's own variables plus Lambda's reserved ones, and nothing else."""
     return {
         **spec.variables,
@@ -64,9 +71,9 @@ def lambda_variables(spec: FunctionSpec, stream: str, runtime_api: str, code_dir
         "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
-        "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
-        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-        "AWS_SESSION_TOKEN": secrets.token_urlsafe(60),
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_SESSION_TOKEN": credentials.session_token or "",
         "LAMBDA_TASK_ROOT": str(code_dir),
         "LAMBDA_RUNTIME_DIR": "/var/runtime",
         "_HANDLER": spec.handler,
@@ -136,13 +143,24 @@ class ExecutionEnvironment:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         settings = self._settings
-        launch = {"routes": settings.routes.to_json(), "runtime_client": settings.runtime_client}
+        # Secrets (the Runtime API's, the network token) travel through a pipe the child
+        # inherits: a command line is readable by every user of the machine.
+        launch = json.dumps({"routes": settings.routes.to_json(),
+                             "runtime_client": settings.runtime_client,
+                             "runtime_secret": self._runtime_api.secret}).encode()
         env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
-                               settings.code_dir, settings.home_dir)
-        process = subprocess.Popen(
-            [settings.python, "-m", "lambdalab.runtime.launch", json.dumps(launch)],
-            cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, process_group=0)
+                               settings.code_dir, settings.home_dir, settings.credentials)
+        read_end, write_end = os.pipe()
+        try:
+            os.write(write_end, launch)  # far below a pipe's buffer: never blocks
+            os.close(write_end)
+            process = subprocess.Popen(
+                [settings.python, "-m", "lambdalab.runtime.launch", str(read_end)],
+                cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                pass_fds=(read_end,))
+        finally:
+            os.close(read_end)
         if settings.guardian is not None:
             settings.guardian.watch(process.pid)
         return process
@@ -182,19 +200,21 @@ class ExecutionEnvironment:
         return peak_memory_mb(self._process.pid)
 
     def kill(self) -> None:
-        """Discard the environment: its whole process group dies at once."""
+        """Discard the environment: its processes, and all they started, die at once."""
         if self._final_peak_mb is None:
             self._final_peak_mb = peak_memory_mb(self._process.pid)
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        self._signal_group(signal.SIGKILL)
+        kill_environment(self._process.pid)
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
         if self._settings.guardian is not None:
             self._settings.guardian.forget(self._process.pid)
+        if self._settings.on_end is not None:
+            self._settings.on_end()
         self._monitor.join(timeout=2)
         self.output.close()
         self._runtime_api.close()
@@ -251,7 +271,7 @@ class ExecutionEnvironment:
             return invocation.payload, invocation.runtime_headers()
 
     def _signal_group(self, signum: int) -> None:
-        """Freeze (SIGSTOP), thaw (SIGCONT) or kill every process of the environment."""
+        """Freeze (SIGSTOP) or thaw (SIGCONT) every process of the environment's group."""
         try:
             os.killpg(self._process.pid, signum)
         except (ProcessLookupError, PermissionError):

@@ -4,7 +4,7 @@ Environments are frozen (SIGSTOP) between invocations, so they cannot watch for 
 cloud's death themselves. The guardian is never frozen: the cloud tells it, through a
 pipe, each process group it starts (``+pgid``) and ends (``-pgid``). When the pipe closes
 (the cloud stopped, or its process died for any reason, SIGKILL included), the guardian
-sends SIGKILL to every group it still knows, stopped ones included, and exits.
+kills every environment it still knows, with all their descendants, and exits.
 
 Cloud side: :class:`Guardian`. Guardian side: ``python -m lambdalab.invoke.guardian``,
 which imports nothing heavy.
@@ -70,9 +70,31 @@ def guard(commands: object) -> None:
         if number.isdigit():
             (groups.add if sign == b"+" else groups.discard)(int(number))
     for pgid in groups:
+        kill_environment(pgid)
+
+
+def kill_environment(pid: int) -> None:
+    """SIGKILL an environment's process group and every process descended from it.
+
+    A handler's child that starts a session of its own (a daemon: fork, ``setsid``, fork)
+    leaves the group; on Linux the environment is its children's subreaper
+    (:mod:`lambdalab.runtime.launch`), so such a process stays a descendant and is found
+    here. Stopped (frozen) processes die of SIGKILL too.
+    """
+    import psutil
+
+    try:
+        descendants = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for process in descendants:
         try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            process.kill()
+        except psutil.Error:
             pass
 
 

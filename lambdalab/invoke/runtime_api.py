@@ -3,18 +3,35 @@
 The runtime inside the environment (awslambdaric's bootstrap) long-polls
 ``/invocation/next``, then posts ``/invocation/{id}/response`` or ``/error``; a failure
 while importing the handler is posted to ``/init/error``. Each environment gets its own
-server on its own loopback port, so a request needs no other proof of who sent it.
+server on its own loopback port.
+
+Any local process can connect to a loopback port, so each server also has a secret that
+only its environment's process knows (it travels through an inherited pipe, never on a
+command line or in the function's environment variables, which other users cannot read
+anyway): every request must carry it as HTTP Basic credentials, which is what libcurl
+sends for a ``secret@host:port`` endpoint, the form awslambdaric's native client is
+given. Anything else gets 403 and changes nothing. A secret rather than a check of the
+peer's process: it works alike on Linux and macOS, costs nothing per request, and needs
+no privileges.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
+import secrets
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
 PREFIX = "/2018-06-01/runtime"
+
+
+def basic_authorization(secret: str) -> str:
+    """The header libcurl sends for ``http://<secret>@host:port/…``: user, empty password."""
+    return "Basic " + base64.b64encode(f"{secret}:".encode()).decode()
 
 
 class RuntimeApiTarget(Protocol):
@@ -52,7 +69,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _authorized(self) -> bool:
+        if hmac.compare_digest(self.headers.get("Authorization", ""),
+                               self.server.expected_authorization):
+            return True
+        self._read_body()
+        self.close_connection = True
+        self._reply(HTTPStatus.FORBIDDEN, json.dumps({
+            "errorMessage": "Not this environment's Runtime API",
+            "errorType": "Forbidden"}).encode(), {"Content-Type": "application/json"})
+        return False
+
     def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
+        if not self._authorized():
+            return
         if self.path != f"{PREFIX}/invocation/next":
             self._reply(HTTPStatus.NOT_FOUND)
             return
@@ -65,6 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(HTTPStatus.OK, body, headers)
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._authorized():
+            return
         body = self._read_body()
         target = self.server.target
         parts = self.path[len(PREFIX):].strip("/").split("/")
@@ -88,16 +120,18 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a runtime killed mid-request (timeout, crash) is expected, not news
 
-    def __init__(self, target: RuntimeApiTarget) -> None:
+    def __init__(self, target: RuntimeApiTarget, secret: str) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.target = target
+        self.expected_authorization = basic_authorization(secret)
 
 
 class RuntimeApiServer:
     """A Runtime API endpoint on 127.0.0.1 for one environment."""
 
     def __init__(self, target: RuntimeApiTarget, name: str) -> None:
-        self._server = _Server(target)
+        self.secret = secrets.token_urlsafe(24)
+        self._server = _Server(target, self.secret)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
             "poll_interval": 0.2}, name=f"runtime-api-{name}", daemon=True)
         self._thread.start()

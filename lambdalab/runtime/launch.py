@@ -5,9 +5,9 @@ import path, the function's network), then hands control to awslambdaric's real
 bootstrap, which imports the handler and loops on the Runtime API. The cloud's guardian
 process (:mod:`lambdalab.invoke.guardian`) ends it if the cloud dies.
 
-Usage: ``python -m lambdalab.runtime.launch '<json settings>'``; the settings travel on
-the command line, not in the environment, so the function's environment holds only
-what Lambda would put there.
+Usage: ``python -m lambdalab.runtime.launch <fd>``: the settings (JSON) come through
+the inherited pipe ``fd``, not on the command line (every user can read it) nor in the
+environment (which must hold only what Lambda puts there).
 """
 
 from __future__ import annotations
@@ -56,30 +56,95 @@ def _present_task_root_as_var_task(task_root: str) -> None:
     sys.path_importer_cache.clear()
 
 
-def _install_runtime_client(mode: str) -> None:
-    """Give awslambdaric the ``runtime_client`` module the cloud chose for it.
+def _install_runtime_client(mode: str, secret: str) -> None:
+    """Give awslambdaric the ``runtime_client`` module the cloud chose, with the secret.
 
-    ``native`` is awslambdaric's own compiled module (Linux); ``python`` is ours, which
-    returns the same values (macOS, or when asked for).
+    ``native`` is awslambdaric's own compiled module (Linux); it reads its endpoint when it
+    loads, so it loads with ``<secret>@host:port`` (libcurl turns that into the Basic
+    credentials the Runtime API asks for) and the variable is restored to ``host:port``,
+    as Lambda sets it, before any user code runs. ``python`` is ours, which returns the
+    same values (macOS, or when asked for).
     """
+    address = os.environ["AWS_LAMBDA_RUNTIME_API"]
     if mode == "native":
-        import runtime_client  # noqa: F401 - fails loudly if the cloud chose wrongly
+        os.environ["AWS_LAMBDA_RUNTIME_API"] = f"{secret}@{address}"
+        try:
+            import runtime_client  # noqa: F401 - fails loudly if the cloud chose wrongly
+        finally:
+            os.environ["AWS_LAMBDA_RUNTIME_API"] = address
+    else:
+        from lambdalab.runtime import runtime_client
 
+        runtime_client.use_secret(secret)
+        sys.modules["runtime_client"] = runtime_client
+    _authenticate_awslambdaric_own_calls(secret)
+
+
+def _authenticate_awslambdaric_own_calls(secret: str) -> None:
+    """awslambdaric posts init errors itself, with http.client: add the credentials."""
+    import http.client
+
+    from awslambdaric import lambda_runtime_client
+
+    from lambdalab.runtime.runtime_client import basic_authorization
+
+    def call_rapid(self, http_method, endpoint, expected_http_code, payload=None,
+                   headers=None):  # awslambdaric's signature
+        connection = http.client.HTTPConnection(self.lambda_runtime_address)
+        all_headers = {**(headers or {}), "Authorization": basic_authorization(secret)}
+        if http_method == "GET":
+            connection.request(http_method, endpoint, headers=all_headers)
+        else:
+            connection.request(http_method, endpoint,
+                               lambda_runtime_client.to_json(payload), headers=all_headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.code != expected_http_code:
+            raise lambda_runtime_client.LambdaRuntimeClientError(endpoint, response.code, body)
+
+    lambda_runtime_client.BaseLambdaRuntimeClient.call_rapid = call_rapid
+
+
+def _read_settings(fd: int) -> dict:
+    """The launch settings, from the pipe the cloud wrote them to."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    os.close(fd)
+    return json.loads(b"".join(chunks))
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """Become the subreaper of this environment's descendants (Linux).
+
+    A daemon a handler starts (fork, ``setsid``, fork) would otherwise be adopted by init
+    and outlive the environment; as a subreaper the environment adopts it, so the cloud
+    finds and kills it with the environment. macOS has no subreapers: there such a daemon
+    survives its environment (README, platforms).
+    """
+    if not sys.platform.startswith("linux"):
         return
-    from lambdalab.runtime import runtime_client
+    import ctypes
 
-    sys.modules["runtime_client"] = runtime_client
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def main(argv: list[str]) -> None:
-    settings = json.loads(argv[1])
+    settings = _read_settings(int(argv[1]))
+    _adopt_orphans()
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
     if sys.path[0] != task_root:
         sys.path.insert(0, task_root)
     _present_task_root_as_var_task(task_root)
     network.install(network.RouteTable.from_json(settings["routes"]))
-    _install_runtime_client(settings["runtime_client"])
+    _install_runtime_client(settings["runtime_client"], settings["runtime_secret"])
 
     from awslambdaric import __main__ as ric
 

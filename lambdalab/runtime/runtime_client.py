@@ -14,6 +14,7 @@ are matched without regard to case, as libcurl does for the native client.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 
@@ -36,6 +37,18 @@ _NONE_IF_EMPTY = (TRACE_ID, CLIENT_CONTEXT, CONTENT_TYPE, COGNITO_IDENTITY, TENA
 
 _connection: http.client.HTTPConnection | None = None
 _user_agent = "aws-lambda-python"
+_authorization: str | None = None
+
+
+def basic_authorization(secret: str) -> str:
+    """What libcurl sends for a ``<secret>@host:port`` endpoint: Basic, empty password."""
+    return "Basic " + base64.b64encode(f"{secret}:".encode()).decode()
+
+
+def use_secret(secret: str) -> None:
+    """Authenticate to the environment's Runtime API, as the native client does."""
+    global _authorization
+    _authorization = basic_authorization(secret)
 
 
 def initialize_client(user_agent: str) -> None:
@@ -48,6 +61,8 @@ def _request(method: str, path: str, body: bytes | None = None,
     """Send one request on a kept-alive connection, reconnecting once if it dropped."""
     global _connection
     all_headers = {"User-Agent": _user_agent, **(headers or {})}
+    if _authorization:
+        all_headers["Authorization"] = _authorization
     for attempt in (1, 2):
         if _connection is None:
             _connection = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
