@@ -166,7 +166,8 @@ class LocalCloud:
         self._hooks.route_service_invocations(service)
         self._credentials = CredentialStore(self.credentials)
         gateway = Gateway(service, DomainDispatcherApplication(create_backend_app),
-                          self._reachability, self._credentials, self.account_id)
+                          self._reachability, self._credentials, self.account_id,
+                          self.region)
         self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
                                    request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",

@@ -17,6 +17,8 @@ Then Invoke goes to the data plane, everything else to moto.
 from __future__ import annotations
 
 import io
+import re
+import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -27,13 +29,15 @@ from werkzeug.wrappers import Request, Response
 from lambdalab.access import signature
 from lambdalab.access.credentials import CredentialStore
 from lambdalab.access.refusals import refusal_response
-from lambdalab.invoke import api
+from lambdalab.invoke import api, errors, names
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
 
 TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
 CLOSED_PATHS = ("/moto-api", "/favicon.ico")
+FUNCTION_PATH = re.compile(
+    r"^/(?P<version>\d{4}-\d\d-\d\d)/functions/(?P<name>[^/]+)(?P<rest>/.*)?$")
 
 
 class NetworkJudge(Protocol):
@@ -45,12 +49,13 @@ class Gateway:
 
     def __init__(self, service: InvokeService, moto_app: Any,
                  network: NetworkJudge | None = None, credentials: CredentialStore | None = None,
-                 account_id: str = "") -> None:
+                 account_id: str = "", region: str = "") -> None:
         self._service = service
         self._moto = moto_app
         self._network = network
         self._credentials = credentials
         self._account_id = account_id
+        self._region = region
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -66,6 +71,10 @@ class Gateway:
             refused = self._authenticate(environ)
             if refused is not None:
                 return refused(environ, start_response)
+        refused = _normalize_function_name(environ, self._region, self._account_id)
+        if refused is not None:
+            return refused(environ, start_response)
+        path = environ.get("PATH_INFO", "")
         found = api.match(path)
         if found is None:
             return self._moto(environ, _without_cors(start_response))
@@ -88,6 +97,33 @@ class Gateway:
         except signature.Refusal as refusal:
             return refusal_response(refusal, environ, body)
         return None
+
+
+def _normalize_function_name(environ: dict[str, Any], region: str,
+                             account_id: str) -> Response | None:
+    """Check a Lambda path's function name as Lambda does; hand moto a form it reads.
+
+    A partial ARN becomes a full one and ``name:$LATEST`` the name alone (moto answers
+    both with an HTML error page); a name Lambda would refuse gets Lambda's JSON error.
+    """
+    found = FUNCTION_PATH.match(environ.get("PATH_INFO", ""))
+    if found is None:
+        return None
+    try:
+        ref = names.parse(found["name"])
+        names.locate(ref, region, account_id, None)
+    except errors.LambdaError as refusal:
+        return Response(refusal.body(), refusal.status, refusal.headers(str(uuid.uuid4())))
+    name = f"arn:aws:lambda:{region}:{ref.account}:function:{ref.name}" if ref.account else (
+        ref.name)
+    if ref.qualifier and ref.qualifier != "$LATEST":
+        name += f":{ref.qualifier}"
+    if name != found["name"]:
+        path = f"/{found['version']}/functions/{name}{found['rest'] or ''}"
+        query = environ.get("QUERY_STRING")
+        environ["PATH_INFO"] = path
+        environ["RAW_URI"] = environ["REQUEST_URI"] = quote(path) + (f"?{query}" if query else "")
+    return None
 
 
 def _buffer_body(environ: dict[str, Any]) -> bytes:

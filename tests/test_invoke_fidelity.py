@@ -250,3 +250,33 @@ def test_dry_run_answers_204_and_runs_nothing(cloud, deploy, lam):
     assert response["Payload"].read() == b""
     assert cloud.logs("dry") == []
     assert cloud.invocations("dry") == []
+
+
+def test_report_after_a_crash_shows_the_memory_the_process_used(deploy, lam, cloud):
+    """REPORT always carries Max Memory Used; a crashed process still used memory."""
+    deploy("crasher", "import os\ndef handler(event, context):\n    os._exit(3)\n")
+    response = lam.invoke(FunctionName="crasher")
+    assert response["FunctionError"] == "Unhandled"
+    [report] = [line for line in cloud.logs("crasher") if line.startswith("REPORT")]
+    used = int(re.search(r"Max Memory Used: (\d+) MB", report).group(1))
+    assert used >= 5  # a Python runtime's footprint, not 0
+
+
+def test_an_init_that_never_ends_reports_the_time_it_took(deploy, lam, cloud, monkeypatch):
+    """The init phase counts in Duration and billing (on-demand functions since Aug. 2025):
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html"""
+    from lambdalab.invoke import environment
+
+    monkeypatch.setattr(environment, "INIT_TIMEOUT_S", 1)
+    deploy("stuck", "while True:\n    pass\ndef handler(event, context):\n    return 1\n",
+           Timeout=1)
+    response = lam.invoke(FunctionName="stuck")
+    assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    log = cloud.logs("stuck")
+    assert any(line.startswith("INIT_REPORT Init Duration: ") and "Status: timeout" in line
+               for line in log)
+    [report] = [line for line in log if line.startswith("REPORT")]
+    duration = float(re.search(r"\tDuration: ([\d.]+) ms", report).group(1))
+    billed = int(re.search(r"Billed Duration: (\d+) ms", report).group(1))
+    assert 1900 <= duration < 4000  # the 1 s init limit plus the 1 s function timeout
+    assert billed >= duration

@@ -131,6 +131,7 @@ class ExecutionEnvironment:
         self._closed = False
         self._init_error: bytes | None = None
         self._final_peak_mb: int | None = None
+        self._peak_seen_mb = 0
         self._started_at = time.monotonic()
         self._runtime_api = RuntimeApiServer(self, self.id)
         self._process = self._spawn()
@@ -195,14 +196,15 @@ class ExecutionEnvironment:
         return not self._closed and self._process.poll() is None
 
     def peak_memory_mb(self) -> int:
+        """The process's peak so far; for a process that died, the highest peak seen."""
         if self._final_peak_mb is not None:
             return self._final_peak_mb
-        return peak_memory_mb(self._process.pid)
+        return max(peak_memory_mb(self._process.pid), self._peak_seen_mb)
 
     def kill(self) -> None:
         """Discard the environment: its processes, and all they started, die at once."""
         if self._final_peak_mb is None:
-            self._final_peak_mb = peak_memory_mb(self._process.pid)
+            self._final_peak_mb = self.peak_memory_mb()
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -223,6 +225,7 @@ class ExecutionEnvironment:
 
     def run(self, invocation: Invocation) -> Outcome:
         """Hand ``invocation`` to the runtime and wait, within the function's timeout."""
+        invocation.reached_environment_at = time.monotonic()
         with self._cond:
             self._pending = invocation
             closed = self._closed
@@ -267,6 +270,9 @@ class ExecutionEnvironment:
                 return None
             invocation = self._pending
             assert invocation is not None
+            # Remember the peak while the process is alive: if the invocation crashes it,
+            # REPORT still shows the peak seen (a dead process has no /proc entry).
+            self._peak_seen_mb = max(self._peak_seen_mb, peak_memory_mb(self._process.pid))
             invocation.hand_over(self.spec.timeout)
             return invocation.payload, invocation.runtime_headers()
 

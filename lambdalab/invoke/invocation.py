@@ -47,6 +47,7 @@ class Invocation:
     invoked_arn: str
     client_context: str | None = None  # decoded JSON text, as the runtime receives it
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    reached_environment_at: float | None = None  # monotonic time an environment took it
     handed_at: float | None = None  # monotonic time the runtime received it
     ended_at: float | None = None
     deadline_ms: int = 0

@@ -13,18 +13,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from lambdalab.invoke import errors, logs
+from lambdalab.invoke import errors, logs, names
 from lambdalab.invoke import invocation as inv_mod
 from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.environment import ExecutionEnvironment
-from lambdalab.invoke.functions import FunctionSpec, reserved_total, resolve
+from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec, reserved_total, resolve
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.limits import ASYNC_PAYLOAD_BYTES, CLIENT_CONTEXT_BYTES, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine
 from lambdalab.invoke.pool import EnvironmentPool
 from lambdalab.invoke.records import InvocationLog, InvocationRecord
-
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
 @dataclass
@@ -90,12 +88,8 @@ class InvokeService:
 
     def invoke(self, request: InvokeRequest) -> InvokeResult:
         """Answer an Invoke API call; raises :class:`errors.LambdaError` for bad requests."""
-        if request.invocation_type not in INVOCATION_TYPES:
-            raise errors.invalid_parameter(
-                f"1 validation error detected: Value '{request.invocation_type}' at "
-                "'invocationType' failed to satisfy constraint: Member must satisfy enum value"
-                " set: [Event, RequestResponse, DryRun]")
-        spec = resolve(self.region, request.function_name, request.qualifier)
+        names.check(request.invocation_type, "Invoke", "InvocationType", "invocationType")
+        spec = self._resolve(request)
         if spec.state != "Active":  # docs.aws.amazon.com/lambda/latest/dg/functions-states.html
             raise errors.function_not_active(spec.state)
         if request.invocation_type == "DryRun":
@@ -118,6 +112,16 @@ class InvokeService:
         if request.log_type == "Tail":
             headers["X-Amz-Log-Result"] = logs.tail(lines)
         return InvokeResult(200, outcome.payload, headers)
+
+    def _resolve(self, request: InvokeRequest) -> FunctionSpec:
+        """The function version the request names, after Lambda's checks of the names."""
+        ref = names.parse(request.function_name)
+        if request.qualifier is not None:
+            names.check(request.qualifier, "Invoke", "Qualifier", "qualifier")
+        names.check(request.log_type, "Invoke", "LogType", "logType")
+        qualifier = names.locate(ref, self.region, DEFAULT_ACCOUNT, request.qualifier)
+        request.qualifier = qualifier
+        return resolve(self.region, ref.name, qualifier)
 
     def _enqueue(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
         """Accept an asynchronous invocation: checked now, queued, answered 202 at once."""
@@ -143,11 +147,8 @@ class InvokeService:
 
     @staticmethod
     def _invoked_arn(spec: FunctionSpec, request: InvokeRequest) -> str:
-        qualifier = request.qualifier
-        name = request.function_name
-        if qualifier is None and ":" in name.split(":function:")[-1]:
-            qualifier = name.rsplit(":", 1)[1]
-        return f"{spec.arn}:{qualifier}" if qualifier else spec.arn
+        """The ARN the caller named: qualified when it named a version or an alias."""
+        return f"{spec.arn}:{request.qualifier}" if request.qualifier else spec.arn
 
     def run(self, spec: FunctionSpec, invocation: Invocation,
             invocation_type: str, attempt: int = 1) -> tuple[Outcome, list[LogLine]]:
@@ -193,6 +194,12 @@ class InvokeService:
             lines.append(LogLine(logs.now_ms(), (
                 f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
                 f"Error Type: {outcome.error_type}")))
+        elif invocation.handed_at is None and outcome.kind == inv_mod.TIMEOUT:
+            lines += printed  # the init never finished: what it printed, then its report
+            printed = []
+            lines.append(LogLine(logs.now_ms(), (
+                f"INIT_REPORT Init Duration: {_elapsed_s(invocation) * 1000:.2f} ms\t"
+                "Phase: init\tStatus: timeout")))
         started_ms = int((time.time() - _elapsed_s(invocation)) * 1000)
         lines.append(LogLine(started_ms, logs.start_line(request_id, spec.version)))
         lines += printed
@@ -217,7 +224,10 @@ class InvokeService:
 
 
 def _elapsed_s(invocation: Invocation) -> float:
-    """How long the handler had the invocation (zero if it never got it)."""
-    if invocation.handed_at is None or invocation.ended_at is None:
+    """How long the invocation took: from hand-over to the runtime, or, when an init that
+    never ended kept it waiting, from when it reached its environment."""
+    if invocation.ended_at is None:
         return 0.0
-    return invocation.ended_at - invocation.handed_at
+    started = invocation.handed_at if invocation.handed_at is not None else (
+        invocation.reached_environment_at)
+    return 0.0 if started is None else invocation.ended_at - started
