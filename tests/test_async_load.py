@@ -91,8 +91,10 @@ def test_every_accepted_event_ends_exactly_once(cloud, deploy, lam):
         r.request_id for r in results if r.condition == "RetriesExhausted")
 
     runs = [r for r in cloud.invocations("worker") if r.outcome != "throttled"]
-    unexpected = [line for r in runs if r.outcome not in ("success", "error")
-                  for line in cloud.logs("worker") if r.request_id in line]
+    unexpected = "\n".join(
+        f"{r.outcome} {r.error_type} in {r.environment}: {line}"
+        for r in runs if r.outcome not in ("success", "error")
+        for line in cloud.logs("worker") if r.request_id in line and "RequestId:" in line)
     assert Counter(r.outcome for r in runs) == {"success": 800, "error": 600}, unexpected
     assert max(concurrency_over_time(runs)) <= RESERVED
     assert len({r.environment for r in runs}) <= RESERVED

@@ -73,7 +73,8 @@ HANDLER = "def handler(event, context):\n    raise ValueError('no invoice for ' 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud(time_scale=0.001) as running:
+    # Retries after 0.6 s, events expire after 6 s: room for a busy machine.
+    with LocalCloud(time_scale=0.01) as running:
         yield running
 
 
