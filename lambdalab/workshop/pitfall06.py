@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import re
 import secrets
+import textwrap
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
 from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.display import OUTPUT_WIDTH
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, put_function
 from lambdalab.workshop.labs import lab_path
@@ -36,22 +40,35 @@ LAB = "06_own_environment"
 SOLUTIONS = "notebooks/solutions/06_own_environment.py"
 ABSENT = "-"
 
+
+def _lab_module(name: str, file: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, lab_path(LAB, file))
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+# the lab's merge-safe helper (labs/06_own_environment/update_environment.py)
+update_environment = _lab_module("update_environment", "update_environment.py").update_environment
+
 # --- views ---------------------------------------------------------------------------------
 
 
 def variables_of(lam: Any, function_name: str, qualifier: str | None = None) -> dict[str, str]:
     """The function's configured variables (``{}`` when it has none: AWS then leaves the
-    ``Environment`` field out of the configuration)."""
+    ``Environment`` field out of the configuration). ``function_name`` may carry a
+    qualifier (``name:live``)."""
     extra = {"Qualifier": qualifier} if qualifier else {}
     config = lam.get_function_configuration(FunctionName=function_name, **extra)
     return dict(config.get("Environment", {}).get("Variables", {}))
 
 
-def show_variables(lam: Any, *function_names: str, qualifier: str | None = None) -> None:
-    """Print the configured variables of each function in a column of its own."""
-    columns = {name: variables_of(lam, name, qualifier) for name in function_names}
+def show_variables(lam: Any, *function_names: str) -> None:
+    """Print the configured variables of each function (or ``name:qualifier``) in a column
+    of its own; ``-`` where a function has no such variable."""
+    columns = {name: variables_of(lam, name) for name in function_names}
     keys = sorted({key for variables in columns.values() for key in variables})
-    headers = [f"{name}:{qualifier}" if qualifier else name for name in function_names]
+    headers = list(function_names)
     rows = [["variable", *headers]]
     rows += [[key, *(columns[name].get(key, ABSENT) for name in function_names)]
              for key in keys]
@@ -99,6 +116,58 @@ def show_messages(cloud: Any, function_name: str, request_id: str | None = None)
 def levels(lines: Iterable[str]) -> set[str]:
     """The log levels among ``[LEVEL] message`` lines."""
     return {line[1:line.index("]")] for line in lines if line.startswith("[") and "]" in line}
+
+
+def observed_level(lines: Iterable[str]) -> str:
+    """What a function logged, as the prediction's answers name it."""
+    found = levels(lines)
+    return "debug" if "DEBUG" in found else "info" if "INFO" in found else "nothing"
+
+
+def show_error(response: dict[str, Any]) -> dict[str, Any]:
+    """Print a failed invocation's ``StatusCode``, ``FunctionError``, ``errorType`` and
+    ``errorMessage``; returns the decoded payload. The stack trace is left out: its frames
+    in Python's own modules change with the Python version (and, for a failure at init,
+    show where Python is installed)."""
+    body = response["Payload"].read()
+    payload = json.loads(body) if body else {}
+    print(f"StatusCode:      {response['StatusCode']}")
+    print(f"FunctionError:   {response.get('FunctionError', '(absent)')}")
+    if isinstance(payload, dict) and "errorType" in payload:
+        print(f"errorType:       {payload['errorType']}")
+        print(textwrap.fill(str(payload.get("errorMessage", "")), OUTPUT_WIDTH,
+                            initial_indent="errorMessage:    ", subsequent_indent=" " * 17))
+    return payload
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """Resources of a lab template, shown as YAML (Markdown in JupyterLab)."""
+
+    caption: str
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return f"{self.caption}\n\n```yaml\n{self.text}\n```"
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n\n{self.text}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def show_resources(*logical_ids: str) -> TemplateView:
+    """The named resources of the lab's template, as its author wrote them."""
+    lines = lab_path(LAB, "template.yaml").read_text().splitlines()
+    shown = []
+    for logical_id in logical_ids:
+        start = lines.index(f"  {logical_id}:")
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i] and not lines[i].startswith("   ")), len(lines))
+        shown += ([""] if shown else []) + [line for line in lines[start:end] if line.strip()]
+    files = f"`labs/{LAB}/template.yaml`"
+    return TemplateView(f"*{', '.join(logical_ids)} in {files}, as deployed*", "\n".join(shown))
 
 
 def signed_with(invoice: dict[str, Any], key: bytes) -> bool:

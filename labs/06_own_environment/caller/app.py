@@ -33,7 +33,7 @@ def handler_wrong(event, context):
 def handler_fixed(event, context):
     request = {"order": event}
     if event.get("debug"):
-        request["log_level"] = "DEBUG"  # a setting of this request: it travels with it
+        request["log_level"] = "DEBUG"  # this request's setting: it travels with it
     logger.setLevel(request.get("log_level") or os.environ["LOG_LEVEL"])
     record(event)
     return {"status": "invoiced", "invoice": create_invoice(request)}
