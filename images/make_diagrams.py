@@ -195,6 +195,56 @@ def what_runs_where() -> Path:
 
 DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error]
 
+def own_environment() -> Path:
+    """Pitfall 6: an invocation carries its payload; the environment is the callee's own."""
+    height = 10.2
+    fig, ax = canvas(height, "The invoked function runs with its own environment variables",
+                     "An invoke carries the payload. The invoice function's variables come "
+                     "from its own configuration, plus Lambda's reserved ones.")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    top, bottom = 9.0, 2.95
+    participant(ax, caller, top, bottom, "caller", "order service")
+    participant(ax, service, top, bottom, "Lambda service", "Invoke API", fill=SERVICE)
+    participant(ax, invoked, top, bottom, "invoked function", "invoice")
+
+    note(ax, caller - 1.75, 7.95, "os.environ['LOG_LEVEL']\n    = 'DEBUG'\n"
+         "(its own process only)", color=BAD, fill=BAD_FILL, size=8.5)
+    activation(ax, caller, 7.25, 3.05)
+    activation(ax, service, 7.05, 3.3)
+    activation(ax, invoked, 4.55, 3.55)
+    message(ax, caller, service, 7.05, "invoke(Payload={'order': ...})")
+    note(ax, service + 0.35, 6.8,
+         "an environment of pitfall6-invoice,\n"
+         "from its configuration (this version):\n"
+         "  LOG_LEVEL=INFO\n"
+         "  TABLE_NAME=pitfall6-orders ...\n"
+         "and Lambda's reserved variables:\n"
+         "  AWS_LAMBDA_FUNCTION_NAME=pitfall6-invoice\n"
+         "  AWS_REGION  AWS_LAMBDA_LOG_GROUP_NAME ...", size=8)
+    message(ax, service, invoked, 4.55, "event: {'order': ...}")
+    note(ax, invoked + 0.3, 4.3, "[INFO] invoice ...\nno DEBUG line", color=BAD,
+         fill=BAD_FILL, size=8)
+    message(ax, invoked, service, 3.55, "the invoice", reply=True)
+    message(ax, service, caller, 3.3, "HTTP 200", reply=True)
+
+    ax.text(0.2, 2.5, "how the debug flag travels", ha="left", va="bottom", fontsize=10,
+            color=MUTED, style="italic")
+    outcome(ax, 0.2, 0.15, 5.6, 2.15, "\u2717  wrong caller",
+            "os.environ['LOG_LEVEL'] = 'DEBUG'\n"
+            "invoke(Payload={'order': order})\n"
+            "-> the caller logs at DEBUG,\n"
+            "   the invoice function at INFO", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 2.15, "\u2713  fixed caller",
+            "invoke(Payload={'order': order,\n"
+            "                'log_level': 'DEBUG'})\n"
+            "-> the invoice function logs at\n"
+            "   DEBUG for this request only", good=True)
+    return save(fig, "06_own_environment")
+
+
+DIAGRAMS.append(own_environment)
+
+
 if __name__ == "__main__":
     for draw in DIAGRAMS:
         print(f"wrote {draw().relative_to(HERE.parent)}")

@@ -9,7 +9,8 @@ AWS shows them, AWS managed IAM policies, log lines kept once)
   groups and execution role);
 - function states moto skips: a VPC function is Pending, then Active (``lifecycle``);
 - state moto drops (a function's DeadLetterConfig) or keeps wrongly (a second
-  PutFunctionEventInvokeConfig must replace the first, an update must merge);
+  PutFunctionEventInvokeConfig must replace the first, an update must merge), and a
+  request moto fails on (an ``Environment`` without ``Variables`` changes nothing);
 - a notice after every code or configuration change, so the data plane retires warm
   environments at once, as Lambda does.
 """
@@ -100,6 +101,7 @@ class LambdaBackendHooks:
                               qualifier: str, body: dict[str, Any]) -> Any:
         fn = backend.get_function(name, qualifier)
         lifecycle.check_modifiable(fn)
+        body = _without_variableless_environment(body)
         validation.check_environment(body)
         network_change = "VpcConfig" in body and (
             vpc_config.ids_of(body["VpcConfig"]) != vpc_config.ids_of(fn._vpc_config))
@@ -159,6 +161,19 @@ class LambdaBackendHooks:
         fn = backend.get_function(name)
         current = dict(fn.event_invoke_config[-1].config) if fn.event_invoke_config else {}
         return self._put_event_config(original, backend, name, {**current, **config})
+
+
+def _without_variableless_environment(body: dict[str, Any]) -> dict[str, Any]:
+    """The update without an ``Environment`` that names no ``Variables``.
+
+    Lambda replaces a function's variables with the ``Variables`` map it is sent, and keeps
+    them when an ``Environment`` comes without one (``Environment={}``); moto fails on such
+    a request with a KeyError (HTTP 500).
+    """
+    environment = body.get("Environment")
+    if isinstance(environment, dict) and "Variables" not in environment:
+        return {key: value for key, value in body.items() if key != "Environment"}
+    return body
 
 
 def _check_network(backend: LambdaBackend, config: Any, role: str | None) -> bool:

@@ -1,0 +1,593 @@
+"""Notebook 06's views, prediction and exercises: a function runs with its own environment.
+
+- ``show_variables``, ``show_messages``: each function's configured variables side by side,
+  and what a function logged for one request (level and message, without the timestamp
+  and request id that every line of a Python function's log carries).
+- ``wrong_caller``: predict what the invoice function logs when the caller sets
+  ``os.environ["LOG_LEVEL"] = "DEBUG"`` before invoking it.
+- ``exercise1``: write ``set_env_var``; the check inspects the configuration, invokes the
+  real invoice function, and watches which calls the learner's code makes.
+- ``exercise2``: make the split-off invoice function fail clearly when its configuration
+  lacks ``TABLE_NAME``; deployed inside the lab's ``invoked/split.py`` and run.
+- ``exercise3``: move its signing key from an environment variable to Parameter Store;
+  deployed with a configuration that holds no key, checked by the invoice's signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib.util
+import json
+import re
+import secrets
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdalab.packaging import zip_folder
+from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.display import OUTPUT_WIDTH
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.predict import Prediction
+
+LAB = "06_own_environment"
+SOLUTIONS = "notebooks/solutions/06_own_environment.py"
+ABSENT = "-"
+
+
+def _lab_module(name: str, file: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, lab_path(LAB, file))
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+# the lab's merge-safe helper (labs/06_own_environment/update_environment.py)
+update_environment = _lab_module("update_environment", "update_environment.py").update_environment
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def variables_of(lam: Any, function_name: str, qualifier: str | None = None) -> dict[str, str]:
+    """The function's configured variables (``{}`` when it has none: AWS then leaves the
+    ``Environment`` field out of the configuration). ``function_name`` may carry a
+    qualifier (``name:live``)."""
+    extra = {"Qualifier": qualifier} if qualifier else {}
+    config = lam.get_function_configuration(FunctionName=function_name, **extra)
+    return dict(config.get("Environment", {}).get("Variables", {}))
+
+
+def show_variables(lam: Any, *function_names: str) -> None:
+    """Print the configured variables of each function (or ``name:qualifier``) in a column
+    of its own; ``-`` where a function has no such variable."""
+    columns = {name: variables_of(lam, name) for name in function_names}
+    keys = sorted({key for variables in columns.values() for key in variables})
+    headers = list(function_names)
+    rows = [["variable", *headers]]
+    rows += [[key, *(columns[name].get(key, ABSENT) for name in function_names)]
+             for key in keys]
+    if not keys:
+        rows.append(["(none)", *(ABSENT for _ in function_names)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+              .rstrip())
+
+
+LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\]\t[^\t]*\t[^\t]*\t(?P<message>.*)$", re.S)
+PLATFORM_LINE = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_REPORT")
+
+
+def messages(cloud: Any, function_name: str, request_id: str | None = None) -> list[str]:
+    """What the function's code logged for one request (its last one by default), as
+    ``[LEVEL] message`` lines; printed lines as they are."""
+    if request_id is None:
+        records = cloud.invocations(function_name)
+        if not records:
+            return []
+        request_id = records[-1].request_id
+    lines, inside = [], False
+    for line in cloud.logs(function_name):
+        if line.startswith(f"START RequestId: {request_id}"):
+            inside = True
+        elif line.startswith(f"END RequestId: {request_id}"):
+            break
+        elif inside and not line.startswith(PLATFORM_LINE):
+            match = LOG_LINE.match(line.rstrip("\n"))
+            lines.append(f"[{match['level']}] {match['message']}" if match else line.rstrip())
+    return lines
+
+
+def show_messages(cloud: Any, function_name: str, request_id: str | None = None) -> list[str]:
+    """Print what the function logged for one request (see :func:`messages`)."""
+    found = messages(cloud, function_name, request_id)
+    print(f"{function_name} logged (timestamps and request ids left out):")
+    for line in found or ["(nothing)"]:
+        print(f"  {line}")
+    return found
+
+
+def levels(lines: Iterable[str]) -> set[str]:
+    """The log levels among ``[LEVEL] message`` lines."""
+    return {line[1:line.index("]")] for line in lines if line.startswith("[") and "]" in line}
+
+
+def observed_level(lines: Iterable[str]) -> str:
+    """What a function logged, as the prediction's answers name it."""
+    found = levels(lines)
+    return "debug" if "DEBUG" in found else "info" if "INFO" in found else "nothing"
+
+
+def show_error(response: dict[str, Any]) -> dict[str, Any]:
+    """Print a failed invocation's ``StatusCode``, ``FunctionError``, ``errorType`` and
+    ``errorMessage``; returns the decoded payload. The stack trace is left out: its frames
+    in Python's own modules change with the Python version (and, for a failure at init,
+    show where Python is installed)."""
+    body = response["Payload"].read()
+    payload = json.loads(body) if body else {}
+    print(f"StatusCode:      {response['StatusCode']}")
+    print(f"FunctionError:   {response.get('FunctionError', '(absent)')}")
+    if isinstance(payload, dict) and "errorType" in payload:
+        print(f"errorType:       {payload['errorType']}")
+        print(textwrap.fill(str(payload.get("errorMessage", "")), OUTPUT_WIDTH,
+                            initial_indent="errorMessage:    ", subsequent_indent=" " * 17))
+    return payload
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """Resources of a lab template, shown as YAML (Markdown in JupyterLab)."""
+
+    caption: str
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return f"{self.caption}\n\n```yaml\n{self.text}\n```"
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n\n{self.text}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def show_resources(*logical_ids: str) -> TemplateView:
+    """The named resources of the lab's template, as its author wrote them."""
+    lines = lab_path(LAB, "template.yaml").read_text().splitlines()
+    shown = []
+    for logical_id in logical_ids:
+        start = lines.index(f"  {logical_id}:")
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i] and not lines[i].startswith("   ")), len(lines))
+        shown += ([""] if shown else []) + [line for line in lines[start:end] if line.strip()]
+    files = f"`labs/{LAB}/template.yaml`"
+    return TemplateView(f"*{', '.join(logical_ids)} in {files}, as deployed*", "\n".join(shown))
+
+
+def signed_with(invoice: dict[str, Any], key: bytes) -> bool:
+    """Whether the invoice's ``signature`` is its HMAC-SHA256 with ``key`` (the lab's
+    ``invoices.sign``: the invoice's JSON with sorted keys, signature left out)."""
+    body = json.dumps({k: v for k, v in invoice.items() if k != "signature"},
+                      sort_keys=True).encode()
+    expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(str(invoice.get("signature", "")), expected)
+
+
+# --- the prediction --------------------------------------------------------------------------
+
+wrong_caller = Prediction(
+    question="What does the invoice function log for the debug order A-1002?",
+    choices={
+        "debug": "its DEBUG lines (each item's price, the table it writes to) and its INFO "
+                 "line: it logged at DEBUG, as the caller did.",
+        "info": "only its INFO line, `invoice INV-A-1002: 450 yen`, as for any order.",
+        "nothing": "no line at all.",
+    },
+    why="The caller changed `LOG_LEVEL` in its own process, and its own logger did log at "
+        "DEBUG. The invoice function runs in another execution environment, which Lambda "
+        "started with the variables of the invoice function's configuration (`LOG_LEVEL` "
+        "`INFO`) and its reserved ones. An invocation carries the payload, nothing of the "
+        "caller's environment.")
+
+# --- what the checks deploy ------------------------------------------------------------------
+
+ORDERS, ARCHIVE = "ex06-orders", "ex06-archive"  # tables
+KEY, OTHER_KEY = "/ex06/signing-key", "/ex06/other-signing-key"  # SecureString parameters
+INVOICE = "ex06-invoice"  # the lab's invoice function (invoked/app.py)
+BARE = "ex06-bare"  # a function with no variables at all
+BARE_SOURCE = ("import os\n\n\ndef handler(event, context):\n"
+               "    return {key: os.environ.get(key) for key in event['keys']}\n")
+BASELINE = {"LOG_LEVEL": "INFO", "TABLE_NAME": ORDERS, "SIGNING_KEY_PARAMETER": KEY}
+SPLIT_KEY = "ex06-key-in-an-environment-variable"  # what split.py reads before ex. 3
+PLATFORM = ("Sandbox.", "Runtime.", "Function.")
+
+
+def prepare(cloud: Any) -> Any:
+    """Create the tables and parameters the checks use (once per cloud); a Lambda client."""
+    dynamodb = cloud.client("dynamodb")
+    existing = dynamodb.list_tables()["TableNames"]
+    for table in (ORDERS, ARCHIVE):
+        if table not in existing:
+            dynamodb.create_table(
+                TableName=table, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    ssm = cloud.client("ssm")
+    for name in (KEY, OTHER_KEY):
+        try:
+            ssm.get_parameter(Name=name)
+        except ClientError:
+            ssm.put_parameter(Name=name, Type="SecureString", Value=secrets.token_hex(32))
+    return cloud.client("lambda")
+
+
+def key_of(cloud: Any, parameter: str) -> bytes:
+    value = cloud.client("ssm").get_parameter(Name=parameter, WithDecryption=True)
+    return value["Parameter"]["Value"].encode()
+
+
+def stored(cloud: Any, order_id: str) -> list[str]:
+    """The checks' tables that hold the invoice of ``order_id``."""
+    dynamodb = cloud.client("dynamodb")
+    return [table for table in (ORDERS, ARCHIVE)
+            if "Item" in dynamodb.get_item(TableName=table,
+                                           Key={"pk": {"S": f"INVOICE#{order_id}"}})]
+
+
+def request_for(order_id: str) -> dict[str, Any]:
+    return {"order": {"order_id": order_id, "items": [{"sku": "apple", "qty": 2}]}}
+
+
+def invoke(lam: Any, function_name: str, payload: Any) -> tuple[str | None, Any]:
+    response = lam.invoke(FunctionName=function_name, Payload=json.dumps(payload))
+    body = response["Payload"].read()
+    return response.get("FunctionError"), json.loads(body) if body else None
+
+
+def failure(result: Any) -> str:
+    """``errorType: errorMessage`` of an error document, on one line."""
+    error = result if isinstance(result, dict) else {}
+    message = " ".join(str(error.get("errorMessage", result)).split())
+    return f"{error.get('errorType', '?')}: {message}"
+
+
+# --- exercise 1: set_env_var -----------------------------------------------------------------
+
+
+class CallLog:
+    """A Lambda client whose calls are recorded by operation name, in order."""
+
+    def __init__(self, cloud: Any) -> None:
+        self.client = cloud.client("lambda")
+        self.calls: list[str] = []
+        self.client.meta.events.register("before-call.lambda", self._record)
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+
+def reset(lam: Any, function_name: str, variables: dict[str, str]) -> None:
+    lam.update_function_configuration(FunctionName=function_name,
+                                      Environment={"Variables": dict(variables)})
+
+
+def set_env_var_cases(cloud: Any) -> list[Case]:
+    lam = prepare(cloud)
+    put_function(cloud, INVOICE, zip_folder(lab_path(LAB, "invoked")), "app.handler",
+                 environment=BASELINE, timeout=10)
+    ensure_function(cloud, BARE, BARE_SOURCE)
+
+    def lost_or_missing(before: dict[str, str], after: dict[str, str], key: str,
+                        value: str) -> None:
+        lost = sorted(set(before) - set(after) - {key})
+        if lost:
+            raise AssertionError(
+                f"the function lost {', '.join(lost)}: its variables are now {after}. "
+                "`update_function_configuration` sets the whole map")
+        if after.get(key) != value:
+            now = after.get(key, "(absent)")
+            raise AssertionError(f"{key} is {now!r} in the function's configuration, not "
+                                 f"{value!r}")
+
+    def adds(set_env_var: Callable[..., Any]) -> str:
+        reset(lam, INVOICE, BASELINE)
+        set_env_var(CallLog(cloud).client, INVOICE, "GIFT_WRAP", "on")
+        lost_or_missing(BASELINE, variables_of(lam, INVOICE), "GIFT_WRAP", "on")
+        return "four variables, none lost"
+
+    def changes_and_runs(set_env_var: Callable[..., Any]) -> str:
+        reset(lam, INVOICE, BASELINE)
+        set_env_var(CallLog(cloud).client, INVOICE, "LOG_LEVEL", "DEBUG")
+        lost_or_missing(BASELINE, variables_of(lam, INVOICE), "LOG_LEVEL", "DEBUG")
+        error, result = invoke(lam, INVOICE, request_for("EX-1001"))
+        assert not error, f"the invoice function failed after your change: {failure(result)}"
+        logged = messages(cloud, INVOICE)
+        assert "DEBUG" in levels(logged), "the invoice function did not log at DEBUG"
+        return "it logged at DEBUG and wrote its invoice"
+
+    def no_variables_yet(set_env_var: Callable[..., Any]) -> str:
+        reset(lam, BARE, {})
+        set_env_var(CallLog(cloud).client, BARE, "GREETING", "hello")
+        lost_or_missing({}, variables_of(lam, BARE), "GREETING", "hello")
+        error, seen = invoke(lam, BARE, {"keys": ["GREETING"]})
+        assert not error and seen == {"GREETING": "hello"}, \
+            f"the function itself saw {seen!r}"
+        return "GREETING=hello, seen by the function"
+
+    def asks_in_order(set_env_var: Callable[..., Any]) -> str:
+        reset(lam, INVOICE, BASELINE)
+        log = CallLog(cloud)
+        set_env_var(log.client, INVOICE, "GIFT_WRAP", "off")
+        calls = log.calls
+        reads = ("GetFunctionConfiguration", "GetFunction")
+        if "UpdateFunctionConfiguration" not in calls:
+            raise AssertionError(f"your code never called update_function_configuration "
+                                 f"(it called {', '.join(calls) or 'nothing'})")
+        write = calls.index("UpdateFunctionConfiguration")
+        assert any(call in reads for call in calls[:write]), (
+            "your code wrote without reading the current variables first")
+        assert any(call in reads for call in calls[write + 1:]), (
+            "your code returns as soon as Lambda accepted the change. On AWS the update is "
+            "still in progress then (`LastUpdateStatus` 'InProgress'), and another change "
+            "meanwhile is refused with ResourceConflictException: wait for it")
+        return " -> ".join(_runs(calls))
+
+    return [
+        Case("adding GIFT_WRAP=on to the invoice function, which has three variables", adds),
+        Case("changing LOG_LEVEL to DEBUG on the invoice function, then invoking it",
+             changes_and_runs),
+        Case("a function that has no variables at all", no_variables_yet),
+        Case("what your code asks Lambda, in order", asks_in_order),
+    ]
+
+
+def _runs(calls: list[str]) -> list[str]:
+    """``["A", "A", "B"]`` as ``["A x2", "B"]``."""
+    shown: list[str] = []
+    for call in calls:
+        if shown and shown[-1].split(" x")[0] == call:
+            count = int(shown[-1].split(" x")[1]) + 1 if " x" in shown[-1] else 2
+            shown[-1] = f"{call} x{count}"
+        else:
+            shown.append(call)
+    return shown
+
+
+def _detail(attempt: Attempt, text: str) -> bool:
+    return any(text in r.detail for r in attempt.results if not r.passed)
+
+
+REPLACED = Mistake(
+    "`update_function_configuration(Environment={'Variables': {...}})` makes the map you send "
+    "the function's whole map. Read the current one (`get_function_configuration`), change "
+    "your key in a copy, send them all.",
+    lambda attempt: _detail(attempt, "the function lost"))
+NO_ENVIRONMENT = Mistake(
+    "A function without variables has no `Environment` in its configuration: start from "
+    "`config.get('Environment', {}).get('Variables', {})`.",
+    lambda attempt: _detail(attempt, "KeyError: 'Environment'")
+    or _detail(attempt, "KeyError: 'Variables'"))
+OWN_ENVIRON = Mistake(
+    "`os.environ` here is the environment of this notebook's kernel. A function's variables "
+    "live in its configuration, in Lambda: change them with the Lambda API.",
+    lambda attempt: attempt.mentions("os.environ"))
+
+exercise1 = Exercise(
+    title="Exercise 1 · change one variable, keep the others",
+    handle="pitfall06.exercise1",
+    cases=set_env_var_cases,
+    hints=[
+        "What did `update_function_configuration` do to `TABLE_NAME` when the operator sent "
+        "only `LOG_LEVEL`? What must your function send, then?",
+        "Read the function's current variables with `get_function_configuration`, copy them, "
+        "set your key in the copy, and send the whole copy. What does the configuration look "
+        "like for a function that has no variables?",
+        "After the write, wait until Lambda has applied it: "
+        "`lam.get_waiter('function_updated_v2').wait(FunctionName=...)` polls "
+        "`LastUpdateStatus` for you. The solution is in the Solutions block.",
+    ],
+    mistakes=[REPLACED, NO_ENVIRONMENT, OWN_ENVIRON],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+# --- exercises 2 and 3: fix the split-off invoice function -----------------------------------
+
+TABLE_NAME_EDITABLE = LabFunction(LAB, "invoked/split.py", "table_name")
+SIGNING_KEY_EDITABLE = LabFunction(LAB, "invoked/split.py", "signing_key")
+SPLIT_HANDLER = "split.handler"
+
+
+def deploy_split(cloud: Any, editable: LabFunction, edited: Any,
+                 functions: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Deploy ``invoked/`` with the learner's function in ``split.py``, once per name in
+    ``functions`` (name: its variables); handler ``split.handler``, as in the lab."""
+    module, _ = editable.edited_module(editable.edit(edited))  # NOT ATTEMPTED when unchanged
+    prepare(cloud)
+    package = zip_folder(editable.folder, replacing={editable.module_file: module})
+    for name, variables in functions.items():
+        put_function(cloud, name, package, SPLIT_HANDLER, environment=variables, timeout=10)
+    return {name: name for name in functions}
+
+
+TABLE_FUNCTIONS = {  # function name: its configuration
+    "ex06-split-orders": {"LOG_LEVEL": "INFO", "SIGNING_KEY": SPLIT_KEY, "TABLE_NAME": ORDERS},
+    "ex06-split-archive": {"LOG_LEVEL": "INFO", "SIGNING_KEY": SPLIT_KEY,
+                           "TABLE_NAME": ARCHIVE},
+    "ex06-split-no-table": {"LOG_LEVEL": "INFO", "SIGNING_KEY": SPLIT_KEY},
+    "ex06-split-empty-table": {"LOG_LEVEL": "INFO", "SIGNING_KEY": SPLIT_KEY,
+                               "TABLE_NAME": ""},
+}
+
+
+def deploy_your_table_name(cloud: Any, edited: Any) -> dict[str, str]:
+    return deploy_split(cloud, TABLE_NAME_EDITABLE, edited, TABLE_FUNCTIONS)
+
+
+def table_name_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+    runs = iter(range(1, 1_000_000))
+
+    def order_id() -> str:
+        return f"EX-2{next(runs):03d}-{secrets.token_hex(3)}"
+
+    def writes_to(function_name: str, table: str) -> Callable[[dict[str, str]], str]:
+        def run(functions: dict[str, str]) -> str:
+            order = order_id()
+            error, result = invoke(lam, functions[function_name], request_for(order))
+            assert not error, f"it failed: {failure(result)}"
+            where = stored(cloud, order)
+            assert where == [table], (f"the invoice went to {', '.join(where) or 'no table'}, "
+                                      f"not to {table}, the table its configuration names")
+            return f"invoice stored in {table}"
+        return run
+
+    def fails_clearly(function_name: str) -> Callable[[dict[str, str]], str]:
+        def run(functions: dict[str, str]) -> str:
+            order = order_id()
+            error, result = invoke(lam, functions[function_name], request_for(order))
+            where = stored(cloud, order)
+            if not error:
+                raise AssertionError(
+                    f"it wrote the invoice to {', '.join(where) or 'no table of ours'}: a "
+                    "fallback hides the missing setting, and invoices go where nobody "
+                    "looks. Fail instead")
+            assert not where, f"it failed, but wrote the invoice to {', '.join(where)} first"
+            error_type = result.get("errorType", "?") if isinstance(result, dict) else "?"
+            message = result.get("errorMessage", "") if isinstance(result, dict) else ""
+            assert not error_type.startswith(PLATFORM), f"Lambda ended it: {failure(result)}"
+            if "TABLE_NAME" not in message:
+                raise AssertionError(
+                    f"it failed with {failure(result)}: a message that does not name "
+                    "TABLE_NAME leaves whoever reads the log guessing")
+            if error_type == "KeyError":
+                raise AssertionError(
+                    f"it failed with KeyError: {message}, the bare name of the key: say that "
+                    "the function's configuration lacks it, and where to set it")
+            return f"{failure(result)}"
+        return run
+
+    return [
+        Case("configured with TABLE_NAME=ex06-orders", writes_to("ex06-split-orders", ORDERS)),
+        Case("configured with TABLE_NAME=ex06-archive",
+             writes_to("ex06-split-archive", ARCHIVE)),
+        Case("configured without TABLE_NAME (the caller has one; this function does not)",
+             fails_clearly("ex06-split-no-table")),
+        Case("configured with TABLE_NAME set to an empty string",
+             fails_clearly("ex06-split-empty-table")),
+    ]
+
+
+FALLBACK = Mistake(
+    "A default table name (`os.environ.get('TABLE_NAME', 'orders')`) turns a missing setting "
+    "into invoices written to the wrong table, or a failure far from its cause. The table "
+    "is this function's own setting: require it.",
+    lambda attempt: attempt.failed("configured without TABLE_NAME")
+    and _detail(attempt, "a fallback hides"))
+EMPTY = Mistake(
+    "An empty value is set but useless: `if not value` catches both a missing and an empty "
+    "variable (`os.environ.get` returns '' for the second).",
+    lambda attempt: attempt.failed("configured with TABLE_NAME set to an empty string")
+    and not attempt.failed("configured without TABLE_NAME"))
+EDITED_NAMES = Mistake(
+    "Your function runs inside the lab's `invoked/split.py`, where `os`, `logging`, "
+    "`invoice_for`, `sign` and `store` are defined; keep its name, and import anything else "
+    "inside it.",
+    lambda attempt: _detail(attempt, "NameError"))
+
+exercise2 = Exercise(
+    title="Exercise 2 · a clear failure when the table is not configured",
+    handle="pitfall06.exercise2",
+    cases=table_name_cases,
+    answer=deploy_your_table_name,
+    hints=[
+        "Which error does the on-call engineer read when `TABLE_NAME` is missing today? What "
+        "would tell them what to fix, and where?",
+        "`os.environ.get('TABLE_NAME')` gives None when the variable is missing and '' when it "
+        "is empty; in both cases raise an exception whose message names `TABLE_NAME` and the "
+        "function's configuration.",
+        "The function's own name is in `os.environ['AWS_LAMBDA_FUNCTION_NAME']` (one of "
+        "Lambda's reserved variables); the lab's `invoked/app.py` has a `setting()` helper "
+        "that does it all. The solution is in the Solutions block.",
+    ],
+    mistakes=[FALLBACK, EMPTY, EDITED_NAMES],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+KEY_FUNCTIONS = {
+    "ex06-split-key": {"LOG_LEVEL": "INFO", "TABLE_NAME": ORDERS, "SIGNING_KEY_PARAMETER": KEY},
+    "ex06-split-other-key": {"LOG_LEVEL": "INFO", "TABLE_NAME": ORDERS,
+                             "SIGNING_KEY_PARAMETER": OTHER_KEY},
+}
+
+
+def deploy_your_signing_key(cloud: Any, edited: Any) -> dict[str, str]:
+    return deploy_split(cloud, SIGNING_KEY_EDITABLE, edited, KEY_FUNCTIONS)
+
+
+def signing_key_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def signs_with(function_name: str, parameter: str) -> Callable[[dict[str, str]], str]:
+        def run(functions: dict[str, str]) -> str:
+            error, result = invoke(lam, functions[function_name],
+                                   request_for(f"EX-3{secrets.token_hex(3)}"))
+            if error:
+                message = result.get("errorMessage", "") if isinstance(result, dict) else ""
+                if "SIGNING_KEY" in message and "PARAMETER" not in message:
+                    raise AssertionError(
+                        f"it failed with {failure(result)}: the function still reads the key "
+                        "from its configuration, where anyone allowed "
+                        "lambda:GetFunctionConfiguration reads it too")
+                raise AssertionError(f"it failed: {failure(result)}")
+            assert signed_with(result, key_of(cloud, parameter)), (
+                f"the invoice is not signed with the key stored in {parameter}")
+            variables = variables_of(lam, functions[function_name])
+            return (f"signed with the key in {parameter}; its configuration: "
+                    f"{', '.join(sorted(variables))}")
+        return run
+
+    return [
+        Case("configured with SIGNING_KEY_PARAMETER=/ex06/signing-key, and no key",
+             signs_with("ex06-split-key", KEY)),
+        Case("configured with SIGNING_KEY_PARAMETER=/ex06/other-signing-key, and no key",
+             signs_with("ex06-split-other-key", OTHER_KEY)),
+    ]
+
+
+NOT_DECRYPTED = Mistake(
+    "A SecureString comes back encrypted unless you ask for `WithDecryption=True`: the "
+    "invoice was signed with the ciphertext.",
+    lambda attempt: attempt.mentions("get_parameter") and not attempt.mentions("WithDecryption")
+    and any(not r.passed for r in attempt.results))
+STILL_IN_ENVIRONMENT = Mistake(
+    "`os.environ['SIGNING_KEY']` reads the key from the function's configuration, which "
+    "anyone allowed `lambda:GetFunctionConfiguration` (and the console) shows in plain text. "
+    "Keep only the parameter's name there.",
+    lambda attempt: _detail(attempt, "still reads the key from its configuration"))
+NO_SSM_CLIENT = Mistake(
+    "`split.py` has no Parameter Store client: create one inside your function "
+    "(`boto3.client('ssm')`, after `import boto3`).",
+    lambda attempt: _detail(attempt, "name 'ssm' is not defined")
+    or _detail(attempt, "name 'boto3' is not defined"))
+
+exercise3 = Exercise(
+    title="Exercise 3 · the signing key from Parameter Store",
+    handle="pitfall06.exercise3",
+    cases=signing_key_cases,
+    answer=deploy_your_signing_key,
+    hints=[
+        "The configuration will hold `SIGNING_KEY_PARAMETER`, the name of a SecureString "
+        "parameter, and no key. Which AWS API returns a parameter's value?",
+        "`boto3.client('ssm').get_parameter(Name=..., WithDecryption=True)` returns "
+        "`{'Parameter': {'Value': ...}}`; take the name from `SIGNING_KEY_PARAMETER`. "
+        "`split.py` has no `boto3` import: import it inside your function.",
+        "Return the value as bytes (`.encode()`), as the original does. `split.py` calls "
+        "`signing_key()` once, at init: the key is read once per execution environment. "
+        "The solution is in the Solutions block.",
+    ],
+    mistakes=[STILL_IN_ENVIRONMENT, NOT_DECRYPTED, NO_SSM_CLIENT, EDITED_NAMES],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")

@@ -1,0 +1,232 @@
+"""Notebook 06's checks, against a real cloud: the solutions pass, the stored placeholders are
+not attempted, and the known wrong answers fail with the message written for them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lambdalab import LocalCloud
+from lambdalab.workshop import Verdict, pitfall06
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "06_own_environment.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "06_own_environment.py"
+
+
+def load_solutions():
+    spec = importlib.util.spec_from_file_location("solutions06", SOLUTIONS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def exercise_cell(containing: str) -> str:
+    """The source of the notebook's exercise cell, without its check line."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if c["cell_type"] == "code" and containing in "".join(c["source"])]
+    return source.split("\n\n\npitfall06.")[0]
+
+
+def solution_source(name: str) -> str:
+    text = SOLUTIONS.read_text()
+    start = text.index(f"def {name}")
+    end = text.find("\n\n\n", start)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    with LocalCloud() as running:
+        yield running
+
+
+def test_the_solutions_pass(cloud):
+    exercise1 = pitfall06.exercise1.evaluate(load_solutions().set_env_var, cloud)
+    assert exercise1.verdict is Verdict.PASS, exercise1.text()
+    assert exercise1.results[-1].detail == (
+        "GetFunctionConfiguration -> UpdateFunctionConfiguration -> GetFunction")
+    exercise2 = pitfall06.exercise2.evaluate(solution_source("table_name"), cloud)
+    assert exercise2.verdict is Verdict.PASS, exercise2.text()
+    exercise3 = pitfall06.exercise3.evaluate(solution_source("signing_key"), cloud)
+    assert exercise3.verdict is Verdict.PASS, exercise3.text()
+
+
+def test_the_labs_own_helper_passes_the_set_env_var_exercise(cloud):
+    helper = pitfall06.update_environment
+    report = pitfall06.exercise1.evaluate(
+        lambda lam, function_name, key, value: helper(lam, function_name, {key: value}), cloud)
+    assert report.verdict is Verdict.PASS, report.text()
+    assert report.results[-1].detail == ("GetFunction -> GetFunctionConfiguration -> "
+                                         "UpdateFunctionConfiguration -> GetFunction")
+
+
+def test_the_stored_placeholders_are_not_attempted(cloud):
+    namespace: dict = {}
+    exec(exercise_cell("def set_env_var"), namespace)  # noqa: S102 - our own notebook
+    assert pitfall06.exercise1.evaluate(namespace["set_env_var"], cloud).verdict \
+        is Verdict.NOT_ATTEMPTED
+    report = pitfall06.exercise2.evaluate(exercise_cell("def table_name"), cloud)
+    assert (report.verdict, report.summary) == (
+        Verdict.NOT_ATTEMPTED, "edit `table_name` in this cell, then run it.")
+    report = pitfall06.exercise3.evaluate(exercise_cell("def signing_key"), cloud)
+    assert (report.verdict, report.summary) == (
+        Verdict.NOT_ATTEMPTED, "edit `signing_key` in this cell, then run it.")
+
+
+def test_the_editable_copies_in_the_notebook_are_the_labs_functions():
+    assert exercise_cell("def table_name").strip() == \
+        pitfall06.TABLE_NAME_EDITABLE.original().strip()
+    assert exercise_cell("def signing_key").strip() == \
+        pitfall06.SIGNING_KEY_EDITABLE.original().strip()
+
+
+def test_sending_one_variable_alone_loses_the_others_and_is_named(cloud):
+    def replaces(lam, function_name, key, value):
+        lam.update_function_configuration(FunctionName=function_name,
+                                          Environment={"Variables": {key: value}})
+
+    report = pitfall06.exercise1.evaluate(replaces, cloud)
+    assert [r.passed for r in report.results] == [False, False, True, False]
+    assert report.results[0].detail.startswith(
+        "the function lost LOG_LEVEL, SIGNING_KEY_PARAMETER, TABLE_NAME: its variables are "
+        "now {'GIFT_WRAP': 'on'}.")
+    assert report.results[3].detail == (
+        "your code wrote without reading the current variables first")
+    assert report.advice[0].startswith("`update_function_configuration(Environment=")
+
+
+def test_a_merge_that_does_not_wait_and_trusts_the_environment_field_is_told(cloud):
+    def no_wait(lam, function_name, key, value):
+        variables = lam.get_function_configuration(
+            FunctionName=function_name)["Environment"]["Variables"]
+        lam.update_function_configuration(FunctionName=function_name,
+                                          Environment={"Variables": {**variables, key: value}})
+
+    report = pitfall06.exercise1.evaluate(no_wait, cloud)
+    assert [r.passed for r in report.results] == [True, True, False, False]
+    assert report.results[2].detail == "your code raised KeyError: 'Environment'"
+    assert report.results[3].detail.startswith(
+        "your code returns as soon as Lambda accepted the change. On AWS the update is still "
+        "in progress then")
+    assert any(a.startswith("A function without variables has no `Environment`")
+               for a in report.advice)
+
+
+def test_changing_this_kernels_os_environ_changes_no_function_and_is_named(cloud):
+    def kernel_only(lam, function_name, key, value):
+        import os
+
+        os.environ[f"EX06_{key}"] = value
+
+    report = pitfall06.exercise1.evaluate(kernel_only, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert report.results[1].detail == (
+        "LOG_LEVEL is 'INFO' in the function's configuration, not 'DEBUG'")
+    assert any(a.startswith("`os.environ` here is the environment of this notebook's kernel")
+               for a in report.advice)
+
+
+def edited(editable, old: str, new: str) -> str:
+    source = editable.original()
+    assert old in source
+    return source.replace(old, new)
+
+
+def test_a_fallback_table_name_writes_where_nobody_looks_and_is_named(cloud):
+    report = pitfall06.exercise2.evaluate(edited(
+        pitfall06.TABLE_NAME_EDITABLE, 'os.environ["TABLE_NAME"]',
+        'os.environ.get("TABLE_NAME", "ex06-archive")'), cloud)
+    assert [r.passed for r in report.results] == [True, True, False, False]
+    assert report.results[2].detail.startswith(
+        "it wrote the invoice to ex06-archive: a fallback hides the missing setting")
+    assert report.results[3].detail.startswith("it failed with ParamValidationError: ")
+    assert report.advice[0].startswith("A default table name")
+
+
+def test_the_bare_key_error_and_a_check_for_absence_only_are_told_apart(cloud):
+    raises_key_error = edited(pitfall06.TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
+                              'name = os.environ["TABLE_NAME"]\n    return name')
+    report = pitfall06.exercise2.evaluate(raises_key_error, cloud)
+    assert report.results[2].detail == (
+        "it failed with KeyError: 'TABLE_NAME', the bare name of the key: say that the "
+        "function's configuration lacks it, and where to set it")
+    absent_only = edited(
+        pitfall06.TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
+        'if "TABLE_NAME" not in os.environ:\n'
+        '        raise RuntimeError("TABLE_NAME is missing from this function\'s '
+        'configuration")\n    return os.environ["TABLE_NAME"]')
+    report = pitfall06.exercise2.evaluate(absent_only, cloud)
+    assert [r.passed for r in report.results] == [True, True, True, False]
+    assert any(a.startswith("An empty value is set but useless") for a in report.advice)
+
+
+def test_a_key_still_read_from_the_configuration_is_named(cloud):
+    report = pitfall06.exercise3.evaluate(edited(
+        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+        'key = os.environ["SIGNING_KEY"]\n    return key.encode()'), cloud)
+    assert [r.passed for r in report.results] == [False, False]
+    assert report.results[0].detail.startswith(
+        "it failed with KeyError: 'SIGNING_KEY': the function still reads the key from its "
+        "configuration")
+    assert report.advice[0].startswith("`os.environ['SIGNING_KEY']` reads the key")
+
+
+def test_a_secure_string_read_without_decryption_is_named(cloud):
+    report = pitfall06.exercise3.evaluate(edited(
+        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+        'import boto3\n\n    name = os.environ["SIGNING_KEY_PARAMETER"]\n'
+        '    return boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]'
+        '.encode()'), cloud)
+    assert [r.passed for r in report.results] == [False, False]
+    assert report.results[0].detail == (
+        "the invoice is not signed with the key stored in /ex06/signing-key")
+    assert any(a.startswith("A SecureString comes back encrypted") for a in report.advice)
+
+
+def test_a_hard_coded_parameter_name_fails_the_other_parameter(cloud):
+    report = pitfall06.exercise3.evaluate(edited(
+        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+        'import boto3\n\n    parameter = boto3.client("ssm").get_parameter(\n'
+        '        Name="/ex06/signing-key", WithDecryption=True)\n'
+        '    return parameter["Parameter"]["Value"].encode()'), cloud)
+    assert [r.passed for r in report.results] == [True, False]
+
+
+def test_a_missing_client_gets_the_import_advice(cloud):
+    report = pitfall06.exercise3.evaluate(edited(
+        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+        'name = os.environ["SIGNING_KEY_PARAMETER"]\n'
+        '    return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]'),
+        cloud)
+    assert report.verdict is Verdict.FAIL
+    assert any(a.startswith("`split.py` has no Parameter Store client") for a in report.advice)
+
+
+def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
+    pitfall06.exercise1.check(lambda lam, function_name, key, value: 1 / 0, cloud)
+    printed = capsys.readouterr().out
+    assert printed.startswith("Exercise 1 · change one variable, keep the others: FAIL - "
+                              "0 of 4 cases right.")
+    assert "your code raised ZeroDivisionError: division by zero" in printed
+
+
+def test_the_lab_files_are_not_changed_by_a_check(cloud):
+    before = pitfall06.TABLE_NAME_EDITABLE.module_source()
+    pitfall06.exercise2.evaluate(solution_source("table_name"), cloud)
+    pitfall06.exercise3.evaluate(solution_source("signing_key"), cloud)
+    assert pitfall06.TABLE_NAME_EDITABLE.module_source() == before
+
+
+def test_no_hint_gives_a_line_of_the_solutions():
+    solution_lines = {line.strip() for line in SOLUTIONS.read_text().splitlines()
+                      if len(line.strip()) > 20 and not line.strip().startswith("#")}
+    for exercise in (pitfall06.exercise1, pitfall06.exercise2, pitfall06.exercise3):
+        assert len(exercise.hints) >= 3
+        for hint in exercise.hints:
+            assert not any(line in hint for line in solution_lines), hint
