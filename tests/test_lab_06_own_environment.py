@@ -223,8 +223,9 @@ def test_update_environment_runs_from_a_shell_with_the_clis_settings(cloud, lam,
                                                                      monkeypatch, capsys):
     module = load("update_environment_cli", lab_path(LAB, "update_environment.py"))
     for name, value in {"AWS_ENDPOINT_URL": cloud.endpoint_url,
-                        "AWS_DEFAULT_REGION": cloud.region, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+                        "AWS_DEFAULT_REGION": cloud.region,
+                        "AWS_ACCESS_KEY_ID": cloud.credentials.access_key_id,
+                        "AWS_SECRET_ACCESS_KEY": cloud.credentials.secret_access_key}.items():
         monkeypatch.setenv(name, value)
     split = stack["SplitFunctionName"]
     module.main([split, "FEATURE=on"])
