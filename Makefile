@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SANITIZE := notebooks/nbval_sanitize.cfg
 
-.PHONY: lab test lint notebooks bench diagrams clean
+.PHONY: setup lab test lint notebooks bench diagrams site clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lambdalab needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -17,6 +17,9 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
+
+# Install only (what lab and test do first); Codespaces and Binder run it at build time.
+setup: $(STAMP)
 
 # JupyterLab refuses root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -34,12 +37,12 @@ lab: $(STAMP)
 # Tests of the cloud run with both Runtime API clients (conftest's both_runtime_clients);
 # the notebooks run once more on the pure-Python client, the one every Mac uses.
 test: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions
+	$(VENV)/bin/ruff check lambdalab tests bench labs images tools notebooks/solutions
 	$(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) tests notebooks
 	LAMBDALAB_RUNTIME_CLIENT=python $(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) notebooks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images notebooks/solutions
+	$(VENV)/bin/ruff check lambdalab tests bench labs images tools notebooks/solutions
 
 # Re-run every notebook in place, refreshing the outputs that nbval compares.
 notebooks: $(STAMP)
@@ -49,6 +52,10 @@ notebooks: $(STAMP)
 
 diagrams: $(STAMP)
 	$(PY) images/make_diagrams.py
+
+# A static HTML rendering of every notebook (stored outputs) and lab, to read without running.
+site: $(STAMP)
+	$(PY) tools/build_site.py --out site
 
 bench: $(STAMP)
 	$(PY) bench/invoke_latency.py

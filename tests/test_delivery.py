@@ -1,0 +1,59 @@
+"""Every way to run or read the workshop is set up by files that parse and point at files
+that exist: Codespaces / Dev Containers, Binder, and the static HTML rendering."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+import build_site  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def make_targets() -> set[str]:
+    return set(re.findall(r"^([a-z][\w.-]*):", (ROOT / "Makefile").read_text(), re.M))
+
+
+def test_the_dev_container_sets_up_with_the_readmes_command_and_opens_the_workshop():
+    config = json.loads((ROOT / ".devcontainer" / "devcontainer.json").read_text())
+    assert re.match(r"mcr\.microsoft\.com/devcontainers/python:\d+-3\.1[1-9]", config["image"])
+    setup = config["postCreateCommand"]
+    assert setup == "make setup" and f"`{setup}`" in README
+    assert config["postAttachCommand"].startswith("make lab")
+    assert {"setup", "lab", "test"} <= make_targets()
+    assert 8888 in config["forwardPorts"]
+
+
+def test_binder_installs_the_workshops_own_requirements_on_a_supported_python():
+    runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
+    major, minor = map(int, re.fullmatch(r"python-(\d+)\.(\d+)", runtime).groups())
+    assert (major, minor) >= (3, 11)
+    requirements = (ROOT / "binder" / "requirements.txt").read_text()
+    assert "-r ../requirements.txt" in requirements
+    assert (ROOT / "requirements.txt").exists()
+
+
+def test_the_readmes_binder_link_opens_an_existing_notebook():
+    [urlpath] = re.findall(r"mybinder\.org/v2/gh/[^)\s]*\?urlpath=lab/tree/([^)\s&]+)", README)
+    assert (ROOT / urlpath).is_file()
+
+
+def test_the_static_rendering_builds_with_no_broken_image_or_link(tmp_path):
+    pages = build_site.build(tmp_path / "site")
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    assert sorted(p.stem for p in pages if p.parent.name == "notebooks"
+                  and p.stem[:2].isdigit()) == notebooks
+    assert (tmp_path / "site" / "index.html").exists()
+    assert build_site.broken_links(tmp_path / "site") == []
+
+
+def test_the_link_check_catches_a_broken_link(tmp_path):
+    (tmp_path / "page.html").write_text('<a href="missing.html">x</a><img src="gone.png">')
+    assert build_site.broken_links(tmp_path) == ["page.html: href=missing.html",
+                                                 "page.html: src=gone.png"]
