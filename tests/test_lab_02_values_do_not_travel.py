@@ -108,12 +108,13 @@ def test_wrong_caller_gives_up_and_the_payment_function_charges_afterwards(cloud
     assert result["reason"] == ('Read timeout on endpoint URL: "https://lambda.ap-northeast-1'
                                 '.amazonaws.com/2015-03-31/functions/lab2-invoked-wrong/'
                                 'invocations"')
-    assert 2.0 <= gave_up - started < 2.9  # its 2 s read timeout, not the 3 s payment
+    assert gave_up - started >= 2.0  # its 2 s read timeout...
     assert charges_for(ledger, slow["order_id"], seen) == []  # not yet
     payment = pitfall02.wait_for_invocation(cloud, stack["InvokedWrongFunctionName"], started)
     assert payment.outcome == "success"
     [charge] = charges_for(ledger, slow["order_id"], seen)
     assert charge["captured_at"] > gave_up  # money moved after the customer heard "failed"
+    assert payment.end > gave_up  # ...not the 3 s payment, which ran on
     caller = cloud.invocations(stack["WrongCallerFunctionName"])[-1]
     assert payment.end > caller.end
 
