@@ -59,7 +59,7 @@ def test_the_solutions_pass(cloud):
         assert report.verdict is Verdict.PASS, report.text()
     assert [r.description.split(":")[0] for r in
             pitfall02.exercise1.evaluate(solutions.answer, cloud).results] == [
-        "remaining_ms", "warm_tenant", "async_tenant"]
+        "remaining_ms", "warm_tenant", "thread_tenant"]
 
 
 def test_the_labs_own_fixed_payment_function_passes_the_fix_the_lab_exercise(cloud):
@@ -97,32 +97,34 @@ def test_the_audit_function_shown_in_the_notebook_is_the_one_the_check_deploys()
 
 def test_predicting_that_the_callers_context_travels_fails_every_case_with_its_reason(cloud):
     report = pitfall02.exercise1.evaluate(
-        {"remaining_ms": 1000, "warm_tenant": "-", "async_tenant": "acme"}, cloud)
+        {"remaining_ms": 1000, "warm_tenant": "-", "thread_tenant": "acme"}, cloud)
     assert report.verdict is Verdict.FAIL
     details = [r.detail for r in report.results]
     assert details[0].startswith("that is the order service's time left. The payment "
                                  "function's context counts down its own timeout (5 s)")
     assert details[1].startswith("you predicted '-', it printed 'acme': Lambda reuses a warm "
                                  "environment")
-    assert details[2].startswith("you predicted 'acme', it printed None: Lambda passes "
-                                 "ClientContext to synchronous invocations only")
-    assert report.advice == ("You expect the call to carry the caller's context. It carries "
-                             "the Payload (and, synchronously, ClientContext); everything "
-                             "else is the payment function's own.",)
+    assert details[2].startswith("you predicted 'acme', it printed '-': a thread starts "
+                                 "with a context of its own")
+    assert report.advice == ("You expect request scope to follow the work wherever it goes. "
+                             "It ends where its context ends: at the invocation's call (only "
+                             "the Payload and, synchronously, ClientContext travel) and even "
+                             "at a new thread.",)
 
 
 def test_a_prediction_left_out_is_named_and_the_others_still_judged(cloud):
     report = pitfall02.exercise1.evaluate(
-        {"remaining_ms": 4990, "warm_tenant": ..., "async_tenant": None}, cloud)
+        {"remaining_ms": 4990, "warm_tenant": ..., "thread_tenant": "-"}, cloud)
     assert [r.passed for r in report.results] == [True, False, True]
     assert report.results[1].detail == "no prediction yet: replace `...`"
 
 
 @pytest.mark.parametrize("answer, summary", [
     (["acme"], "answer a dict, as the cell shows: "
-               '{"remaining_ms": ..., "warm_tenant": ..., "async_tenant": ...}'),
+               '{"remaining_ms": ..., "warm_tenant": ..., "thread_tenant": ...}'),
     ({"remaining_ms": 5000, "tenant": "acme"},
-     "unknown key 'tenant': the predictions are 'remaining_ms', 'warm_tenant', 'async_tenant'"),
+     "unknown key 'tenant': the predictions are 'remaining_ms', 'warm_tenant', "
+     "'thread_tenant'"),
 ])
 def test_an_answer_of_the_wrong_shape_says_what_to_change(cloud, answer, summary):
     report = pitfall02.exercise1.evaluate(answer, cloud)

@@ -5,7 +5,7 @@
 - ``Ledger``, ``wait_for_invocation``, ``timeline``: what the payment provider recorded,
   when the payment function ended, and a picture of both functions over time.
 - ``exercise1``: predict what the invoked function sees (its own time left, a ContextVar in
-  a warm environment, ClientContext with an asynchronous call), each situation run.
+  a warm environment, a ContextVar read from a worker thread), each situation run.
 - ``exercise2``: write ``invoke_with_meta``; the check's audit function logs what arrived.
 - ``exercise3``: fix the lab's payment function (the envelope and the caller's deadline);
   the check runs it behind the lab's fixed order service.
@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import ast
-import base64
 import importlib.util
 import json
 import sys
@@ -202,8 +200,8 @@ def timeline(cloud: Any, since: float, functions: Sequence[str], title: str, *,
 # --- exercise 1: what does the invoked function see? --------------------------------------
 
 CLOCK, LATE_CALLER = "ex02-clock", "ex02-order-late"
-WARM_SCOPE, CLIENT_CONTEXT = "ex02-warm-scope", "ex02-client-context"
-PREDICTIONS = ("remaining_ms", "warm_tenant", "async_tenant")
+WARM_SCOPE, THREADED = "ex02-warm-scope", "ex02-threaded"
+PREDICTIONS = ("remaining_ms", "warm_tenant", "thread_tenant")
 EX1_FUNCTIONS: dict[str, tuple[str, int]] = {  # name: (source of app.py, timeout in seconds)
     CLOCK: ("def handler(event, context):\n"
             "    return {'remaining_ms': context.get_remaining_time_in_millis()}\n", 5),
@@ -223,10 +221,15 @@ EX1_FUNCTIONS: dict[str, tuple[str, int]] = {  # name: (source of app.py, timeou
         "        TENANT.set(event['tenant'])\n"
         "    print(f'tenant: {TENANT.get()!r}')\n"
         "    return TENANT.get()\n", 3),
-    CLIENT_CONTEXT: (
+    THREADED: (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from contextvars import ContextVar\n\n"
+        "TENANT = ContextVar('tenant', default='-')\n"
+        "pool = ThreadPoolExecutor(max_workers=1)\n\n\n"
         "def handler(event, context):\n"
-        "    custom = context.client_context.custom if context.client_context else None\n"
-        "    print(f'tenant: {(custom or {}).get(\"tenant\")!r}')\n", 3),
+        "    TENANT.set(event['tenant'])\n"
+        "    print(f'tenant: {pool.submit(TENANT.get).result()!r}')\n"
+        "    return pool.submit(TENANT.get).result()\n", 3),
 }
 
 
@@ -243,7 +246,7 @@ def prepare_exercise1(cloud: Any) -> Any:
 def your_predictions(cloud: Any, answer: Any) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise AnswerError("answer a dict, as the cell shows: "
-                          "{\"remaining_ms\": ..., \"warm_tenant\": ..., \"async_tenant\": ...}")
+                          "{\"remaining_ms\": ..., \"warm_tenant\": ..., \"thread_tenant\": ...}")
     if all(answer.get(key, ...) is ... for key in PREDICTIONS):
         raise NotImplementedError("replace each `...` with your prediction, then run the cell.")
     unknown = sorted(set(answer) - set(PREDICTIONS), key=str)
@@ -291,28 +294,25 @@ def prediction_cases(cloud: Any) -> list[Case]:
                 "request's scope afresh")
         return f"it printed {seen!r}: the first request's value, still set"
 
-    def asynchronous(answer: Mapping[str, Any]) -> str:
-        predicted = _predicted(answer, "async_tenant")
-        context = base64.b64encode(json.dumps({"custom": {"tenant": "acme"}}).encode())
-        lam.invoke(FunctionName=CLIENT_CONTEXT, InvocationType="Event", Payload=b"{}",
-                   ClientContext=context.decode())
-        cloud.wait_for_async()
-        printed = [line for line in cloud.logs(CLIENT_CONTEXT) if line.startswith("tenant: ")]
-        seen = ast.literal_eval(printed[-1][len("tenant: "):])
+    def threaded(answer: Mapping[str, Any]) -> str:
+        predicted = _predicted(answer, "thread_tenant")
+        seen = json.loads(lam.invoke(FunctionName=THREADED,
+                                     Payload=json.dumps({"tenant": "acme"}))["Payload"].read())
         if predicted != seen:
             raise AssertionError(
-                f"you predicted {predicted!r}, it printed {seen!r}: Lambda passes ClientContext "
-                "to synchronous invocations only; with InvocationType Event the function's "
-                "`context.client_context` is None, and no error tells the caller")
-        return f"it printed {seen!r}: ClientContext is dropped from an asynchronous call"
+                f"you predicted {predicted!r}, it printed {seen!r}: a thread starts with a "
+                "context of its own, and a pool's worker thread does not get the submitting "
+                "thread's ContextVars. Request scope ends at the thread, let alone at the "
+                "process: pass the values along (`contextvars.copy_context().run`)")
+        return f"it printed {seen!r}: the worker thread has a context of its own"
 
     return [
         Case("remaining_ms: the payment function (timeout 5 s), invoked by an order service "
              "that has 1 s left", remaining),
         Case("warm_tenant: the second invocation of a warm environment whose first set the "
              "ContextVar", warm),
-        Case("async_tenant: a tenant sent in ClientContext with InvocationType Event",
-             asynchronous),
+        Case("thread_tenant: a ContextVar set by the handler, read in a worker thread",
+             threaded),
     ]
 
 
@@ -327,14 +327,14 @@ exercise1 = Exercise(
         "A context object is made by Lambda for each invocation, from the function's own "
         "configuration; a warm environment is the same process as for the previous "
         "invocation.",
-        "ClientContext is documented as passed to synchronous invocations only. Run the "
-        "situations in your head once more, then look at each ✗'s reason.",
+        "A ContextVar belongs to a context, and a thread runs in a context of its own. Run "
+        "the situations in your head once more, then look at each ✗'s reason.",
     ],
     mistakes=[
-        Mistake("You expect the call to carry the caller's context. It carries the Payload "
-                "(and, synchronously, ClientContext); everything else is the payment "
-                "function's own.",
-                lambda attempt: attempt.failed("remaining_ms") and attempt.failed("async")),
+        Mistake("You expect request scope to follow the work wherever it goes. It ends "
+                "where its context ends: at the invocation's call (only the Payload and, "
+                "synchronously, ClientContext travel) and even at a new thread.",
+                lambda attempt: attempt.failed("remaining_ms") and attempt.failed("thread")),
     ],
     solution_at=SOLUTION_AT)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 answer = {
     "remaining_ms": 5000,   # its own 5 s timeout: the caller's 1 s left does not travel
     "warm_tenant": "acme",  # a warm environment keeps the first request's ContextVar value
-    "async_tenant": None,   # ClientContext is passed to synchronous invocations only
+    "thread_tenant": "-",   # a worker thread has a context of its own: the default
 }
 
 
