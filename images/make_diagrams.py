@@ -245,6 +245,59 @@ def own_environment() -> Path:
 DIAGRAMS.append(own_environment)
 
 
+def values_do_not_travel() -> Path:
+    """Pitfall 2: only the request travels; the caller's values and deadline stay behind."""
+    height = 10.4
+    fig, ax = canvas(height, "Only the request travels: not the caller's values, "
+                     "not its deadline",
+                     "invoke() sends one HTTPS request. The invoked function starts from its "
+                     "own process, configuration and context.")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    participant(ax, caller, 9.2, 3.0, "caller", "order service")
+    participant(ax, service, 9.2, 3.0, "Lambda service", "Invoke API", fill=SERVICE)
+    participant(ax, invoked, 9.2, 3.0, "invoked function", "payment")
+
+    note(ax, caller - 1.75, 8.05,
+         "request_scope  tenant='acme'\n"
+         "os.environ     TENANT_ID='acme'\n"
+         "context.tenant = 'acme'", color=BAD, fill=BAD_FILL, size=8.5)
+    ax.text(caller - 1.75, 6.95, "stays in the caller's process", ha="left", va="top",
+            fontsize=8.5, color=BAD, style="italic")
+    activation(ax, caller, 6.55, 4.45)
+    activation(ax, service, 6.35, 5.85)
+    activation(ax, invoked, 5.85, 3.55, color=BAD)
+    message(ax, caller, service, 6.35, "Payload (+ ClientContext)")
+    message(ax, service, invoked, 5.85, "event = Payload")
+    note(ax, invoked - 0.3, 5.6,
+         "request_scope  empty: None\n"
+         "os.environ     its own\n"
+         "context        its own request\n"
+         "               id and 5 s timeout", ha="right", size=8.5)
+    ax.plot([caller - 0.25, caller + 0.25], [4.2, 4.7], color=BAD, linewidth=2.2)
+    ax.plot([caller - 0.25, caller + 0.25], [4.7, 4.2], color=BAD, linewidth=2.2)
+    ax.text(caller + 0.4, 4.45, "2 s: ReadTimeoutError,\nstops waiting: \"failed\"",
+            ha="left", va="center", fontsize=8.5, color=BAD, family=MONO)
+    note(ax, invoked + 0.3, 4.3, "3 s: capture()\nmoney moves", color=BAD, fill=BAD_FILL,
+         size=8.5)
+    message(ax, invoked, service, 3.55, "answer: nobody waits", color=MUTED, reply=True)
+
+    ax.text(0.2, 2.55, "what each pair of functions does about it", ha="left", va="bottom",
+            fontsize=10, color=MUTED, style="italic")
+    outcome(ax, 0.2, 0.15, 5.6, 2.2, "\u2717  wrong pair",
+            "values kept in memory, environment,\n"
+            "context: never sent\n"
+            "giving up cancels nothing\n"
+            "-> charged to tenant None, after \"failed\"", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 2.2, "\u2713  fixed pair",
+            'Payload = {"meta": {"tenant", "user_id",\n'
+            '            "correlation_id", "deadline_ms"},\n'
+            '           "body": order}\n'
+            "callee: meta.time_left_ms() before capture", good=True)
+    return save(fig, "02_values_do_not_travel")
+
+
+DIAGRAMS.append(values_do_not_travel)
+
 if __name__ == "__main__":
     for draw in DIAGRAMS:
         print(f"wrote {draw().relative_to(HERE.parent)}")

@@ -77,12 +77,27 @@ def route_request(session: Any, request: Any, original_send: Any) -> Any:
     if _table.token:
         request.headers[TOKEN_HEADER] = _table.token
     request.url = urlunsplit(("http", _table.cloud_address, parts.path, parts.query, ""))
-    response = original_send(session, request)
+    try:
+        response = original_send(session, request)
+    except Exception as error:
+        renamed = _naming(error, original_url)
+        if renamed is error:
+            raise
+        raise renamed from None
     if response.headers.get(UNREACHABLE_HEADER):
         response.content  # noqa: B018 - read the short answer so the connection is released
         request.url = original_url
         _hang_until_connect_timeout(session, original_url, started)
     return response
+
+
+def _naming(error: Exception, url: str) -> Exception:
+    """botocore's error about the request (a read timeout, a closed connection), naming
+    the AWS URL the handler's client asked for, as on AWS, not the cloud's address."""
+    kwargs = getattr(error, "kwargs", None)
+    if not isinstance(kwargs, dict) or "endpoint_url" not in kwargs:
+        return error
+    return type(error)(**{**kwargs, "endpoint_url": url})
 
 
 def connect_timeout(session: Any) -> float:

@@ -1,0 +1,647 @@
+"""Notebook 02's predictions, helpers and exercises: request-scoped values do not travel.
+
+- ``wrong_tenant``, ``after_giving_up``: predict which tenant the payment function charges,
+  and whether a card is charged after the order service gave up.
+- ``Ledger``, ``wait_for_invocation``, ``timeline``: what the payment provider recorded,
+  when the payment function ended, and a picture of both functions over time.
+- ``exercise1``: predict what the invoked function sees (its own time left, a ContextVar in
+  a warm environment, a ContextVar read from a worker thread), each situation run.
+- ``exercise2``: write ``invoke_with_meta``; the check's audit function logs what arrived.
+- ``exercise3``: fix the lab's payment function (the envelope and the caller's deadline);
+  the check runs it behind the lab's fixed order service.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from types import ModuleType
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdalab.packaging import zip_folder
+from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.predict import Prediction
+
+LAB = "02_values_do_not_travel"
+SOLUTIONS = "notebooks/solutions/02_values_do_not_travel.py"
+SOLUTION_AT = f"the Solutions block below the exercises ({SOLUTIONS})"
+LEDGER = "LEDGER "  # how the lab's payment provider stand-in logs a captured charge
+
+# --- the predictions ---------------------------------------------------------------------
+
+wrong_tenant = Prediction(
+    question="Which tenant does the payment function charge order A-1001 to?",
+    choices={
+        "acme": "the order service started the request scope with tenant `acme`, and the "
+                "payment function reads the same `request_scope` module. It reads it in "
+                "another process, though, where nobody started a scope.",
+        "none": "the payment function's `request_scope.get('tenant')` found nothing and "
+                "returned its default, None: the charge went to no tenant at all.",
+        "error": "nothing failed: `request_scope.get` returns None for a missing value, and "
+                 "the payment function charged the order with it.",
+    },
+    why="The payment function runs in its own execution environment (its own process), "
+        "with its own copy of `request_scope` and its ContextVar, which nobody set there. "
+        "The call carried the Payload only: order id, amount, card.")
+
+after_giving_up = Prediction(
+    question="The order service stopped waiting after 2 s and answered `failed`. "
+             "Is the card charged?",
+    choices={
+        "charged": "the payment function kept running after the order service gave up, and "
+                   "captured the charge a second later.",
+        "not charged": "giving up closes the order service's connection and nothing more: "
+                       "Lambda does not stop the invocation it started, so the payment "
+                       "function ran to its end and captured the charge.",
+    },
+    why="The read timeout is the order service's own decision to stop waiting. It is not "
+        "sent anywhere: the payment function has its own timeout (5 s) and runs until its "
+        "handler returns. The customer was told the payment failed, and was charged.")
+
+
+def tenant_seen(charge: Mapping[str, Any] | None) -> str:
+    """The prediction's answer for one ledger entry: "acme", "none" or "error"."""
+    if charge is None:
+        return "error"
+    return "acme" if charge.get("tenant") == "acme" else "none"
+
+
+# --- helpers for the notebook -------------------------------------------------------------
+
+class Ledger:
+    """The payment provider's ledger: the ``LEDGER`` lines in the payment functions' logs.
+
+    The lab's provider stand-in records each captured charge as one such line, so the
+    ledger is read from CloudWatch Logs, as ``aws logs filter-log-events`` would.
+    """
+
+    def __init__(self, cloud: Any, functions: Sequence[str]) -> None:
+        self._logs = cloud.client("logs")
+        self.functions = list(functions)
+        self._seen: set[tuple[str, str]] = set()
+
+    def new_charges(self) -> list[dict[str, Any]]:
+        """The charges recorded since the last look, oldest first.
+
+        Each has ``captured_at``: when the payment function logged it (epoch seconds).
+        """
+        charges = []
+        for function in self.functions:
+            for event in self._ledger_events(f"/aws/lambda/{function}"):
+                key = (function, event["eventId"])
+                if key in self._seen or not event["message"].startswith(LEDGER):
+                    continue
+                self._seen.add(key)
+                charge = json.loads(event["message"][len(LEDGER):])
+                charge["captured_at"] = event["timestamp"] / 1000
+                charges.append(charge)
+        return sorted(charges, key=lambda charge: charge["captured_at"])
+
+    def _ledger_events(self, group: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        request = {"logGroupName": group, "filterPattern": LEDGER.strip()}
+        while True:
+            try:
+                page = self._logs.filter_log_events(**request)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                    return events  # the function has not run yet
+                raise
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            request["nextToken"] = page["nextToken"]
+
+
+def lab_module(folder: str, module: str) -> ModuleType:
+    """A module of the lab's code (``lab_module("caller", "envelope")``), imported from its
+    file, to try it in the notebook as the deployed function uses it."""
+    path = lab_path(LAB, folder, f"{module}.py")
+    spec = importlib.util.spec_from_file_location(f"lab02_{folder}_{module}", path)
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = loaded  # dataclasses look their module up there
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def describe(charges: Sequence[Mapping[str, Any]]) -> str:
+    """One line per charge (order, amount, tenant, user), or "no charge"."""
+    if not charges:
+        return "no charge"
+    return "\n".join(f"{c['order_id']}: {c['amount_yen']} yen charged to tenant "
+                     f"{c['tenant']!r}, user {c['user_id']!r}" for c in charges)
+
+
+def wait_for_invocation(cloud: Any, function_name: str, since: float,
+                        timeout: float = 15.0) -> Any:
+    """The record of the function's first invocation that started after ``since``, once
+    it has ended (records are written at the end); TimeoutError if none ends in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ended = [r for r in cloud.invocations(function_name) if r.start >= since]
+        if ended:
+            return ended[0]
+        time.sleep(0.05)
+    raise TimeoutError(f"{function_name} ran no invocation that ended within {timeout} s")
+
+
+def timeline(cloud: Any, since: float, functions: Sequence[str], title: str, *,
+             marks: Mapping[str, float] | None = None) -> Any:
+    """The invocations of ``functions`` that started after ``since``, one row per
+    function, with vertical lines at ``marks`` (label: epoch seconds).
+
+    A :func:`lambdalab.plots.invocation_timeline` whose rows are named after the function
+    that each execution environment ran, instead of "env 1", "env 2".
+    """
+    import matplotlib.pyplot as plt
+
+    from lambdalab.plots import invocation_timeline
+
+    records = [r for r in cloud.invocations() if r.function in functions and r.start >= since]
+    fig = invocation_timeline(records, title)
+    if records:
+        gantt = fig.axes[0]
+        origin = min(r.start for r in records)
+        rows = sorted({r.environment for r in records if r.environment},
+                      key=lambda env: min(r.start for r in records if r.environment == env))
+        names = {r.environment: r.function for r in records}
+        gantt.set_yticks(range(len(rows)))
+        gantt.set_yticklabels([names[env] for env in rows])
+        gantt.set_ylabel("")
+        span = max(max(r.end for r in records), *(marks or {}).values()) - origin
+        styles = ["#37474f", "#c62828", "#1565c0"]
+        for row, ((label, moment), colour) in enumerate(zip((marks or {}).items(), styles,
+                                                            strict=False)):
+            at = moment - origin
+            for axis in fig.axes:
+                axis.axvline(at, color=colour, linestyle="--", linewidth=1.2)
+            late = at > 0.7 * span  # near the right edge: the label goes to its left
+            gantt.annotate(label, (at, 1.0), xycoords=("data", "axes fraction"),
+                           xytext=(-4 if late else 4, -12 - 12 * row),
+                           textcoords="offset points", ha="right" if late else "left",
+                           color=colour, fontsize="small")
+        fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's result
+    return fig
+
+
+# --- exercise 1: what does the invoked function see? --------------------------------------
+
+CLOCK, LATE_CALLER = "ex02-clock", "ex02-order-late"
+WARM_SCOPE, THREADED = "ex02-warm-scope", "ex02-threaded"
+PREDICTIONS = ("remaining_ms", "warm_tenant", "thread_tenant")
+EX1_FUNCTIONS: dict[str, tuple[str, int]] = {  # name: (source of app.py, timeout in seconds)
+    CLOCK: ("def handler(event, context):\n"
+            "    return {'remaining_ms': context.get_remaining_time_in_millis()}\n", 5),
+    LATE_CALLER: (
+        "import json\nimport time\n\nimport boto3\n\nlam = boto3.client('lambda')\n\n\n"
+        "def handler(event, context):\n"
+        "    time.sleep(max(0, context.get_remaining_time_in_millis() - 1000) / 1000)\n"
+        "    left = context.get_remaining_time_in_millis()\n"
+        f"    answer = lam.invoke(FunctionName='{CLOCK}', Payload='{{}}')\n"
+        "    return {'caller_remaining_ms': left, **json.loads(answer['Payload'].read())}\n",
+        2),
+    WARM_SCOPE: (
+        "from contextvars import ContextVar\n\n"
+        "TENANT = ContextVar('tenant', default='-')\n\n\n"
+        "def handler(event, context):\n"
+        "    if 'tenant' in event:\n"
+        "        TENANT.set(event['tenant'])\n"
+        "    print(f'tenant: {TENANT.get()!r}')\n"
+        "    return TENANT.get()\n", 3),
+    THREADED: (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from contextvars import ContextVar\n\n"
+        "TENANT = ContextVar('tenant', default='-')\n"
+        "pool = ThreadPoolExecutor(max_workers=1)\n\n\n"
+        "def handler(event, context):\n"
+        "    TENANT.set(event['tenant'])\n"
+        "    print(f'tenant: {pool.submit(TENANT.get).result()!r}')\n"
+        "    return pool.submit(TENANT.get).result()\n", 3),
+}
+
+
+def prepare_exercise1(cloud: Any) -> Any:
+    """Deploy the situations' functions (once per cloud); the clock warm, so that the late
+    caller's one remaining second is not spent on the clock's cold start."""
+    for name, (source, timeout) in EX1_FUNCTIONS.items():
+        ensure_function(cloud, name, source, Timeout=timeout)
+    lam = cloud.client("lambda")
+    lam.invoke(FunctionName=CLOCK, Payload=b"{}")["Payload"].read()
+    return lam
+
+
+def your_predictions(cloud: Any, answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise AnswerError("answer a dict, as the cell shows: "
+                          "{\"remaining_ms\": ..., \"warm_tenant\": ..., \"thread_tenant\": ...}")
+    if all(answer.get(key, ...) is ... for key in PREDICTIONS):
+        raise NotImplementedError("replace each `...` with your prediction, then run the cell.")
+    unknown = sorted(set(answer) - set(PREDICTIONS), key=str)
+    if unknown:
+        raise AnswerError(f"unknown key {unknown[0]!r}: the predictions are "
+                          f"{', '.join(map(repr, PREDICTIONS))}")
+    return answer
+
+
+def _predicted(answer: Mapping[str, Any], key: str) -> Any:
+    value = answer.get(key, ...)
+    if value is ...:
+        raise AssertionError("no prediction yet: replace `...`")
+    return value
+
+
+def prediction_cases(cloud: Any) -> list[Case]:
+    lam = prepare_exercise1(cloud)
+
+    def remaining(answer: Mapping[str, Any]) -> str:
+        predicted = _predicted(answer, "remaining_ms")
+        seen = json.loads(lam.invoke(FunctionName=LATE_CALLER, Payload=b"{}")["Payload"].read())
+        if not isinstance(predicted, int | float) or isinstance(predicted, bool):
+            raise AssertionError(f"predict a number of milliseconds, not {predicted!r}")
+        if abs(predicted - seen["remaining_ms"]) <= 300:
+            return "about 5000 ms: its own 5 s timeout, counted from its own start"
+        if abs(predicted - seen["caller_remaining_ms"]) <= 300:
+            raise AssertionError(
+                "that is the order service's time left. The payment function's context "
+                "counts down its own timeout (5 s) from its own start, about 5000 ms: the "
+                "caller's deadline does not travel with the call")
+        raise AssertionError("it was about 5000 ms: the payment function's own 5 s timeout, "
+                             "counted from its own start, whatever the caller had left")
+
+    def warm(answer: Mapping[str, Any]) -> str:
+        predicted = _predicted(answer, "warm_tenant")
+        first = json.dumps({"tenant": "acme"})
+        lam.invoke(FunctionName=WARM_SCOPE, Payload=first)["Payload"].read()
+        seen = json.loads(lam.invoke(FunctionName=WARM_SCOPE, Payload=b"{}")["Payload"].read())
+        if predicted != seen:
+            raise AssertionError(
+                f"you predicted {predicted!r}, it printed {seen!r}: Lambda reuses a warm "
+                "environment, and the process, its module globals and the ContextVars of "
+                "its main thread survive from one invocation to the next. Start each "
+                "request's scope afresh")
+        return f"it printed {seen!r}: the first request's value, still set"
+
+    def threaded(answer: Mapping[str, Any]) -> str:
+        predicted = _predicted(answer, "thread_tenant")
+        seen = json.loads(lam.invoke(FunctionName=THREADED,
+                                     Payload=json.dumps({"tenant": "acme"}))["Payload"].read())
+        if predicted != seen:
+            raise AssertionError(
+                f"you predicted {predicted!r}, it printed {seen!r}: a thread starts with a "
+                "context of its own, and a pool's worker thread does not get the submitting "
+                "thread's ContextVars. Request scope ends at the thread, let alone at the "
+                "process: pass the values along (`contextvars.copy_context().run`)")
+        return f"it printed {seen!r}: the worker thread has a context of its own"
+
+    return [
+        Case("remaining_ms: the payment function (timeout 5 s), invoked by an order service "
+             "that has 1 s left", remaining),
+        Case("warm_tenant: the second invocation of a warm environment whose first set the "
+             "ContextVar", warm),
+        Case("thread_tenant: a ContextVar set by the handler, read in a worker thread",
+             threaded),
+    ]
+
+
+exercise1 = Exercise(
+    title="Exercise 1 · what does the payment function see?",
+    handle="pitfall02.exercise1",
+    cases=prediction_cases,
+    answer=your_predictions,
+    hints=[
+        "Which of these values did Lambda build for the payment function itself, and which "
+        "could only have come with the call?",
+        "A context object is made by Lambda for each invocation, from the function's own "
+        "configuration; a warm environment is the same process as for the previous "
+        "invocation.",
+        "A ContextVar belongs to a context, and a thread runs in a context of its own. Run "
+        "the situations in your head once more, then look at each ✗'s reason.",
+    ],
+    mistakes=[
+        Mistake("You expect request scope to follow the work wherever it goes. It ends "
+                "where its context ends: at the invocation's call (only the Payload and, "
+                "synchronously, ClientContext travel) and even at a new thread.",
+                lambda attempt: attempt.failed("remaining_ms") and attempt.failed("thread")),
+    ],
+    solution_at=SOLUTION_AT)
+
+# --- exercise 2: invoke_with_meta ----------------------------------------------------------
+
+AUDIT = "ex02-audit"
+AUDIT_SOURCE = '''import json
+
+
+def handler(event, context):
+    if isinstance(event, dict) and set(event) == {"meta", "body"}:  # an envelope
+        meta, body = event["meta"], event["body"]
+    elif context.client_context is not None:  # the metadata in ClientContext
+        meta, body = context.client_context.custom, event
+    else:
+        meta, body = None, event
+    print("AUDIT " + json.dumps({"meta": meta, "body": body}))
+'''
+JST = timezone(timedelta(hours=9))
+REQUESTED_AT = datetime(2026, 1, 5, 10, 30, tzinfo=JST)
+CLAIMS = {"groups": [f"shop-{n:03d}-staff" for n in range(250)]}  # about 4 KB of JSON
+
+
+def _meta(case: str, **extra: Any) -> dict[str, Any]:
+    return {"tenant": "acme", "user_id": "u-42", "correlation_id": f"{case}-{uuid.uuid4()}",
+            **extra}
+
+
+def invoke_with_meta_cases(cloud: Any) -> list[Case]:
+    ensure_function(cloud, AUDIT, AUDIT_SOURCE, Timeout=3)
+    lam = cloud.client("lambda")
+
+    def audited(invoke_with_meta: Callable[..., Any], body: Any, meta: dict[str, Any],
+                invocation_type: str = "RequestResponse") -> dict[str, Any]:
+        before = len(cloud.logs(AUDIT))
+        invoke_with_meta(lam, AUDIT, body, meta, invocation_type=invocation_type)
+        if invocation_type == "Event":
+            cloud.wait_for_async()
+        lines = [line for line in cloud.logs(AUDIT)[before:] if line.startswith("AUDIT ")]
+        if not lines:
+            raise AssertionError("the audit function did not run: did your function invoke "
+                                 "`function_name`?")
+        if len(lines) > 1:
+            raise AssertionError(f"the audit function ran {len(lines)} times for one call")
+        return json.loads(lines[0][len("AUDIT "):])
+
+    def received_meta(seen: dict[str, Any], meta: dict[str, Any], channel_note: str) -> None:
+        got = seen["meta"]
+        if got is None:
+            raise AssertionError(f"the audit function got no metadata{channel_note}")
+        if not isinstance(got, dict) or any(got.get(k) != meta[k] for k in
+                                            ("tenant", "user_id", "correlation_id")):
+            raise AssertionError(f"the audit function got metadata {got!r}")
+
+    def synchronous(invoke_with_meta: Callable[..., Any]) -> str:
+        meta, body = _meta("sync"), {"order_id": "A-2001", "action": "refund"}
+        seen = audited(invoke_with_meta, body, meta)
+        received_meta(seen, meta, "")
+        assert seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}"
+        return "tenant, user and correlation id arrived, the body intact"
+
+    def asynchronous(invoke_with_meta: Callable[..., Any]) -> str:
+        meta, body = _meta("async"), {"order_id": "A-2002", "action": "refund"}
+        seen = audited(invoke_with_meta, body, meta, "Event")
+        received_meta(seen, meta, ": Lambda passes ClientContext to synchronous "
+                                  "invocations only, and drops it from an Event call")
+        assert seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}"
+        return "the metadata arrived with the asynchronous call too"
+
+    def json_types(invoke_with_meta: Callable[..., Any]) -> str:
+        meta = _meta("types", requested_at=REQUESTED_AT)
+        body = {"order_id": "A-2003", "amount": Decimal("1340.5")}
+        seen = audited(invoke_with_meta, body, meta)
+        received_meta(seen, meta, "")
+        when = seen["meta"].get("requested_at")
+        try:
+            same_moment = datetime.fromisoformat(when) == REQUESTED_AT
+        except (TypeError, ValueError):
+            same_moment = False
+        assert same_moment, f"requested_at arrived as {when!r}: send it as ISO 8601 text " \
+                            "(`isoformat()`), which the audit function can read back"
+        amount = seen["body"].get("amount") if isinstance(seen["body"], dict) else None
+        try:
+            same_amount = Decimal(str(amount)) == Decimal("1340.5")
+        except InvalidOperation:
+            same_amount = False
+        assert same_amount and not isinstance(amount, bool), \
+            f"the amount arrived as {amount!r}, not 1340.5"
+        return "requested_at as ISO 8601 text, the amount as 1340.5"
+
+    def large(invoke_with_meta: Callable[..., Any]) -> str:
+        meta, body = _meta("large", claims=CLAIMS), {"order_id": "A-2004", "action": "refund"}
+        seen = audited(invoke_with_meta, body, meta)
+        received_meta(seen, meta, "")
+        assert seen["meta"].get("claims") == CLAIMS, "the claims did not arrive intact"
+        return "4 KB of metadata arrived"
+
+    def list_body(invoke_with_meta: Callable[..., Any]) -> str:
+        meta, body = _meta("list"), ["A-2005", "A-2006"]
+        seen = audited(invoke_with_meta, body, meta)
+        received_meta(seen, meta, "")
+        assert seen["body"] == body, \
+            f"the body arrived as {seen['body']!r}, not the list {body!r}"
+        return "the list arrived as it was sent"
+
+    return [Case("a synchronous call", synchronous),
+            Case("an asynchronous call (InvocationType Event)", asynchronous),
+            Case("metadata with a datetime, a body with a Decimal amount (as DynamoDB "
+                 "returns numbers)", json_types),
+            Case("metadata with a 4 KB `claims` entry", large),
+            Case("a body that is a list of order ids", list_body)]
+
+
+def _details(attempt: Attempt) -> str:
+    return " ".join(r.detail for r in attempt.results)
+
+
+exercise2 = Exercise(
+    title="Exercise 2 · carry the request's metadata",
+    handle="pitfall02.exercise2",
+    cases=invoke_with_meta_cases,
+    hints=[
+        "The audit function accepts the metadata in two places. Which one arrives whatever "
+        "the invocation type and the size?",
+        "Put metadata and body side by side in one JSON document, "
+        "`{\"meta\": ..., \"body\": ...}`, and send it as `Payload`, with the "
+        "`InvocationType` you were given.",
+        "`json.dumps` refuses `datetime` and `Decimal`: convert them (ISO 8601 text, a "
+        "number or its text), for example with its `default=` parameter. The solution is in "
+        f"{SOLUTIONS}.",
+    ],
+    mistakes=[
+        Mistake("ClientContext reaches the function only on a synchronous call: Lambda drops "
+                "it from an Event call, silently. The Payload always arrives.",
+                lambda attempt: attempt.mentions("ClientContext")
+                and attempt.failed("an asynchronous call")),
+        Mistake("ClientContext holds at most 3583 bytes of base64-encoded JSON; beyond that "
+                "Lambda refuses the whole call (400 InvalidRequestContentException). The "
+                "Payload takes 6 MB (1 MB for an Event call).",
+                lambda attempt: "InvalidRequestContentException" in _details(attempt)),
+        Mistake("JSON has no datetime or Decimal: convert them before `json.dumps` (or give "
+                "it a `default=` function), or the call never leaves the caller.",
+                lambda attempt: "is not JSON serializable" in _details(attempt)),
+        Mistake("Merging the metadata into the body breaks when the body is not a dict (or "
+                "has keys of its own named like yours): keep them apart, "
+                "{\"meta\": ..., \"body\": ...}.",
+                lambda attempt: attempt.failed("a body that is a list")),
+    ],
+    solution_at=SOLUTION_AT)
+
+# --- exercise 3: fix the lab's payment function ---------------------------------------------
+
+EDITABLE = LabFunction(LAB, "invoked/app.py", "handler_wrong")
+YOUR_PAYMENT, ORDER_SERVICE = "ex02-your-payment", "ex02-order-service"
+TENANT, USER = "globex", "u-7"
+
+
+def _order(order_id: str, card: str, amount: int = 1340) -> dict[str, Any]:
+    return {"order_id": order_id, "tenant": TENANT, "user_id": USER, "amount_yen": amount,
+            "card": card}
+
+
+def deploy_your_payment(cloud: Any, handler: Any) -> Ledger:
+    """Deploy the edited payment function behind the lab's fixed order service; returns
+    the ledger of its charges."""
+    EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
+    EDITABLE.deploy(cloud, handler, YOUR_PAYMENT, timeout=5)
+    lam = cloud.client("lambda")
+    if not any(f["FunctionName"] == ORDER_SERVICE for f in lam.list_functions()["Functions"]):
+        put_function(cloud, ORDER_SERVICE, zip_folder(lab_path(LAB, "caller")),
+                     "app.handler_fixed", timeout=10,
+                     environment={"INVOKED_FUNCTION_NAME": YOUR_PAYMENT,
+                                  "PAYMENT_TIMEOUT_SECONDS": "2"})
+    ledger = Ledger(cloud, [YOUR_PAYMENT])
+    ledger.new_charges()  # what earlier checks charged is not this check's business
+    return ledger
+
+
+def your_payment_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+    seen: list[dict[str, Any]] = []
+
+    def charges_of(ledger: Ledger, order_id: str) -> list[dict[str, Any]]:
+        seen.extend(ledger.new_charges())
+        return [c for c in seen if c.get("order_id") == order_id]
+
+    def direct(meta: dict[str, Any], order: dict[str, Any]) -> tuple[str | None, Any]:
+        body = {k: order[k] for k in ("order_id", "amount_yen", "card")}
+        response = lam.invoke(FunctionName=YOUR_PAYMENT,
+                              Payload=json.dumps({"meta": meta, "body": body}))
+        return response.get("FunctionError"), json.loads(response["Payload"].read())
+
+    def failure(answer: Any) -> str:
+        error = answer if isinstance(answer, dict) else {}
+        return f"{error.get('errorType', '?')}: {error.get('errorMessage', answer)}"
+
+    def fast(ledger: Ledger) -> str:
+        order = _order(f"E-{uuid.uuid4().hex[:6]}", "tok_visa")
+        before = len(cloud.logs(YOUR_PAYMENT))
+        response = lam.invoke(FunctionName=ORDER_SERVICE, Payload=json.dumps(order))
+        answer = json.loads(response["Payload"].read())
+        correlation_id = response["ResponseMetadata"]["RequestId"]
+        if answer.get("status") != "paid":
+            raise AssertionError(f"the order service answered {answer.get('status')!r}: "
+                                 f"{answer.get('reason', answer)}")
+        [charge, *more] = charges_of(ledger, order["order_id"]) or [None]
+        assert charge is not None and not more, "expected one charge in the ledger"
+        if (charge.get("tenant"), charge.get("user_id")) != (TENANT, USER):
+            raise AssertionError(
+                f"the charge went to tenant {charge.get('tenant')!r}, user "
+                f"{charge.get('user_id')!r}, not {TENANT!r}, {USER!r}: read them from the "
+                "envelope's meta, not from the payment function's own request scope")
+        logged = "\n".join(cloud.logs(YOUR_PAYMENT)[before:])
+        assert correlation_id in logged, (
+            "charged to the right tenant, but the payment function's log does not show the "
+            "correlation id (the order service's request id): print `meta.correlation_id`")
+        return f"charged to tenant {TENANT!r}, user {USER!r}; the log shows the correlation id"
+
+    def slow(ledger: Ledger) -> str:
+        order = _order(f"E-{uuid.uuid4().hex[:6]}", "tok_slow_bank", 2980)
+        started = time.time()
+        answer = json.loads(lam.invoke(FunctionName=ORDER_SERVICE,
+                                       Payload=json.dumps(order))["Payload"].read())
+        record = wait_for_invocation(cloud, YOUR_PAYMENT, started)
+        if record.outcome != "success":
+            raise AssertionError(f"your payment function failed ({record.error_type}); its "
+                                 "log says why")
+        if charges_of(ledger, order["order_id"]):
+            raise AssertionError(
+                f"the order service answered {answer.get('status')!r} after 2 s, and the "
+                "charge was captured a second later anyway: look at the caller's deadline "
+                "after `authorize`, just before moving money")
+        return "nothing captured after the order service stopped waiting"
+
+    def expired(ledger: Ledger) -> str:
+        order = _order(f"E-{uuid.uuid4().hex[:6]}", "tok_visa")
+        meta = {"correlation_id": f"expired-{uuid.uuid4()}", "tenant": TENANT,
+                "user_id": USER, "deadline_ms": int((time.time() - 60) * 1000)}
+        error, answer = direct(meta, order)
+        if error:
+            raise AssertionError(f"your payment function failed with {failure(answer)}; "
+                                 "answer without charging instead (a status other than "
+                                 "'charged')")
+        if charges_of(ledger, order["order_id"]):
+            raise AssertionError("charged, although the caller had stopped waiting a minute "
+                                 "before the order arrived (an event can wait in a queue or "
+                                 "for an asynchronous retry)")
+        status = answer.get("status") if isinstance(answer, dict) else answer
+        assert status != "charged", "nothing was captured, yet it answered 'charged'"
+        return f"answered {status!r}, nothing captured"
+
+    def no_deadline(ledger: Ledger) -> str:
+        order = _order(f"E-{uuid.uuid4().hex[:6]}", "tok_visa")
+        meta = {"correlation_id": f"no-deadline-{uuid.uuid4()}", "tenant": TENANT,
+                "user_id": USER}
+        error, answer = direct(meta, order)
+        if error:
+            raise AssertionError(f"your payment function failed with {failure(answer)}")
+        charges = charges_of(ledger, order["order_id"])
+        assert charges, "nothing was charged: without a deadline, nobody set one; charge"
+        assert charges[0].get("tenant") == TENANT, \
+            f"the charge went to tenant {charges[0].get('tenant')!r}, not {TENANT!r}"
+        return "charged: no deadline, nobody set one"
+
+    return [Case("an order paid with tok_visa through the fixed order service", fast),
+            Case("an order paid with tok_slow_bank (the order service stops waiting after "
+                 "2 s)", slow),
+            Case("an envelope whose deadline passed a minute before it arrived", expired),
+            Case("an envelope without a deadline (a back-office script's call)", no_deadline)]
+
+
+exercise3 = Exercise(
+    title="Exercise 3 · fix the lab's payment function",
+    handle="pitfall02.exercise3",
+    cases=your_payment_cases,
+    answer=deploy_your_payment,
+    hints=[
+        "What does the fixed order service put in its Payload? Where are the tenant, the "
+        "user, the correlation id and its deadline in there?",
+        "`unwrap(event)` gives the envelope's `Meta` and its body (the order); "
+        "`Meta.time_left_ms()` says how long the caller still waits (infinite without a "
+        "deadline).",
+        "Money moves in `payment_provider.capture`. Ask for the time left just before it "
+        "(and, cheaply, on arrival): at zero or below, void the authorization and answer "
+        "`{\"status\": \"abandoned\", ...}`. The lab's `handler_fixed` is one answer.",
+    ],
+    mistakes=[
+        Mistake("`context.get_remaining_time_in_millis()` is the payment function's own time "
+                "left (its 5 s timeout), not the order service's. The caller's deadline "
+                "comes in the envelope: `meta.deadline_ms`, or `meta.time_left_ms()`.",
+                lambda attempt: attempt.mentions("get_remaining_time_in_millis")
+                and (attempt.failed("an order paid with tok_slow_bank")
+                     or attempt.failed("an envelope whose deadline passed"))),
+        Mistake("`deadline_ms` is in epoch milliseconds and `time.time()` in seconds: compare "
+                "`time.time() * 1000`, or use `meta.time_left_ms()`.",
+                lambda attempt: attempt.mentions("time.time()")
+                and not attempt.mentions("1000") and not attempt.mentions("time_left_ms")
+                and attempt.failed("an order paid with tok_slow_bank")),
+        Mistake("Checking the deadline when the order arrives is not enough: the slow issuer "
+                "takes 3 s, and by the end of `authorize` the order service has stopped "
+                "waiting. Look again just before `capture`.",
+                lambda attempt: attempt.failed("an order paid with tok_slow_bank")
+                and not attempt.failed("an envelope whose deadline passed")
+                and not attempt.mentions("get_remaining_time_in_millis")),
+        Mistake("Your function runs inside the lab's `invoked/app.py`, where "
+                "`payment_provider`, `request_scope` and `unwrap` are defined; import "
+                "anything else inside your function.",
+                lambda attempt: "NameError" in _details(attempt)),
+    ],
+    solution_at=SOLUTION_AT)
