@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from lambdalab.deploy import deploy_stack
+from lambdalab.deploy import delete_stack, deploy_stack, stack_status
 
 TEMPLATE = {
     "Parameters": {"Way": {"Type": "String", "Default": "none",
@@ -56,6 +56,7 @@ TEMPLATE = {
                 "NatId": {"Condition": "WithNat", "Value": {"Ref": "Nat"}}},
 }
 CONDITIONAL = {"Address", "Nat", "RouteToNat", "Endpoint"}
+VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,39 @@ def test_a_resource_declared_without_properties_survives_an_update(cloud, templa
     assert listed(cloud, "eval-gateway")["Gateway"]["PhysicalResourceId"] == before
     gateways = cloud.client("ec2").describe_internet_gateways(InternetGatewayIds=[before])
     assert gateways["InternetGateways"][0]["Attachments"][0]["State"] == "available"
+
+
+def test_deleting_a_stack_detaches_the_managed_policies_of_its_roles(cloud, tmp_path):
+    """CloudFormation detaches a role's ManagedPolicyArns before it deletes the role
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html);
+    IAM refuses to delete a role that still has policies attached."""
+    template = tmp_path / "role.json"
+    template.write_text(json.dumps({"Resources": {"Role": {
+        "Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": [VPC_ACCESS]}}}}))
+    deploy_stack(cloud, template, "eval-role")
+    role = listed(cloud, "eval-role")["Role"]["PhysicalResourceId"]
+    iam = cloud.client("iam")
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)[
+        "AttachedPolicies"]] == [VPC_ACCESS]
+    delete_stack(cloud, "eval-role")
+    assert stack_status(cloud.client("cloudformation"), "eval-role") is None
+    assert role not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
+def test_deleting_a_stack_deletes_its_nat_gateway_route_address_and_endpoint(cloud, template):
+    """DeleteStack deletes every resource the stack created, its VPC last."""
+    outputs = deploy_stack(cloud, template, "eval-delete", {"Way": "nat"})
+    ec2 = cloud.client("ec2")
+    address = ec2.describe_nat_gateways(NatGatewayIds=[outputs["NatId"]])["NatGateways"][0][
+        "NatGatewayAddresses"][0]["AllocationId"]
+    delete_stack(cloud, "eval-delete")
+    assert stack_status(cloud.client("cloudformation"), "eval-delete") is None
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])[
+        "Vpcs"] == []
+    assert ec2.describe_nat_gateways(NatGatewayIds=[outputs["NatId"]])["NatGateways"][0][
+        "State"] == "deleted"
+    assert address not in [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]]

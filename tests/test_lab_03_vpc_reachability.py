@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import pytest
 
 from lambdalab import LocalCloud
-from lambdalab.deploy import deploy_stack
+from lambdalab.deploy import delete_stack, deploy_stack, stack_status
 from lambdalab.workshop import lab_path
 from lambdalab.workshop.network_view import draw_network, show_reachability
 
@@ -199,6 +199,8 @@ def test_switching_the_network_of_one_stack_changes_what_the_fixed_caller_gets(c
         error, result, _ = call(cloud, fixed)
         outcomes.append(result["errorType"] if error else result["status"])
     assert outcomes == ["accepted", "accepted", "LambdaApiUnreachable"]
+    delete_stack(cloud, "lab3-switch")  # the README's clean-up: its roles have policies
+    assert stack_status(cloud.client("cloudformation"), "lab3-switch") is None
 
 
 def test_the_network_views_show_the_verdict(cloud, stacks, capsys):

@@ -19,8 +19,8 @@ moto's update compares the resources' JSON only, so:
   gateway survived ``Network=isolated``), and one that turns a condition on created them
   only when something next read the stack;
 - moto listed a resource whose condition is false as a resource with no id and no type;
-- moto cannot delete some network resources through a stack at all (a route, a NAT
-  gateway, an Elastic IP, a VPC endpoint): here they are deleted with EC2's own calls;
+- (the network resources moto cannot delete through a stack are deleted by
+  :mod:`lambdalab.control.cloudformation_network`);
 - moto writes an empty ``Properties`` into a resource's stored JSON when it creates it,
   so a resource declared without properties (``AWS::EC2::InternetGateway``) looked
   changed at every update, and moto, which cannot update that type, dropped it from the
@@ -35,15 +35,11 @@ from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.ec2.models import ec2_backends
-from moto.ec2.models.elastic_ip_addresses import ElasticAddress
-from moto.ec2.models.nat_gateways import NatGateway
-from moto.ec2.models.route_tables import Route
-from moto.ec2.models.vpcs import VPCEndPoint
 
+from lambdalab.control.cloudformation_network import deletion_rank
 from lambdalab.control.patcher import Patcher
 
 MAX_DELETE_PASSES = 5  # resources that depend on each other go in later passes
-DELETE_ORDER = (Route, VPCEndPoint, NatGateway)  # what uses others goes first; the rest after
 
 
 def install(patcher: Patcher) -> None:
@@ -111,15 +107,13 @@ def _active_resources(resource_map: ResourceMap) -> set[str]:
 
 def _delete(resource_map: ResourceMap, names: list[str]) -> None:
     """Delete resources, dependents first: one that refuses is tried again after the rest."""
-    remaining = sorted(names, key=lambda name: _rank(resource_map._parsed_resources[name]))
+    remaining = sorted(names, key=lambda name: deletion_rank(resource_map._parsed_resources[name]))
     for _ in range(MAX_DELETE_PASSES):
         failed = []
         for name in remaining:
             resource = resource_map._parsed_resources[name]
             try:
-                if not _delete_network_resource(resource_map, resource):
-                    resource_map._delete_resource(resource,
-                                                  resource_map._resource_json_map[name])
+                resource_map._delete_resource(resource, resource_map._resource_json_map[name])
             except Exception:  # noqa: BLE001 - still in use by another: next pass
                 failed.append(name)
             else:
@@ -127,27 +121,6 @@ def _delete(resource_map: ResourceMap, names: list[str]) -> None:
         if not failed:
             return
         remaining = failed
-
-
-def _rank(resource: Any) -> int:
-    return next((i for i, kind in enumerate(DELETE_ORDER) if isinstance(resource, kind)),
-                len(DELETE_ORDER))
-
-
-def _delete_network_resource(resource_map: ResourceMap, resource: Any) -> bool:
-    """Delete one of the network types moto's stacks cannot delete; False for other types."""
-    ec2 = ec2_backends[resource_map._account_id][resource_map._region_name]
-    if isinstance(resource, Route):
-        ec2.delete_route(resource.route_table.id, resource.destination_cidr_block)
-    elif isinstance(resource, NatGateway):
-        ec2.delete_nat_gateway(resource.id)
-    elif isinstance(resource, ElasticAddress):
-        ec2.release_address(allocation_id=resource.allocation_id)
-    elif isinstance(resource, VPCEndPoint):
-        ec2.delete_vpc_endpoints([resource.id])
-    else:
-        return False
-    return True
 
 
 def _is_resource(value: Any) -> bool:
