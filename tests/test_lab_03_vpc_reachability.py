@@ -218,3 +218,10 @@ def test_the_network_views_show_the_verdict(cloud, stacks, capsys):
                                  "lambda.ap-northeast-1.amazonaws.com")
         assert picture._repr_png_().startswith(b"\x89PNG")
         assert [s.public for s in picture.state.subnets] == [True, False, False]
+    inventory = stacks["isolated"]["InvokedFunctionName"]  # outside any VPC
+    show_reachability(cloud, inventory)
+    assert capsys.readouterr().out == (
+        f"{inventory} -> lambda.ap-northeast-1.amazonaws.com: reachable\n"
+        f"  {inventory} is not connected to a VPC, and Lambda's own network reaches\n"
+        "  every public AWS endpoint\n")
+    assert draw_network(cloud, inventory)._repr_png_().startswith(b"\x89PNG")
