@@ -26,7 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake, _described
+from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake
 from lambdalab.workshop.display import OUTPUT_WIDTH
 from lambdalab.workshop.functions import ensure_function, put_function
 from lambdalab.workshop.labs import lab_path
@@ -418,7 +418,8 @@ def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - the learner's code: say what it raised
-        raise AnswerError(f"your fail_fast_config() raised {_described(error)}") from None
+        raise AnswerError(f"your fail_fast_config() raised {type(error).__name__}: "
+                          f"{error}") from None
     if not isinstance(config, Config):
         raise AnswerError(f"return a botocore.config.Config, not {type(config).__name__}.")
     options = dict(config._user_provided_options)
