@@ -193,7 +193,62 @@ def what_runs_where() -> Path:
     return save(fig, "00_what_runs_where")
 
 
+def path_arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], color: str = INK,
+          dashed: bool = False, width: float = 2.0) -> None:
+    """A straight arrow from ``start`` to ``end`` (a path in a network picture)."""
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=color,
+                                 linewidth=width, zorder=5,
+                                 linestyle=(0, (5, 3)) if dashed else "-"))
+
+
+def vpc_reachability() -> Path:
+    """Pitfall 3: from a private subnet, Lambda's API is reachable only through a route."""
+    height = 8.4
+    fig, ax = canvas(height, "A function in a VPC reaches Lambda's API only if its subnet "
+                     "has a way there",
+                     "Every SDK call goes to lambda.ap-northeast-1.amazonaws.com, also a call "
+                     "to a function of the same account.")
+    net = "#607d8b"
+    blue = "#1565c0"
+    box(ax, 0.2, 0.3, 8.1, 6.8, "", fill="#fafafa", edge=net)
+    ax.text(0.4, 6.95, "VPC 10.3.0.0/16 (DNS support and DNS hostnames on)", ha="left",
+            va="top", fontsize=9.5, color=net, family=MONO)
+    box(ax, 0.45, 4.6, 7.6, 1.95, "public subnet", "route table: 0.0.0.0/0 -> internet gateway",
+        fill=GOOD_FILL)
+    box(ax, 0.45, 0.55, 7.6, 3.8, "private subnets (two AZs)",
+        "route table: local route only\n(fix 3: 0.0.0.0/0 -> NAT)",
+        fill=FUNCTION)
+    box(ax, 4.6, 4.8, 2.2, 0.9, "NAT gateway", "Elastic IP address", fill="#ede7f6")
+    note(ax, 0.7, 5.55, "a function here gets nothing more:\nno public IP on Lambda's "
+         "interfaces", color=MUTED, size=8)
+    box(ax, 0.8, 2.2, 2.3, 0.95, "order service", "Lambda, no public IP", fill="white")
+    box(ax, 4.1, 0.8, 3.6, 1.25, "Lambda interface endpoint",
+        "1 private DNS: the default name leads here\n2 or its own name, vpce-...",
+        fill="#fffde7")
+    box(ax, 7.6, 5.0, 1.3, 0.9, "internet", "gateway", fill="#eceff1")
+    box(ax, 9.15, 1.2, 2.65, 4.6, "Lambda service", "public endpoint\nlambda.ap-northeast-1\n"
+        ".amazonaws.com", fill=SERVICE)
+    box(ax, 9.4, 1.45, 2.15, 0.95, "inventory", "invoked function", fill="white")
+
+    path_arrow(ax, (3.12, 2.67), (7.45, 2.67), BAD, dashed=True)
+    ax.text(7.55, 2.67, "\u2717", fontsize=20, color=BAD, ha="left", va="center",
+            fontweight="bold")
+    note(ax, 4.4, 3.55, "no route: nothing answers, nothing refuses;\n"
+         "the call hangs until a timeout", color=BAD, fill=BAD_FILL, size=8.5)
+    path_arrow(ax, (1.95, 2.18), (4.08, 1.45), GOOD)
+    path_arrow(ax, (7.72, 1.45), (9.13, 1.9), GOOD)
+    ax.text(8.45, 1.85, "PrivateLink", fontsize=8.5, color=GOOD, ha="center", va="bottom",
+            rotation=17)
+    path_arrow(ax, (3.0, 3.17), (5.0, 4.78), blue)
+    path_arrow(ax, (6.82, 5.3), (7.58, 5.42), blue)
+    path_arrow(ax, (8.92, 5.5), (9.6, 5.82), blue)
+    ax.text(4.6, 5.8, "3 NAT gateway: out through its public\n  address, to the whole "
+            "internet", fontsize=8.5, color=blue, ha="left", va="bottom", family=MONO)
+    return save(fig, "03_vpc_reachability")
+
+
 DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error]
+DIAGRAMS.append(vpc_reachability)
 
 def own_environment() -> Path:
     """Pitfall 6: an invocation carries its payload; the environment is the callee's own."""

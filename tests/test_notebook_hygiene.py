@@ -204,6 +204,12 @@ def sanitized(text: str) -> str:
     ("OK    Runtime API client of the functions: python",
      "OK    Runtime API client of the functions: MODE"),
     ("Memory Size: 128 MB, Timeout 3, total_yen 1340, A-1002", None),
+    ("subnet subnet-6074725334948c138 uses route table rtb-a2d0691269dbcc884 of "
+     "vpc-4cf4d8cd8122ca506, sg-918f099d3a2e6e5f5 to nat-f8c149b1a19b93c46",
+     "subnet subnet-ID uses route table rtb-ID of vpc-ID, sg-ID to nat-ID"),
+    ("vpce-6e29796ca0698cdfd-3erfke8h.lambda.ap-northeast-1.vpce.amazonaws.com",
+     "vpce-ID-SUFFIX.lambda.ap-northeast-1.vpce.amazonaws.com"),
+    ("a NAT gateway in a public subnet, sg 443, lambda.ap-northeast-1.amazonaws.com", None),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)

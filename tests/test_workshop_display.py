@@ -97,6 +97,17 @@ def test_a_report_line_prints_on_three_lines_that_fit_the_notebook():
     assert readable_log_line("hello\tworld") == "hello\tworld"  # only Lambda's own lines
 
 
+def test_lambdas_timestamped_note_too_wide_for_the_notebook_breaks_after_the_request_id():
+    line = ("2026-11-29T06:31:19.585Z 0e9df594-1a46-4bb0-ae5e-5c72d43beda6 Task timed out "
+            "after 5.00 seconds")
+    assert readable_log_line(line) == (
+        "2026-11-29T06:31:19.585Z 0e9df594-1a46-4bb0-ae5e-5c72d43beda6\n"
+        "    Task timed out after 5.00 seconds")
+    assert all(len(part) <= OUTPUT_WIDTH for part in readable_log_line(line).splitlines())
+    short = "2026-11-29T06:31:19.585Z 0e9df594-1a46-4bb0-ae5e-5c72d43beda6 ok"
+    assert readable_log_line(short) == short
+
+
 def test_show_logs_prints_the_last_lines(capsys):
     class Cloud:
         def logs(self, name: str) -> list[str]:

@@ -10,7 +10,11 @@ A VPC built by a template must behave exactly like the same VPC built by API cal
 - ``AWS::EC2::SecurityGroupEgress`` exists (moto lacks it); on a group that still has only
   its default allow-all rule, the new rule replaces it, as CloudFormation does;
 - ``AWS::EC2::SubnetRouteTableAssociation`` associates the route table with the subnet
-  (moto only records the pair, so the subnet kept using the main route table).
+  (moto only records the pair, so the subnet kept using the main route table);
+- a stack's route tables and their associations, routes, internet gateway attachments,
+  internet gateways, NAT gateways, Elastic IPs and VPC endpoints are deleted with it, or
+  when an update drops them (moto deleted none of them, so deleting a stack with a VPC
+  failed with ``DependencyViolation``, and a NAT gateway outlived its stack).
 
 docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-securitygroup.html
 """
@@ -19,12 +23,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.cloudformation.parsing import get_model_map
+from moto.cloudformation.parsing import ResourceMap, get_model_map
 from moto.core.common_models import CloudFormationModel
+from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+from moto.ec2.models.internet_gateways import InternetGateway
+from moto.ec2.models.nat_gateways import NatGateway
+from moto.ec2.models.route_tables import Route, RouteTable
 from moto.ec2.models.security_groups import SecurityGroup
 from moto.ec2.models.subnets import SubnetRouteTableAssociation
-from moto.ec2.models.vpcs import VPC
+from moto.ec2.models.vpcs import VPC, VPCEndPoint
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 
 from lambdalab.control.patcher import Patcher
 from lambdalab.network.ec2_state import flag
@@ -37,6 +47,56 @@ def install(patcher: Patcher) -> None:
                       _subnet_association)
     patcher.set_item(get_model_map(), SecurityGroupEgress.cloudformation_type(),
                      SecurityGroupEgress)
+    patcher.wrap(ResourceMap, "_delete_resource", _delete_resource)
+
+
+# what uses others goes first; the rest after (moto's stack deletion retries what refuses)
+DELETION_ORDER = (Route, SubnetRouteTableAssociation, VPCGatewayAttachment, VPCEndPoint,
+                  NatGateway, RouteTable, ElasticAddress, InternetGateway)
+
+
+def deletion_rank(resource: Any) -> int:
+    return next((i for i, kind in enumerate(DELETION_ORDER) if isinstance(resource, kind)),
+                len(DELETION_ORDER))
+
+
+def _delete_resource(original: Any, resource_map: ResourceMap, resource: Any,
+                     resource_json: dict[str, Any]) -> None:
+    """Delete one resource of a stack (dropped by an update, or with the whole stack)."""
+    ec2 = ec2_backends[resource_map._account_id][resource_map._region_name]
+    if isinstance(resource, Route):
+        _unless_gone(ec2.delete_route, resource.route_table.id, resource.destination_cidr_block)
+    elif isinstance(resource, SubnetRouteTableAssociation):
+        table = ec2.route_tables.get(resource.route_table_id)
+        for association, subnet in list(table._associations.items() if table else []):
+            if subnet == resource.subnet_id:
+                ec2.disassociate_route_table(association)
+    elif isinstance(resource, RouteTable):
+        for association in list(resource._associations):
+            ec2.disassociate_route_table(association)
+        _unless_gone(ec2.delete_route_table, resource.id)
+    elif isinstance(resource, VPCGatewayAttachment):
+        _unless_gone(ec2.detach_internet_gateway, resource.gateway_id, resource.vpc_id)
+    elif isinstance(resource, InternetGateway):
+        _unless_gone(ec2.delete_internet_gateway, resource.id)  # refused while attached
+    elif isinstance(resource, NatGateway):
+        ec2.delete_nat_gateway(resource.id)
+    elif isinstance(resource, ElasticAddress):
+        _unless_gone(ec2.release_address, allocation_id=resource.allocation_id)
+    elif isinstance(resource, VPCEndPoint):
+        ec2.delete_vpc_endpoints([resource.id])
+    else:
+        original(resource_map, resource, resource_json)
+
+
+def _unless_gone(call: Any, *args: Any, **kwargs: Any) -> None:
+    """Make an EC2 call; a resource already gone (with its parent) is deleted enough."""
+    try:
+        call(*args, **kwargs)
+    except EC2ClientError as error:
+        code = str(getattr(error, "code", ""))
+        if "NotFound" not in code and "NotAttached" not in code:
+            raise
 
 
 def _wrap_classmethod(patcher: Patcher, owner: type, name: str, wrapper: Any) -> None:

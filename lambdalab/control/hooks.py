@@ -2,7 +2,8 @@
 
 (and installs the other control-plane fixes: CloudFormation stacks that roll back on such a
 refusal, the Lambda resource types moto's CloudFormation lacks, EC2's network resources as
-AWS shows them, AWS managed IAM policies, log lines kept once)
+AWS shows them, AWS managed IAM policies, log lines kept once, template evaluation:
+conditions at stack updates, Fn::GetAZs)
 
 - validation moto skips (reserved environment keys, the 4 KB limit, unzippable code,
   the 100 units of concurrency that must stay unreserved, a VpcConfig's subnets, security
@@ -25,6 +26,7 @@ from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFuncti
 
 from lambdalab.control import (
     cloudformation,
+    cloudformation_evaluation,
     cloudformation_lambda,
     cloudformation_network,
     iam_policies,
@@ -71,6 +73,7 @@ class LambdaBackendHooks:
         iam_policies.install(self._patcher, self._region)
         cloudformation_lambda.install(self._patcher)
         log_storage.install(self._patcher)
+        cloudformation_evaluation.install(self._patcher)
 
     def route_service_invocations(self, service: InvokeService) -> None:
         """Let other services' invocations (SNS, SQS, …) run through the data plane."""

@@ -10,7 +10,9 @@ process (about 0.2 s per fresh cloud; see README, Speed).
 
 moto's ``AWS::IAM::Role`` also ignores ``ManagedPolicyArns``; here they are attached, so
 that a role deployed by a template carries the permissions Lambda checks (for example the
-network interface permissions of a VPC function).
+network interface permissions of a VPC function), and detached when the stack is deleted,
+as CloudFormation does (moto's IAM refuses to delete a role with policies attached, so the
+stack's deletion failed with ``DeleteConflict``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ def install(patcher: Patcher, region: str) -> None:
         return role
 
     patcher.set(Role, "create_from_cloudformation_json", classmethod(create_role))
+    original_delete = Role.delete_from_cloudformation_json  # bound to Role
+
+    def delete_role(cls: type, resource_name: str, template: dict[str, Any], account_id: str,
+                    region_name: str) -> None:
+        iam = iam_backends[account_id][get_partition(region_name)]
+        for role in [r for r in list(iam.roles.values()) if r.name == resource_name]:
+            for policy_arn in list(role.managed_policies):
+                iam.detach_role_policy(policy_arn, role.name)
+        original_delete(resource_name, template, account_id, region_name)
+
+    patcher.set(Role, "delete_from_cloudformation_json", classmethod(delete_role))
 
 
 @functools.cache

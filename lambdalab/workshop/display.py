@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,8 +155,16 @@ def show_logs(cloud: Any, function_name: str, last: int | None = None) -> None:
         print(readable_log_line(line.replace("\u00a0", " ")))
 
 
+PLATFORM_NOTE = re.compile(r"^(\d{4}-\d\d-\d\dT[\d:.]+Z) ([0-9a-f-]{36}) (.+)$")
+
+
 def readable_log_line(line: str) -> str:
-    """A ``REPORT``/``INIT_REPORT`` line with its fields grouped on indented lines."""
+    """A ``REPORT``/``INIT_REPORT`` line with its fields grouped on indented lines; a
+    timestamped note of Lambda's (``... <request id> Task timed out after 5.00 seconds``)
+    too wide for the notebook, with its text on an indented second line."""
+    note = PLATFORM_NOTE.match(line.rstrip("\n"))
+    if note and len(line.rstrip("\n")) > OUTPUT_WIDTH:
+        return f"{note[1]} {note[2]}\n    {note[3]}"
     kind = line.split(" ", 1)[0]
     if kind not in ("REPORT", "INIT_REPORT") or "\t" not in line:
         return line.rstrip("\n")

@@ -1,0 +1,544 @@
+"""Notebook 03's prediction and exercises: a function in a VPC needs a route to Lambda's API.
+
+- ``wrong_caller``: predict what the order service answers from isolated private subnets.
+- ``exercise1``: which of five networks reach Lambda? The check builds each network,
+  places the lab's fixed caller in it and invokes it; the cloud says why for each.
+- ``exercise2``: make a fresh isolated network reach Lambda with boto3 EC2 calls, without
+  a NAT gateway; the check then invokes the lab's order service, code unchanged.
+- ``exercise3``: a botocore ``Config`` with which the order service (timeout 8 s) reports an
+  unreachable API itself within 2 s, and still waits for an inventory function that now
+  takes 4.5 s (its timeout 6 s), without making it run twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lambdalab.packaging import zip_folder
+from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.display import OUTPUT_WIDTH
+from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.vpc import ANYWHERE, Network, https_from_cidr, put_vpc_function
+
+LAB = "03_vpc_reachability"
+SOLUTIONS = "notebooks/solutions/03_vpc_reachability.py"
+ORDER = json.loads(lab_path(LAB, "events", "order.json").read_text())
+RESOURCE_ID = re.compile(r"\b(vpc|subnet|rtb|igw|nat|sg|vpce|eipalloc|pl)-[0-9a-f]{8,17}"
+                         r"(-[a-z0-9]{8}(?=[.-]))?")
+
+# --- the prediction ----------------------------------------------------------------------
+
+wrong_caller = Prediction(
+    question="What does the order service answer from its isolated private subnets?",
+    choices={
+        "accepted": "the order service got its reservation: the inventory function ran and "
+                    "answered, as it would from outside a VPC.",
+        "error": "`invoke()` raised at once (a refused connection, access denied), and the "
+                 "order service failed with that error within milliseconds.",
+        "timeout": "nothing answered the call: the order service waited until Lambda ended "
+                   "it at its 5 s timeout.",
+    },
+    why="Every SDK call, also one to a function of the same account, goes to Lambda's public "
+        "endpoint `lambda.ap-northeast-1.amazonaws.com`. From a subnet with neither a NAT "
+        "gateway nor an interface endpoint for Lambda, nothing answers, and nothing refuses "
+        "either: boto3 waits up to 60 s to connect, then retries, so the function's own 5 s "
+        "timeout ends it first (`Sandbox.Timedout`). The inventory function never ran.")
+
+
+def observed(function_error: str | None, payload: Any) -> str:
+    """What the wrong caller's response shows, in the prediction's words."""
+    if not function_error:
+        return "accepted" if isinstance(payload, dict) and payload.get(
+            "status") == "accepted" else "error"
+    error_type = payload.get("errorType") if isinstance(payload, dict) else None
+    return "timeout" if error_type == "Sandbox.Timedout" else "error"
+
+
+# --- what the checks deploy ----------------------------------------------------------------
+
+INVENTORY = "ex03-inventory"  # the lab's inventory function, outside any VPC
+SLOW_INVENTORY = "ex03-slow-inventory"  # answers after 4.5 s; its timeout is 6 s
+SLOW_TIMEOUT, CONFIG_CALLER_TIMEOUT = 6, 8
+SLOW_SOURCE = ("import time\n\n\ndef handler(event, context):\n    time.sleep(4.5)\n"
+               "    return {'order_id': event.get('order_id'), 'reserved': event.get('items')}\n")
+
+
+def prepare_inventory(cloud: Any) -> Any:
+    """Deploy the inventory functions the checks call (once per cloud); a Lambda client."""
+    lam = cloud.client("lambda")
+    try:
+        lam.get_function(FunctionName=INVENTORY)
+    except ClientError:
+        put_function(cloud, INVENTORY, zip_folder(lab_path(LAB, "invoked")), "app.handler",
+                     timeout=3)
+    ensure_function(cloud, SLOW_INVENTORY, SLOW_SOURCE, Timeout=SLOW_TIMEOUT)
+    return lam
+
+
+def caller_package(replacing: dict[str, str] | None = None) -> bytes:
+    """The lab's caller folder, zipped (with a file replaced, for a learner's version)."""
+    return zip_folder(lab_path(LAB, "caller"), replacing=replacing)
+
+
+def masked(text: str) -> str:
+    """``text`` with resource ids shortened (``subnet-…``): they change from run to run."""
+    return RESOURCE_ID.sub(lambda m: f"{m.group(1)}-…", text)
+
+
+def call_order_service(lam: Any, function_name: str, order: Any = None) -> Any:
+    """Invoke an order service; print one line (its answer or its error, and how long it
+    took) and return the decoded answer."""
+    started = time.monotonic()
+    error, result = _invoke(lam, function_name, order)
+    seconds = time.monotonic() - started
+    if error:
+        summary = f"failed: {result.get('errorType') if isinstance(result, dict) else error}"
+    else:
+        reserved = (result.get("reservation") or {}).get("reserved") or []
+        summary = f"{result.get('status')}, {len(reserved)} items reserved"
+    print(f"{function_name:22} {summary} ({seconds:.2f} s)")
+    return result
+
+
+URL = re.compile(r"https?://[^\s\"']+")
+
+
+def show_error(result: Any) -> None:
+    """Print a function's error document readably: its type and message wrapped to the
+    notebook's width, and a URL in the message on lines of its own (host, then path)."""
+    if not isinstance(result, dict):
+        print(result)
+        return
+    message = str(result.get("errorMessage", ""))
+    urls = URL.findall(message)
+    text = URL.sub("<the URL below>", message)
+    for line in textwrap.wrap(f"{result.get('errorType')}: {text}", width=OUTPUT_WIDTH,
+                              subsequent_indent="  ", break_long_words=False,
+                              break_on_hyphens=False):
+        print(line)
+    for url in urls:
+        parts = urlsplit(url)
+        print(f"  URL: {parts.scheme}://{parts.netloc}")
+        print(f"       {parts.path}")
+
+
+def _invoke(lam: Any, name: str, payload: Any = None) -> tuple[str | None, Any]:
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload or ORDER))
+    body = response["Payload"].read()
+    return response.get("FunctionError"), json.loads(body) if body else None
+
+
+def _reason(cloud: Any, function_name: str) -> str:
+    explanation = cloud.explain_reachability(function_name)
+    first = next(iter(explanation.by_subnet.values()), None)
+    return masked(first.reason if first else explanation.reason)
+
+
+# --- exercise 1: which networks reach Lambda? ----------------------------------------------
+
+NETWORKS = {
+    1: "a NAT gateway in a public subnet, the function's subnet routed to it",
+    2: "a NAT gateway in the function's own subnet, which routes 0.0.0.0/0 to it",
+    3: "a Lambda endpoint with private DNS, created without a security group",
+    4: "a Lambda endpoint with private DNS, its group open to TCP 443 from 10.0.0.0/16",
+    5: "gateway endpoints for S3 and DynamoDB in the function's route table",
+}
+
+
+def build_network(ec2: Any, number: int) -> tuple[list[str], list[str]]:
+    """Network ``number`` of exercise 1: (the function's subnets, its security groups).
+
+    In each, the function sits in subnet 10.0.1.0/24 with a group that lets HTTPS out to
+    anywhere; the VPC has DNS support and DNS hostnames on.
+    """
+    net = Network(ec2)
+    subnet, table = net.subnet("10.0.1.0/24", "a")
+    group = net.security_group("order-service", egress=[https_from_cidr(ANYWHERE)])
+    if number == 1:
+        public, _ = net.public_subnet("10.0.0.0/24", "a")
+        net.route_to_nat(table, net.nat_gateway(public))
+    elif number == 2:
+        net.internet_gateway()
+        net.route_to_nat(table, net.nat_gateway(subnet))
+    elif number == 3:
+        net.interface_endpoint("lambda", [subnet])
+    elif number == 4:
+        endpoint_group = net.security_group("lambda-endpoint",
+                                            ingress=[https_from_cidr("10.0.0.0/16")])
+        net.interface_endpoint("lambda", [subnet], groups=[endpoint_group])
+    else:
+        net.gateway_endpoint("s3", [table])
+        net.gateway_endpoint("dynamodb", [table])
+    return [subnet], [group]
+
+
+def network_caller(number: int) -> str:
+    return f"ex03-network-{number}"
+
+
+def prepare_networks(cloud: Any) -> dict[int, tuple[bool, str]]:
+    """Build the five networks with the lab's fixed caller in each (once per cloud), invoke
+    the five callers at once; per network: (did the call get through, the cloud's reason)."""
+    lam = prepare_inventory(cloud)
+    ec2 = cloud.client("ec2")
+    for number in NETWORKS:
+        try:
+            lam.get_function(FunctionName=network_caller(number))
+        except ClientError:
+            subnets, groups = build_network(ec2, number)
+            put_vpc_function(cloud, network_caller(number), caller_package(),
+                             "app.handler_fixed", subnets=subnets, groups=groups,
+                             environment={"INVENTORY_FUNCTION_NAME": INVENTORY})
+
+    def outcome(number: int) -> tuple[bool, str]:
+        error, _ = _invoke(lam, network_caller(number))
+        return not error, _reason(cloud, network_caller(number))
+
+    with ThreadPoolExecutor(max_workers=len(NETWORKS)) as pool:
+        return dict(zip(NETWORKS, pool.map(outcome, NETWORKS), strict=True))
+
+
+def your_predictions(cloud: Any, answer: Any) -> dict[int, bool]:
+    """The learner's answer as {network: True/False}, or AnswerError saying what to write."""
+    shape = "a dict {1: True or False, 2: ..., 3: ..., 4: ..., 5: ...}"
+    if not isinstance(answer, dict):
+        raise AnswerError(f"answer {shape}, not {type(answer).__name__}.")
+    predictions = {}
+    for key, value in answer.items():
+        number = int(key) if isinstance(key, int | str) and str(key).isdigit() else None
+        if number not in NETWORKS:
+            raise AnswerError(f"{key!r} is not a network number: answer {shape}.")
+        if value is ... or value is None:
+            raise NotImplementedError(f"replace the `...` of network {number} with True or "
+                                      "False, then run the cell.")
+        if not isinstance(value, bool):
+            raise AnswerError(f"network {number}: answer True or False, not {value!r}.")
+        predictions[number] = value
+    missing = [str(n) for n in NETWORKS if n not in predictions]
+    if missing:
+        raise AnswerError(f"say True or False for network {', '.join(missing)} too.")
+    return predictions
+
+
+def network_cases(cloud: Any) -> list[Case]:
+    outcomes = prepare_networks(cloud)
+
+    def judge(number: int) -> Callable[[dict[int, bool]], str]:
+        reached, reason = outcomes[number]
+
+        def run(predictions: dict[int, bool]) -> str:
+            what = ("the order service got its answer" if reached else
+                    "the order service failed with LambdaApiUnreachable")
+            if predictions[number] != reached:
+                said = "reaches" if predictions[number] else "does not reach"
+                raise AssertionError(f"you said it {said} Lambda; {what}: {reason}")
+            return f"{'reaches Lambda' if reached else 'no way to Lambda'}: {reason}"
+        return run
+
+    return [Case(f"network {number}, {description}", judge(number))
+            for number, description in NETWORKS.items()]
+
+
+exercise1 = Exercise(
+    title="Exercise 1 · which networks reach Lambda?",
+    handle="pitfall03.exercise1",
+    cases=network_cases,
+    answer=your_predictions,
+    hints=[
+        "Follow the call from the function's subnet: where does its route table send "
+        "0.0.0.0/0, and does that place have a way to an internet gateway? If not, is there "
+        "an interface endpoint for Lambda, and would its security group let the function in?",
+        "A NAT gateway is only as good as its own subnet's route table. An endpoint is only "
+        "as open as its security group, and a VPC's default group lets in only its own "
+        "members.",
+        "Two of the five reach Lambda. For any network, `cloud.explain_reachability"
+        "('ex03-network-2')` says why, once the check has run.",
+    ],
+    mistakes=[
+        Mistake("A NAT gateway gives a way out only from a public subnet, one whose route "
+                "table sends 0.0.0.0/0 to an internet gateway. In the function's own private "
+                "subnet it forwards to nothing.", lambda a: a.failed("network 2")),
+        Mistake("An interface endpoint created without security groups gets the VPC's "
+                "default group, which lets in only its own members: the function, in its own "
+                "group, cannot connect.", lambda a: a.failed("network 3")),
+        Mistake("Gateway endpoints exist only for S3 and DynamoDB, and they carry only those "
+                "services. Lambda needs an interface endpoint.",
+                lambda a: a.failed("network 5")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+
+# --- exercise 2: make it reachable without a NAT gateway -----------------------------------
+
+YOUR_NETWORK_CALLER = "ex03-your-network"
+
+
+@dataclass
+class YourNetwork:
+    """A fresh isolated network with the lab's order service in it, and the learner's code."""
+
+    cloud: Any
+    make_reachable: Callable[[Any, dict[str, Any]], Any]
+    network: dict[str, Any]
+    ran: list[bool] = field(default_factory=list)
+
+
+def prepare_your_network(cloud: Any, make_reachable: Any) -> YourNetwork:
+    """Build the network of exercise 2 and put the lab's order service, unchanged, in it.
+
+    Like any new VPC, this one has DNS hostnames off; the order service's group lets HTTPS
+    out only to the VPC's own addresses, as the network team wants.
+    """
+    if not callable(make_reachable):
+        raise AnswerError(f"pass your function make_reachable, not "
+                          f"{type(make_reachable).__name__}.")
+    prepare_inventory(cloud)
+    net = Network(cloud.client("ec2"), "10.30.0.0/16", dns_hostnames=False)
+    public, _ = net.public_subnet("10.30.0.0/24", "a")
+    private_a, table_a = net.subnet("10.30.1.0/24", "a")
+    private_c, table_c = net.subnet("10.30.2.0/24", "c")
+    group = net.security_group("order-service", egress=[https_from_cidr("10.30.0.0/16")])
+    put_vpc_function(cloud, YOUR_NETWORK_CALLER, caller_package(), "app.handler_wrong",
+                     subnets=[private_a, private_c], groups=[group], timeout=3,
+                     environment={"INVENTORY_FUNCTION_NAME": INVENTORY})
+    return YourNetwork(cloud, make_reachable, {
+        "vpc_id": net.vpc_id, "private_subnet_ids": [private_a, private_c],
+        "private_route_table_ids": [table_a, table_c], "public_subnet_id": public,
+        "function_security_group_id": group})
+
+
+def your_network_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def runs(attempt: YourNetwork) -> str:
+        attempt.make_reachable(cloud.client("ec2"), dict(attempt.network))
+        attempt.ran.append(True)
+        return "it ran without an error"
+
+    def order_service_answers(attempt: YourNetwork) -> str:
+        error, result = _invoke(lam, YOUR_NETWORK_CALLER)
+        if error:
+            kind = result.get("errorType") if isinstance(result, dict) else result
+            raise AssertionError(f"the order service failed ({kind}): "
+                                 f"{_reason(cloud, YOUR_NETWORK_CALLER)}")
+        return "it answered 'accepted'"
+
+    def every_subnet(attempt: YourNetwork) -> str:
+        explanation = cloud.explain_reachability(YOUR_NETWORK_CALLER)
+        blocked = [(subnet, v.reason) for subnet, v in explanation.by_subnet.items()
+                   if not v.reachable]
+        if blocked:
+            raise AssertionError(masked(f"from {blocked[0][0]}: {blocked[0][1]}"))
+        return masked(next(iter(explanation.by_subnet.values())).reason)
+
+    def no_nat_gateway(attempt: YourNetwork) -> str:
+        nats = [n["NatGatewayId"] for n in cloud.client("ec2").describe_nat_gateways(Filters=[
+            {"Name": "vpc-id", "Values": [attempt.network["vpc_id"]]}])["NatGateways"]
+            if n["State"] in ("pending", "available")]
+        if nats:
+            raise AssertionError("the VPC has a NAT gateway: it works (given an egress rule to "
+                                 "0.0.0.0/0), but it is billed by the hour and opens the whole "
+                                 "internet. Find the private way")
+        return "none"
+
+    return [Case("your make_reachable(ec2, network) runs", runs),
+            Case("the lab's order service, code unchanged, invoked in that network",
+                 order_service_answers),
+            Case("every private subnet of the order service has the way (the cloud's verdict)",
+                 every_subnet),
+            Case("no NAT gateway in the VPC", no_nat_gateway)]
+
+
+def _detail_has(attempt: Attempt, *words: str) -> bool:
+    return any(all(w in r.detail for w in words) for r in attempt.results if not r.passed)
+
+
+exercise2 = Exercise(
+    title="Exercise 2 · make it reachable, without a NAT gateway",
+    handle="pitfall03.exercise2",
+    cases=your_network_cases,
+    answer=prepare_your_network,
+    hints=[
+        "Which AWS resource inside the VPC can answer for lambda.ap-northeast-1.amazonaws.com "
+        "without any route to the internet?",
+        "An interface VPC endpoint for com.amazonaws.ap-northeast-1.lambda in both private "
+        "subnets, with private DNS on, and a security group of its own that lets TCP 443 in "
+        "from the order service's group. If AWS refuses the endpoint, read why: this VPC was "
+        "created like any new VPC.",
+        "Four calls: `modify_vpc_attribute` (EnableDnsHostnames), `create_security_group`, "
+        "`authorize_security_group_ingress` and `create_vpc_endpoint` with "
+        "`VpcEndpointType='Interface'`.",
+    ],
+    mistakes=[
+        Mistake("Private DNS for an endpoint needs the VPC's `enableDnsSupport` and "
+                "`enableDnsHostnames` on; a new VPC has DNS hostnames off. Turn it on with "
+                "`ec2.modify_vpc_attribute(VpcId=..., EnableDnsHostnames={'Value': True})` "
+                "first.", lambda a: _detail_has(a, "InvalidParameter", "DNS")),
+        Mistake("An endpoint with private DNS off answers only to its own DNS name, and the "
+                "order service calls lambda.ap-northeast-1.amazonaws.com: create it with "
+                "`PrivateDnsEnabled=True`.", lambda a: _detail_has(a, "private DNS off")),
+        Mistake("The endpoint's security group must let TCP 443 in from the order service: "
+                "from its group, network['function_security_group_id'], or from the CIDR of "
+                "each private subnet.", lambda a: _detail_has(a, "allow no inbound TCP 443")),
+        Mistake("A NAT gateway is the public way out; an interface endpoint keeps the call "
+                "inside AWS's network and costs less per hour in Tokyo.",
+                lambda a: a.failed("no NAT gateway")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+
+# --- exercise 3: fail fast, but not too fast -----------------------------------------------
+
+CONFIG_CALLERS = {"isolated": "ex03-your-config-isolated",
+                  "endpoint": "ex03-your-config-endpoint"}
+CONFIG_NETWORKS = {"isolated": 5, "endpoint": 4}  # exercise 1's networks
+REPORTED_WITHIN_MS = 2000
+
+
+def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
+    """The options the learner's Config was given, as a Python literal can hold them."""
+    if not callable(fail_fast_config):
+        raise AnswerError("pass your function fail_fast_config, not "
+                          f"{type(fail_fast_config).__name__}.")
+    try:
+        config = fail_fast_config()
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the learner's code: say what it raised
+        raise AnswerError(f"your fail_fast_config() raised {type(error).__name__}: "
+                          f"{error}") from None
+    if not isinstance(config, Config):
+        raise AnswerError(f"return a botocore.config.Config, not {type(config).__name__}.")
+    options = dict(config._user_provided_options)
+    try:
+        json.dumps(options)
+    except TypeError:
+        raise AnswerError("use plain numbers, strings and dicts in your Config.") from None
+    return options
+
+
+def deploy_your_config(cloud: Any, fail_fast_config: Any) -> dict[str, str]:
+    """The lab's fixed caller with the learner's Config in ``vpc_client.py``, twice: in an
+    isolated subnet, and behind a Lambda endpoint calling an inventory that takes 4.5 s."""
+    options = your_config_options(fail_fast_config)
+    lam = prepare_inventory(cloud)
+    client_module = lab_path(LAB, "caller", "vpc_client.py").read_text() + (
+        f"\n\nFAIL_FAST = Config(**{options!r})  # the learner's\n")
+    package = caller_package({"vpc_client.py": client_module})
+    for kind, name in CONFIG_CALLERS.items():
+        try:
+            vpc = lam.get_function_configuration(FunctionName=name)["VpcConfig"]
+            subnets, groups = vpc["SubnetIds"], vpc["SecurityGroupIds"]
+        except ClientError:
+            subnets, groups = build_network(cloud.client("ec2"), CONFIG_NETWORKS[kind])
+        callee = INVENTORY if kind == "isolated" else SLOW_INVENTORY
+        put_vpc_function(cloud, name, package, "app.handler_fixed", subnets=subnets,
+                         groups=groups, environment={"INVENTORY_FUNCTION_NAME": callee},
+                         timeout=CONFIG_CALLER_TIMEOUT)
+    return dict(CONFIG_CALLERS)
+
+
+def _runs_since(cloud: Any, function_name: str, before: int) -> int:
+    """How many invocations of the function ran since it had ``before`` records, once the
+    ones still running (a caller that gave up reading does not stop them) have ended."""
+    deadline = time.monotonic() + SLOW_TIMEOUT + 1
+    while cloud.concurrency_in_use(function_name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(cloud.invocations(function_name)) - before
+
+
+def _handler_duration_ms(cloud: Any, function_name: str) -> float:
+    """The Duration of the function's last REPORT line (the handler's time, init aside)."""
+    report = [line for line in cloud.logs(function_name) if line.startswith("REPORT")][-1]
+    return float(re.search(r"\tDuration: ([\d.]+) ms", report).group(1))  # type: ignore[union-attr]
+
+
+def your_config_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def isolated(callers: dict[str, str]) -> str:
+        error, result = _invoke(lam, callers["isolated"])
+        error_type = result.get("errorType") if isinstance(result, dict) else None
+        if not error:
+            raise AssertionError(f"the order service answered {result!r} from an isolated "
+                                 "subnet")
+        if error_type == "Sandbox.Timedout":
+            raise AssertionError("the order service was still waiting when Lambda ended it at "
+                                 "its 8 s timeout (Sandbox.Timedout): its log says nothing "
+                                 "about why")
+        if error_type != "LambdaApiUnreachable":
+            raise AssertionError(f"the order service failed with {error_type}: "
+                                 f"{result.get('errorMessage', '')[:160]}")
+        if _handler_duration_ms(cloud, callers["isolated"]) > REPORTED_WITHIN_MS:
+            raise AssertionError("it reported LambdaApiUnreachable itself, but after more than "
+                                 "2 s: every attempt waits connect_timeout again")
+        return "it failed by itself with LambdaApiUnreachable, within 2 s"
+
+    def slow_callee(callers: dict[str, str]) -> str:
+        before = len(cloud.invocations(SLOW_INVENTORY))
+        error, result = _invoke(lam, callers["endpoint"])
+        runs = _runs_since(cloud, SLOW_INVENTORY, before)
+        twice = (f"; and botocore retried, so the inventory function ran {runs} times for "
+                 "one order") if runs > 1 else ""
+        if error:
+            message = result.get("errorMessage", "") if isinstance(result, dict) else ""
+            if "Read timeout" in message:
+                raise AssertionError("the order service stopped waiting for the answer "
+                                     "(ReadTimeoutError) while the inventory function was "
+                                     f"still working{twice}")
+            kind = result.get("errorType") if isinstance(result, dict) else result
+            raise AssertionError(f"the order service failed with {kind}{twice}")
+        if runs > 1:
+            raise AssertionError(f"it answered, but the inventory function ran {runs} times "
+                                 "for one order: botocore retried a call that had reached it")
+        return "it waited for the answer: 'accepted', and the inventory function ran once"
+
+    return [Case("the order service in an isolated subnet", isolated),
+            Case("the order service behind a Lambda endpoint; the inventory function takes "
+                 "4.5 s to answer", slow_callee)]
+
+
+exercise3 = Exercise(
+    title="Exercise 3 · fail fast, but not too fast",
+    handle="pitfall03.exercise3",
+    cases=your_config_cases,
+    answer=deploy_your_config,
+    hints=[
+        "Two numbers decide how long a call that nobody answers takes: how long one attempt "
+        "waits to connect, and how many attempts botocore makes. What are boto3's defaults "
+        "for each?",
+        "A connection to Lambda's endpoint, in the VPC or behind a NAT gateway, opens in "
+        "milliseconds, so the connect timeout can be short. The read timeout cannot: a "
+        "synchronous invoke answers only once the invoked function has finished.",
+        "Aim for connect_timeout times the number of attempts at 1 s or less, and a "
+        "read_timeout above the inventory function's 6 s timeout but below the order "
+        "service's own 8 s. The lab's FAIL_FAST was made for a 3 s inventory function.",
+    ],
+    mistakes=[
+        Mistake("boto3 waits 60 s to connect unless told otherwise, and retries: set "
+                "`connect_timeout` in seconds.",
+                lambda a: _detail_has(a, "Sandbox.Timedout")),
+        Mistake("Each attempt waits connect_timeout again, with a pause in between: "
+                "botocore's standard retry mode (its default since 2025) makes 3 attempts, "
+                "the legacy mode 5. `retries={'total_max_attempts': 1}` makes one.",
+                lambda a: _detail_has(a, "more than 2 s")),
+        Mistake("`read_timeout` is how long the client waits for the answer, and a "
+                "synchronous invoke answers when the invoked function ends: keep it above "
+                "that function's timeout. A retried read timeout runs the function again.",
+                lambda a: _detail_has(a, "ReadTimeoutError")
+                or _detail_has(a, "ran ", "times")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")

@@ -1,0 +1,249 @@
+"""Notebook 03's checks, against a real cloud: the solutions pass, the stored placeholders are
+not attempted, and the known wrong answers fail with the message written for them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from botocore.config import Config
+
+from lambdalab import LocalCloud
+from lambdalab.workshop import Verdict, pitfall03
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "03_vpc_reachability.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "03_vpc_reachability.py"
+LAMBDA = "com.amazonaws.ap-northeast-1.lambda"
+HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
+
+
+def load_solutions():
+    spec = importlib.util.spec_from_file_location("solutions03", SOLUTIONS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def exercise_cell(containing: str) -> dict:
+    """What the notebook's exercise cell defines, as stored (its check line left out)."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if c["cell_type"] == "code" and containing in "".join(c["source"])]
+    namespace: dict = {}
+    exec(source.split("\n\n\npitfall03.")[0], namespace)  # noqa: S102 - our own notebook
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    with LocalCloud() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    return load_solutions()
+
+
+def test_the_solutions_pass(cloud, solutions):
+    for exercise, answer in ((pitfall03.exercise1, solutions.reaches_lambda),
+                             (pitfall03.exercise2, solutions.make_reachable),
+                             (pitfall03.exercise3, solutions.fail_fast_config)):
+        report = exercise.evaluate(answer, cloud)
+        assert report.verdict is Verdict.PASS, report.text()
+
+
+def test_the_stored_placeholders_are_not_attempted(cloud):
+    stored = exercise_cell("reaches_lambda = ")["reaches_lambda"]
+    report = pitfall03.exercise1.evaluate(stored, cloud)
+    assert (report.verdict, report.summary) == (
+        Verdict.NOT_ATTEMPTED, "replace the `...` of network 1 with True or False, then "
+                               "run the cell.")
+    for exercise, name in ((pitfall03.exercise2, "make_reachable"),
+                           (pitfall03.exercise3, "fail_fast_config")):
+        report = exercise.evaluate(exercise_cell(f"def {name}(")[name], cloud)
+        assert report.verdict is Verdict.NOT_ATTEMPTED, report.text()
+
+
+def test_believing_every_network_reaches_lambda_names_each_misconception(cloud):
+    report = pitfall03.exercise1.evaluate({n: True for n in range(1, 6)}, cloud)
+    assert [r.passed for r in report.results] == [True, False, False, True, False]
+    assert report.results[1].detail.startswith(
+        "you said it reaches Lambda; the order service failed with LambdaApiUnreachable: "
+        "subnet subnet-… uses route table rtb-…, whose 0.0.0.0/0 route goes to NAT gateway "
+        "nat-…, but the NAT gateway's subnet")
+    assert "allow no inbound TCP 443" in report.results[2].detail
+    assert [a.split(":")[0].split(",")[0] for a in report.advice] == [
+        "A NAT gateway gives a way out only from a public subnet",
+        "An interface endpoint created without security groups gets the VPC's default group",
+        "Gateway endpoints exist only for S3 and DynamoDB"]
+
+
+@pytest.mark.parametrize("answer, summary", [
+    ([True] * 5, "answer a dict {1: True or False, 2: ..., 3: ..., 4: ..., 5: ...}, not list."),
+    ({1: True, 2: False}, "say True or False for network 3, 4, 5 too."),
+    ({1: "yes", 2: False, 3: False, 4: True, 5: False}, "network 1: answer True or False, "
+                                                        "not 'yes'."),
+    ({6: True}, "6 is not a network number: answer a dict {1: True or False, 2: ..., 3: ..., "
+                "4: ..., 5: ...}."),
+])
+def test_an_answer_of_the_wrong_shape_is_told_what_to_write(cloud, answer, summary):
+    report = pitfall03.exercise1.evaluate(answer, cloud)
+    assert (report.verdict, report.summary) == (Verdict.FAIL, summary)
+
+
+def test_string_keys_are_read_as_network_numbers(cloud, solutions):
+    answer = {str(n): value for n, value in solutions.reaches_lambda.items()}
+    assert pitfall03.exercise1.evaluate(answer, cloud).verdict is Verdict.PASS
+
+
+def endpoint(ec2, network, *, groups=None, private_dns=True, dns_hostnames=True):
+    if dns_hostnames:
+        ec2.modify_vpc_attribute(VpcId=network["vpc_id"], EnableDnsHostnames={"Value": True})
+    options = {"SecurityGroupIds": groups} if groups else {}
+    ec2.create_vpc_endpoint(VpcId=network["vpc_id"], VpcEndpointType="Interface",
+                            ServiceName=LAMBDA, SubnetIds=network["private_subnet_ids"],
+                            PrivateDnsEnabled=private_dns, **options)
+
+
+def open_group(ec2, network, rule):
+    group = ec2.create_security_group(GroupName="endpoint", Description="endpoint",
+                                      VpcId=network["vpc_id"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{**HTTPS, **rule}])
+    return group
+
+
+def test_an_endpoint_created_before_the_vpcs_dns_hostnames_is_refused_and_explained(cloud):
+    report = pitfall03.exercise2.evaluate(
+        lambda ec2, network: endpoint(ec2, network, dns_hostnames=False), cloud)
+    assert [r.passed for r in report.results] == [False, False, False, True]
+    assert report.results[0].detail.startswith("your code raised ClientError "
+                                               "(InvalidParameter): Enabling private DNS")
+    assert report.results[1].detail.startswith("the order service failed (Sandbox.Timedout)")
+    assert report.advice[0].startswith("Private DNS for an endpoint needs the VPC's")
+
+
+def test_an_endpoint_in_the_default_group_is_closed_to_the_order_service(cloud):
+    report = pitfall03.exercise2.evaluate(lambda ec2, network: endpoint(ec2, network), cloud)
+    assert [r.passed for r in report.results] == [True, False, False, True]
+    assert "allow no inbound TCP 443 from sg-…" in report.results[1].detail
+    assert report.advice == ("The endpoint's security group must let TCP 443 in from the "
+                             "order service: from its group, "
+                             "network['function_security_group_id'], or from the CIDR of "
+                             "each private subnet.",)
+
+
+def test_an_endpoint_without_private_dns_is_not_used_by_the_unchanged_order_service(cloud):
+    def without_private_dns(ec2, network):
+        group = open_group(ec2, network, {"UserIdGroupPairs": [
+            {"GroupId": network["function_security_group_id"]}]})
+        endpoint(ec2, network, groups=[group], private_dns=False)
+
+    report = pitfall03.exercise2.evaluate(without_private_dns, cloud)
+    assert [r.passed for r in report.results] == [True, False, False, True]
+    assert any(a.startswith("An endpoint with private DNS off answers only to its own DNS "
+                            "name") for a in report.advice)
+
+
+def test_a_group_open_to_one_private_subnet_leaves_the_other_without_a_way(cloud):
+    def one_subnet(ec2, network):
+        group = open_group(ec2, network, {"IpRanges": [{"CidrIp": "10.30.1.0/24"}]})
+        endpoint(ec2, network, groups=[group])
+
+    report = pitfall03.exercise2.evaluate(one_subnet, cloud)
+    failed = [r.description for r in report.results if not r.passed]
+    assert failed == ["every private subnet of the order service has the way (the cloud's "
+                      "verdict)"]
+    assert "(10.30.2.0/24)" in report.results[2].detail
+
+
+def test_a_nat_gateway_is_refused_and_does_not_even_work_with_this_egress(cloud):
+    def with_nat(ec2, network):
+        address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=network["public_subnet_id"],
+                                     AllocationId=address)["NatGateway"]["NatGatewayId"]
+        for table in network["private_route_table_ids"]:
+            ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0",
+                             NatGatewayId=nat)
+
+    report = pitfall03.exercise2.evaluate(with_nat, cloud)
+    assert [r.passed for r in report.results] == [True, False, False, False]
+    assert "allow no outbound TCP 443 to 0.0.0.0/0" in report.results[2].detail
+    assert report.results[3].detail.startswith("the VPC has a NAT gateway: it works")
+    assert report.advice[-1].startswith("A NAT gateway is the public way out")
+
+
+def test_the_labs_own_fail_fast_config_stops_reading_before_the_slower_inventory_answers(
+        cloud):
+    lab = Config(connect_timeout=1, read_timeout=4,
+                 retries={"mode": "standard", "total_max_attempts": 1})
+    report = pitfall03.exercise3.evaluate(lambda: lab, cloud)
+    assert [r.passed for r in report.results] == [True, False]
+    assert report.results[1].detail == (
+        "the order service stopped waiting for the answer (ReadTimeoutError) while the "
+        "inventory function was still working")
+    assert report.advice[0].startswith("`read_timeout` is how long the client waits")
+
+
+def test_a_short_connect_timeout_with_retries_still_reports_too_late(cloud):
+    report = pitfall03.exercise3.evaluate(lambda: Config(
+        connect_timeout=1, read_timeout=7, retries={"mode": "standard"}), cloud)
+    assert [r.passed for r in report.results] == [False, True]
+    assert report.results[0].detail.startswith("it reported LambdaApiUnreachable itself, but "
+                                               "after more than 2 s")
+    assert report.advice[0].startswith("Each attempt waits connect_timeout again")
+
+
+def test_a_retried_read_timeout_runs_the_inventory_function_twice_and_says_so(cloud):
+    report = pitfall03.exercise3.evaluate(lambda: Config(
+        connect_timeout=1, read_timeout=2,
+        retries={"mode": "standard", "total_max_attempts": 2}), cloud)
+    assert not report.results[1].passed
+    assert "and botocore retried, so the inventory function ran 2 times for one order" in \
+        report.results[1].detail
+
+
+def test_boto3s_default_connect_timeout_lets_lambda_end_the_order_service(cloud):
+    report = pitfall03.exercise3.evaluate(lambda: Config(read_timeout=7), cloud)
+    assert report.results[0].detail.startswith("the order service was still waiting when "
+                                               "Lambda ended it at its 8 s timeout")
+    assert report.advice[0].startswith("boto3 waits 60 s to connect unless told otherwise")
+
+
+@pytest.mark.parametrize("answer, summary", [
+    (lambda: {"connect_timeout": 1}, "return a botocore.config.Config, not dict."),
+    (lambda: 1 / 0, "your fail_fast_config() raised ZeroDivisionError: division by zero"),
+])
+def test_a_config_that_is_not_one_is_reported_never_raised(cloud, answer, summary):
+    report = pitfall03.exercise3.evaluate(answer, cloud)
+    assert (report.verdict, report.summary) == (Verdict.FAIL, summary)
+
+
+def test_a_crashing_make_reachable_is_reported_per_case(cloud, capsys):
+    pitfall03.exercise2.check(lambda ec2, network: network["no such key"], cloud)
+    printed = capsys.readouterr().out
+    assert printed.startswith("Exercise 2 · make it reachable, without a NAT gateway: FAIL")
+    assert "  ✗ your make_reachable(ec2, network) runs: your code raised KeyError: " \
+           "'no such key'" in printed
+
+
+@pytest.mark.parametrize("check", [pitfall03.exercise1, pitfall03.exercise2,
+                                   pitfall03.exercise3])
+def test_the_hints_are_staged_and_never_give_the_answer(check):
+    solution_lines = [line.strip() for line in SOLUTIONS.read_text().splitlines()
+                      if len(line.strip()) > 25 and not line.strip().startswith("#")]
+    assert len(check.hints) >= 3
+    for hint in check.hints:
+        assert not any(line in hint for line in solution_lines), hint
+    assert "?" in check.hints[0], "the first hint is a question that nudges"
+
+
+def test_the_prediction_reads_what_happened(cloud):
+    assert pitfall03.observed("Unhandled", {"errorType": "Sandbox.Timedout"}) == "timeout"
+    assert pitfall03.observed("Unhandled", {"errorType": "ClientError"}) == "error"
+    assert pitfall03.observed(None, {"status": "accepted"}) == "accepted"
+    assert set(pitfall03.wrong_caller.choices) == {"accepted", "error", "timeout"}
