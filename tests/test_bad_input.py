@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -137,4 +139,16 @@ def test_zip_file_that_is_not_a_zip_is_rejected_at_create(deploy, lam):
 def test_unknown_invocation_type_is_rejected(lam):
     error = error_of(lambda: lam.invoke(FunctionName="healthy", InvocationType="Sometimes"))
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert_still_serving(lam)
+
+
+def test_a_client_that_disconnects_mid_request_is_dropped_quietly(cloud, lam, caplog):
+    """An environment killed while its thread was sending an invoke (a frozen
+    environment that Lambda reclaims) leaves a half-sent request: no answer is owed, and
+    nothing inside the cloud failed, so nothing is logged as an error."""
+    with socket.create_connection(("127.0.0.1", cloud.port), timeout=5) as raw:
+        raw.sendall(b"POST /2015-03-31/functions/healthy/invocations HTTP/1.1\r\n"
+                    b"Host: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"half\": ")
+    time.sleep(0.3)  # the server thread reads the body and finds the client gone
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert_still_serving(lam)

@@ -204,6 +204,11 @@ def sanitized(text: str) -> str:
     ("OK    Runtime API client of the functions: python",
      "OK    Runtime API client of the functions: MODE"),
     ("Memory Size: 128 MB, Timeout 3, total_yen 1340, A-1002", None),
+    ("stored invoices/A-2001/INV-E5ED7555.pdf", "stored invoices/A-2001/INV-NUMBER.pdf"),
+    ("pitfall4-invoice  3  512 MB  3078 ms  1.5390 GB-s  $0.0000257",
+     "pitfall4-invoice  3  512 MB  N ms  N GB-s  $N"),
+    ("a million such batches: $26.45 (free tier aside)",
+     "a million such batches: $N (free tier aside)"),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)
