@@ -1,10 +1,10 @@
-"""Notebook 04's predictions, evidence helpers and exercises: invoke() waits by default.
+"""Notebook 04's predictions, evidence and exercises: invoke() waits by default.
 
 - ``wrong_caller``, ``thread_caller``: predict what the waiting caller answers for three
   orders, and what becomes of an invoice requested from a background thread.
-- ``invoices``, ``show_attempts``, ``show_bill``, ``wait_until_reclaimed``,
-  ``process_states``: the evidence the notebook shows (S3 objects, log blocks, GB-seconds
-  and their price, the frozen environment).
+- ``invoices``, ``show_invoices``: the invoices stored per order; the notebook also calls
+  the generic helpers imported here (``show_bill`` from :mod:`billing`; ``show_attempts``,
+  ``process_states``, ``wait_until_reclaimed``, ``receive_records`` from :mod:`evidence`).
 - ``exercise1``: predict the caller's duration; the check runs the real callers.
 - ``exercise2``: fix the lab's caller so that it answers within 1 s and every order still
   gets one invoice; the check deploys it and counts the invoices.
@@ -25,30 +25,33 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
+from lambdalab.workshop.billing import duration_seconds, request_ids_since, show_bill
 from lambdalab.workshop.checks import Case, Exercise, Mistake
-from lambdalab.workshop.display import readable_log_line
+from lambdalab.workshop.evidence import (
+    log_blocks,
+    process_states,
+    receive_records,
+    show_attempts,
+    wait_until_idle,
+    wait_until_reclaimed,
+)
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, execution_role_arn
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
 
+__all__ = ["wrong_caller", "thread_caller", "invoices", "show_invoices", "exercise1",
+           "exercise2", "exercise3", "exercise4", "exercise5",
+           # the generic helpers the notebook calls from here
+           "duration_seconds", "request_ids_since", "show_bill", "process_states",
+           "receive_records", "show_attempts", "wait_until_idle", "wait_until_reclaimed"]
+
 LAB = "04_sync_by_default"
 SOLUTIONS = "notebooks/solutions/04_sync_by_default.py"
 SOLUTION_AT = f"the Solutions block below the exercises ({SOLUTIONS})"
-
-# AWS Lambda's on-demand prices in ap-northeast-1, Asia Pacific (Tokyo), x86, first duration
-# tier: AWS's price list usage types APN1-Lambda-GB-Second (USD 0.0000166667 per GB-second)
-# and APN1-Request (USD 0.0000002 per request, 0.20 per million), effective 2026-07-01, as
-# quoted from AWS's Price List API on 2026-07-20 in a public cost estimate; the same rates
-# are AWS's published first-tier x86 prices on https://aws.amazon.com/lambda/pricing/ (US
-# regions) and in https://aws.amazon.com/about-aws/whats-new/2022/08/aws-lambda-tiered-pricing/.
-# Read with the workshop's search of stored pages on 2026-11-29.
-PRICE_PER_GB_SECOND_USD = 0.0000166667
-PRICE_PER_REQUEST_USD = 0.0000002
 
 # --- the predictions --------------------------------------------------------------------
 
@@ -98,147 +101,6 @@ def show_invoices(cloud: Any, bucket: str, order_ids: Iterable[str]) -> dict[str
         for number, key in enumerate(keys or ["(none)"]):
             print(f"{order_id if number == 0 else '':8}{key}")
     return found
-
-
-def log_blocks(lines: Sequence[str], request_id: str) -> list[list[str]]:
-    """Each invocation's lines (START to REPORT) of one request id, in the order they ran.
-
-    An asynchronous event keeps its request id across retries: one block per attempt.
-    """
-    blocks: list[list[str]] = []
-    current: list[str] | None = None
-    for line in lines:
-        if line.startswith(f"START RequestId: {request_id}"):
-            current = [line]
-        elif current is not None:
-            current.append(line)
-            if line.startswith(f"REPORT RequestId: {request_id}"):
-                blocks.append(current)
-                current = None
-    return blocks
-
-
-def show_attempts(cloud: Any, function_name: str, request_id: str) -> int:
-    """Print the function's log of one request id, attempt by attempt; returns how many."""
-    blocks = log_blocks(cloud.logs(function_name), request_id)
-    for number, block in enumerate(blocks, start=1):
-        print(f"--- attempt {number}")
-        for line in block:
-            print(readable_log_line(line.replace("\u00a0", " ")))
-    return len(blocks)
-
-
-@dataclass(frozen=True)
-class BillingReport:
-    """The billing fields of one REPORT line."""
-
-    request_id: str
-    billed_ms: int
-    memory_mb: int
-
-    @property
-    def gb_seconds(self) -> float:
-        return self.billed_ms / 1000 * self.memory_mb / 1024
-
-
-REPORT_FIELDS = re.compile(r"^REPORT RequestId: (?P<id>\S+).*?\bBilled Duration: (?P<billed>\d+) ms"
-                           r".*?\bMemory Size: (?P<memory>\d+) MB")
-
-
-def reports(cloud: Any, function_name: str, request_ids: Iterable[str]) -> list[BillingReport]:
-    """The REPORT fields of the function's invocations with these request ids."""
-    wanted = set(request_ids)
-    found = []
-    for line in cloud.logs(function_name):
-        match = REPORT_FIELDS.match(line)
-        if match and match["id"] in wanted:
-            found.append(BillingReport(match["id"], int(match["billed"]), int(match["memory"])))
-    return found
-
-
-def request_ids_since(cloud: Any, function_name: str, since: float) -> list[str]:
-    """Request ids of the function's invocations that started at or after ``since``
-    (``time.time()``)."""
-    return [r.request_id for r in cloud.invocations(function_name)
-            if r.start >= since and r.outcome != "throttled"]
-
-
-def show_bill(cloud: Any, function_names: Sequence[str], since: float) -> None:
-    """Print what Lambda bills for the functions' invocations since ``since``
-    (``time.time()``), at Tokyo's prices."""
-    print(f"{'function':26}{'runs':>5}{'memory':>8}{'billed':>11}{'GB-seconds':>15}"
-          f"{'USD':>13}")
-    total_gbs = 0.0
-    requests = 0
-    for name in function_names:
-        found = reports(cloud, name, request_ids_since(cloud, name, since))
-        if not found:
-            continue
-        billed = sum(r.billed_ms for r in found)
-        gbs = sum(r.gb_seconds for r in found)
-        memory = "/".join(sorted({str(r.memory_mb) for r in found}))
-        total_gbs += gbs
-        requests += len(found)
-        print(f"{name:26}{len(found):>5}{memory + ' MB':>8}{billed:>8} ms{gbs:>10.4f} GB-s"
-              f"{'$' + format(gbs * PRICE_PER_GB_SECOND_USD, '.7f'):>13}")
-    request_cost = requests * PRICE_PER_REQUEST_USD
-    total = total_gbs * PRICE_PER_GB_SECOND_USD + request_cost
-    print(f"{'requests':26}{requests:>5}{'':>34}{'$' + format(request_cost, '.7f'):>13}")
-    print(f"{'total':26}{'':>5}{'':>19}{total_gbs:>10.4f} GB-s{'$' + format(total, '.7f'):>13}")
-    print(f"a million such batches: ${total * 1_000_000:.2f} (free tier aside)")
-
-
-def wait_until_idle(cloud: Any, function_name: str, timeout: float = 15.0) -> None:
-    """Wait until no invocation of the function is running (raises TimeoutError)."""
-    started = time.monotonic()
-    while cloud.concurrency_in_use(function_name):
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{function_name} is still running after {timeout} s")
-        time.sleep(0.05)
-
-
-def wait_until_reclaimed(cloud: Any, function_name: str, timeout: float = 15.0) -> float:
-    """Wait until Lambda has shut down every idle environment of the function; returns the
-    seconds waited (raises TimeoutError after ``timeout``)."""
-    started = time.monotonic()
-    while cloud.environment_pids(function_name):
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{function_name} still has environments after {timeout} s")
-        time.sleep(0.05)
-    return time.monotonic() - started
-
-
-def process_states(cloud: Any, function_name: str) -> list[str]:
-    """The operating system's state of each environment process of the function
-    (``stopped`` while Lambda has frozen it)."""
-    states = []
-    for pid in cloud.environment_pids(function_name):
-        try:
-            states.append(psutil.Process(pid).status())
-        except psutil.NoSuchProcess:
-            continue
-    return states
-
-
-def receive_records(cloud: Any, queue_url: str, wait: float = 0.0) -> list[Any]:
-    """Every message in the queue, decoded from JSON where it is JSON, deleted once read."""
-    sqs = cloud.client("sqs")
-    found: list[Any] = []
-    deadline = time.monotonic() + wait
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=30).get("Messages", [])
-        for message in messages:
-            try:
-                found.append(json.loads(message["Body"]))
-            except ValueError:
-                found.append(message["Body"])
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        if messages:
-            continue
-        if found or time.monotonic() >= deadline:
-            return found
-        time.sleep(0.1)
 
 
 # --- what the checks deploy -------------------------------------------------------------
@@ -293,19 +155,6 @@ def new_orders(count: int, prefix: str = "X") -> list[dict[str, Any]]:
     batch = uuid.uuid4().hex[:6].upper()
     return [{"order_id": f"{prefix}-{batch}-{n}", "email": f"customer{n}@example.com",
              "total_yen": 100 * n} for n in range(1, count + 1)]
-
-
-def duration_seconds(cloud: Any, function_name: str, request_id: str) -> float:
-    """The ``Duration`` of one invocation's REPORT line, in seconds (the line is written
-    just after the answer: this waits for it)."""
-    deadline = time.monotonic() + 5
-    while True:
-        for line in cloud.logs(function_name):
-            if line.startswith(f"REPORT RequestId: {request_id}"):
-                return float(re.search(r"\tDuration: ([\d.]+) ms", line)[1]) / 1000
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no REPORT line for {request_id}")
-        time.sleep(0.02)
 
 
 # --- exercise 1: how long does the caller run? --------------------------------------------
