@@ -160,7 +160,7 @@ def new_orders(count: int, prefix: str = "X") -> list[dict[str, Any]]:
 # --- exercise 1: how long does the caller run? --------------------------------------------
 
 SYNC, EVENT = "RequestResponse", "Event"
-TOLERANCE_S = 0.3
+TOLERANCE_S = 0.4  # a loaded laptop adds tens of milliseconds per call
 
 
 def warm_up(lam: Any, calls: dict[str, Any]) -> None:
