@@ -247,8 +247,6 @@ def vpc_reachability() -> Path:
     return save(fig, "03_vpc_reachability")
 
 
-DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error]
-DIAGRAMS.append(vpc_reachability)
 
 def own_environment() -> Path:
     """Pitfall 6: an invocation carries its payload; the environment is the callee's own."""
@@ -297,7 +295,6 @@ def own_environment() -> Path:
     return save(fig, "06_own_environment")
 
 
-DIAGRAMS.append(own_environment)
 
 
 def values_do_not_travel() -> Path:
@@ -351,7 +348,64 @@ def values_do_not_travel() -> Path:
     return save(fig, "02_values_do_not_travel")
 
 
-DIAGRAMS.append(values_do_not_travel)
+def sync_by_default() -> Path:
+    """Pitfall 4: the default invoke waits for the invoked function; an Event is queued."""
+    height = 12.9
+    fig, ax = canvas(height, "invoke() waits for the invoked function, unless you ask it not to",
+                     "Above: the default call (RequestResponse). Below: a queued event "
+                     "(InvocationType='Event').")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    participant(ax, caller, 11.75, 2.75, "caller", "order service")
+    participant(ax, service, 11.75, 2.75, "Lambda service", "Invoke API, event queue",
+                fill=SERVICE)
+    participant(ax, invoked, 11.75, 2.75, "invoked function", "invoice: seconds of work")
+
+    activation(ax, caller, 10.45, 8.05, color=BAD)
+    activation(ax, service, 10.25, 8.25)
+    activation(ax, invoked, 9.85, 8.65)
+    message(ax, caller, service, 10.25, "invoke(Payload=order)")
+    message(ax, service, invoked, 9.85, "run it, wait for it")
+    message(ax, invoked, service, 8.65, "its answer", reply=True)
+    message(ax, service, caller, 8.25, "200, the answer (or the error)", reply=True)
+    note(ax, caller + 0.3, 9.75, "waits, and is billed,\nwhile the invoice renders;\n"
+         "3 orders: 3 waits in a row", color=BAD, fill=BAD_FILL, size=8.5)
+    note(ax, invoked - 0.3, 9.6, "renders the PDF", ha="right", size=8.5)
+
+    ax.plot([0.2, WIDTH - 0.2], [7.6, 7.6], color=MUTED, linewidth=1, linestyle=(0, (2, 3)))
+    ax.text(0.25, 7.45, "InvocationType='Event'", ha="left", va="top", fontsize=9.5,
+            color=MUTED, style="italic", family=MONO)
+    activation(ax, caller, 7.0, 6.35, color=GOOD)
+    activation(ax, service, 6.8, 3.3)
+    activation(ax, invoked, 5.75, 5.2, color=BAD)
+    activation(ax, invoked, 4.55, 4.0, color=BAD)
+    message(ax, caller, service, 6.8, "invoke(..., InvocationType='Event')")
+    message(ax, service, caller, 6.45, "202, empty body", color=GOOD, reply=True)
+    note(ax, caller + 0.3, 6.1, "answers at once;\nno result, no error", color=GOOD,
+         fill=GOOD_FILL, size=8.5)
+    message(ax, service, invoked, 5.75, "the event, from the queue")
+    message(ax, invoked, service, 5.2, "error", color=BAD, reply=True)
+    message(ax, service, invoked, 4.55, "retry after 1 min, then 2")
+    message(ax, invoked, service, 4.0, "error again", color=BAD, reply=True)
+    note(ax, invoked + 0.25, 5.05, "the same event\neach time: make\nit idempotent",
+         size=8.5)
+    note(ax, service + 0.3, 3.55, "then the record goes to the\non-failure destination (SQS)",
+         size=8.5)
+
+    outcome(ax, 0.2, 0.15, 5.6, 2.15, "\u2717  default call",
+            "the caller's duration = the sum of\n"
+            "the invocations, up to its timeout;\n"
+            "both are billed; a thread won't help:\n"
+            "it is frozen when the handler returns", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 2.15, "\u2713  InvocationType='Event'",
+            "202 in milliseconds, work queued;\n"
+            "failures: retried twice, then sent\n"
+            "to a destination you configure;\n"
+            "async payloads: 1 MB (sync: 6 MB)", good=True)
+    return save(fig, "04_sync_by_default")
+
+
+DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error, values_do_not_travel,
+                                      vpc_reachability, sync_by_default, own_environment]
 
 if __name__ == "__main__":
     for draw in DIAGRAMS:

@@ -285,9 +285,12 @@ class LocalCloud:
             raise RuntimeError("The cloud is not running; call start() first.")
         return self._reachability.explain(function_name, host)
 
-    def environment_pids(self) -> list[int]:
-        """Process ids of the live execution environments (for leak checks and tours)."""
-        return [env.pid for env in self._pool.environments()] if self._pool else []
+    def environment_pids(self, function_name: str | None = None) -> list[int]:
+        """Process ids of the live execution environments (for leak checks and tours),
+        of one function's only when ``function_name`` is given."""
+        environments = self._pool.environments() if self._pool else []
+        return [env.pid for env in environments
+                if function_name is None or env.spec.name == function_name]
 
     # --- internals ------------------------------------------------------------------------
 

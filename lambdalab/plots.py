@@ -6,7 +6,7 @@ start, warm reuse, a retry sequence or a throttle storm at a glance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lambdalab.invoke.records import InvocationRecord
@@ -36,14 +36,35 @@ def concurrency_steps(records: Sequence[InvocationRecord]) -> tuple[list[float],
     return times, levels
 
 
-def invocation_timeline(records: Sequence[InvocationRecord], title: str | None = None) -> Any:
+def row_labels(records: Sequence[InvocationRecord], environments: Sequence[str],
+               names: Mapping[str, str]) -> list[str]:
+    """``env N`` per environment; ``<function> env N`` when several functions ran."""
+    function_of = {r.environment: r.function for r in records if r.environment}
+    if len(set(function_of.values())) <= 1:
+        return [f"env {i + 1}" for i in range(len(environments))]
+    counted: dict[str, int] = {}
+    labels = []
+    for env in environments:
+        function = function_of[env]
+        counted[function] = counted.get(function, 0) + 1
+        labels.append(f"{names.get(function, function)} env {counted[function]}")
+    return labels
+
+
+def invocation_timeline(records: Sequence[InvocationRecord], title: str | None = None, *,
+                        names: Mapping[str, str] | None = None) -> Any:
     """A figure: environments as rows of invocation bars above concurrency over time.
 
-    Bars are coloured by outcome (cold starts hatched); throttled attempts are marked
-    below the concurrency line. Returns the matplotlib Figure.
+    Bars are coloured by outcome, a cold start's init hatched before the handler's part,
+    and the attempts of a retried asynchronous event are numbered; throttled attempts are
+    marked below the concurrency line. When the records come from several functions (a
+    caller and the function it invokes), each row names its function, as ``names``
+    shortens it.
+    Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
     fig, (gantt, level) = plt.subplots(2, 1, sharex=True, figsize=(9, 5),
                                         gridspec_kw={"height_ratios": [3, 2]})
@@ -54,22 +75,30 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
     environments = sorted({r.environment for r in records if r.environment},
                           key=lambda env: min(r.start for r in records if r.environment == env))
     rows = {env: i for i, env in enumerate(environments)}
+    retried = {r.request_id for r in records if r.attempt > 1}
     for record in records:
         if record.environment is None:
             continue
-        gantt.barh(rows[record.environment], max(record.end - record.start, 0.002),
-                   left=record.start - origin, height=0.6,
-                   color=OUTCOME_COLORS.get(record.outcome, "#424242"),
-                   hatch="//" if record.cold else None, edgecolor="white", linewidth=0.5)
+        color = OUTCOME_COLORS.get(record.outcome, "#424242")
+        row, left, init = rows[record.environment], record.start - origin, record.init_s
+        if init:  # the cold start's init, hatched, then the handler's part, plain
+            gantt.barh(row, init, left=left, height=0.6, color=color, alpha=0.45, hatch="//",
+                       edgecolor="white", linewidth=0.5)
+        gantt.barh(row, max(record.end - record.start - init, 0.002), left=left + init,
+                   height=0.6, color=color, hatch="//" if record.cold and not init else None,
+                   edgecolor="white", linewidth=0.5)
+        if record.request_id in retried:
+            gantt.text(left + init + 0.02, row, f"attempt {record.attempt}", ha="left",
+                       va="center", fontsize="small", color="white", clip_on=True)
     gantt.set_yticks(range(len(environments)))
-    gantt.set_yticklabels([f"env {i + 1}" for i in range(len(environments))])
+    gantt.set_yticklabels(row_labels(records, environments, names or {}))
     gantt.invert_yaxis()
     gantt.set_ylabel("execution environment")
     outcomes = sorted({r.outcome for r in records})
     handles = [Patch(color=OUTCOME_COLORS.get(o, "#424242"), label=o) for o in outcomes]
     if any(r.cold for r in records):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
-                             label="cold start"))
+                             label="cold start (init)"))
     gantt.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False,
                  fontsize="small", ncols=len(handles))
     gantt.set_title(title or "invocations", loc="left")
@@ -80,6 +109,7 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
     if throttled:
         level.plot(throttled, [-0.3] * len(throttled), "x", color=OUTCOME_COLORS["throttled"],
                    label=f"throttled ({len(throttled)})")
+    level.yaxis.set_major_locator(MaxNLocator(integer=True))
     level.set_ylabel("concurrency")
     level.set_xlabel("seconds")
     level.set_ylim(bottom=-0.8)

@@ -280,3 +280,16 @@ def test_an_init_that_never_ends_reports_the_time_it_took(deploy, lam, cloud, mo
     billed = int(re.search(r"Billed Duration: (\d+) ms", report).group(1))
     assert 1900 <= duration < 4000  # the 1 s init limit plus the 1 s function timeout
     assert billed >= duration
+def test_a_record_tells_a_cold_starts_init_from_the_handlers_time(cloud, deploy, lam):
+    """AWS reports a cold start's init apart from the invocation (Init Duration in
+    REPORT); the record of an invocation keeps when its handler got the event, so that a
+    timeline can draw the init and the handler's part of a bar apart."""
+    deploy("slow-init", "import time\ntime.sleep(0.4)\n\ndef handler(event, context):\n"
+                        "    time.sleep(0.2)\n")
+    lam.invoke(FunctionName="slow-init")
+    lam.invoke(FunctionName="slow-init")
+    cold, warm = cloud.invocations("slow-init")
+    assert cold.cold and 0.4 <= cold.init_s < cold.end - cold.start - 0.2
+    assert cold.end - cold.handler_start == pytest.approx(0.2, abs=0.15)
+    assert not warm.cold and warm.init_s == 0
+    assert warm.handler_start - warm.start < 0.1

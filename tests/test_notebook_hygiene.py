@@ -210,6 +210,11 @@ def sanitized(text: str) -> str:
     ("vpce-6e29796ca0698cdfd-3erfke8h.lambda.ap-northeast-1.vpce.amazonaws.com",
      "vpce-ID-SUFFIX.lambda.ap-northeast-1.vpce.amazonaws.com"),
     ("a NAT gateway in a public subnet, sg 443, lambda.ap-northeast-1.amazonaws.com", None),
+    ("stored invoices/A-2001/INV-E5ED7555.pdf", "stored invoices/A-2001/INV-NUMBER.pdf"),
+    ("pitfall4-invoice  3  512 MB  3078 ms  1.5390 GB-s  $0.0000257",
+     "pitfall4-invoice  3  512 MB  N ms  N GB-s  $N"),
+    ("a million such batches: $26.45 (free tier aside)",
+     "a million such batches: $N (free tier aside)"),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)

@@ -115,3 +115,11 @@ def test_show_logs_prints_the_last_lines(capsys):
 
     show_logs(Cloud(), "fn", last=2)
     assert capsys.readouterr().out == "hello world\nEND\n"
+
+
+def test_a_value_too_long_for_its_column_hangs_under_its_key():
+    """An ARN has no space to break at: it moves under its key instead of past the edge."""
+    arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:pitfall4-invoice:$LATEST"
+    text = readable_json({"requestContext": {"functionArn": arn, "condition": "Success"}})
+    assert text.splitlines()[2:4] == ['    "functionArn":', f'      "{arn}",']
+    assert all(len(line) <= OUTPUT_WIDTH for line in text.splitlines())

@@ -7,6 +7,7 @@ import re
 import uuid
 from urllib.parse import unquote
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
 from lambdalab.invoke import errors
@@ -44,6 +45,8 @@ def handle(service: InvokeService, request: Request, found: re.Match[str]) -> Re
         return Response(result.body, result.status, result.headers)
     except errors.LambdaError as e:
         return Response(e.body(), e.status, e.headers(request_id))
+    except ClientDisconnected:  # the client went away mid-request (a killed environment
+        return Response(b"", 400)  # whose thread was sending): nobody left to answer
     except Exception:  # never a traceback to the client: log it, answer as AWS would
         log.exception("Invoke failed inside the local cloud")
         e = errors.service_error("The local cloud failed to run this invocation; see its log.")

@@ -21,6 +21,15 @@ class InvocationRecord:
     outcome: str  # success, error, timeout, exit, init_error, throttled
     error_type: str | None = None
     attempt: int = 1
+    handler_start: float | None = None  # when the handler got the event (after a cold
+    # start's init); None when it never did
+
+    @property
+    def init_s(self) -> float:
+        """Seconds of this invocation spent starting its environment (0 when warm)."""
+        if not self.cold or self.handler_start is None:
+            return 0.0
+        return max(self.handler_start - self.start, 0.0)
 
     @property
     def duration_ms(self) -> float:

@@ -167,13 +167,15 @@ class InvokeService:
             finally:
                 env.cold = False
                 self.pool.release(env)
-                ended = time.time()  # before the unit of concurrency is given back
+                # before the unit of concurrency is given back
+                ended, ended_monotonic = time.time(), time.monotonic()
         finally:
             self.limiter.release(spec)
         logs.write(spec.account, spec.region, spec.log_group, env.log_stream, lines)
         self.records.add(InvocationRecord(
             spec.name, spec.version, invocation.request_id, invocation_type, env.id, cold,
-            started, ended, outcome.kind, outcome.error_type, attempt))
+            started, ended, outcome.kind, outcome.error_type, attempt,
+            _handler_start(invocation, ended, ended_monotonic)))
         return outcome, lines
 
     @staticmethod
@@ -221,6 +223,13 @@ class InvokeService:
             request_id, _elapsed_s(invocation) * 1000, spec.memory_size, memory, init_ms,
             status, outcome.error_type if status else None)))
         return lines
+
+
+def _handler_start(invocation: Invocation, ended: float, ended_monotonic: float) -> float | None:
+    """Wall-clock time the handler got the invocation, from its monotonic hand-over."""
+    if invocation.handed_at is None:
+        return None
+    return ended - (ended_monotonic - invocation.handed_at)
 
 
 def _elapsed_s(invocation: Invocation) -> float:

@@ -133,6 +133,10 @@ def _wrap(row: str) -> list[str]:
     value_at = row.find('": "') + 3 if '": "' in row else indent
     lines = textwrap.wrap(row[indent:], width=OUTPUT_WIDTH - indent, break_long_words=False,
                           break_on_hyphens=False, subsequent_indent=" " * (value_at - indent + 1))
+    if any(indent + len(line) > OUTPUT_WIDTH for line in lines):  # a long word (an ARN):
+        lines = textwrap.wrap(row[indent:], width=OUTPUT_WIDTH - indent,  # under the key
+                              break_long_words=False, break_on_hyphens=False,
+                              subsequent_indent="  ")
     return [" " * indent + line for line in lines]
 
 

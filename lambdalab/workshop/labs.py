@@ -18,6 +18,10 @@ def lab_path(lab: str, *parts: str) -> Path:
     return path.joinpath(*parts)
 
 
-def deploy_lab(cloud: Any, lab: str, stack_name: str) -> dict[str, str]:
-    """Deploy ``labs/<lab>/template.yaml`` into ``cloud``; returns the stack outputs."""
-    return deploy_stack(cloud, lab_path(lab, "template.yaml"), stack_name)
+def deploy_lab(cloud: Any, lab: str, stack_name: str,
+               parameters: dict[str, str] | None = None) -> dict[str, str]:
+    """Deploy ``labs/<lab>/template.yaml`` into ``cloud``; returns the stack outputs.
+
+    ``parameters`` override the template's defaults, as ``--parameter-overrides`` does.
+    """
+    return deploy_stack(cloud, lab_path(lab, "template.yaml"), stack_name, parameters)
