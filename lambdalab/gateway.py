@@ -8,12 +8,14 @@ SDK call hang until its connect timeout, as on AWS.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
-from lambdalab.invoke import api
+from lambdalab.invoke import account_settings, api
+from lambdalab.invoke.functions import DEFAULT_ACCOUNT
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
@@ -40,11 +42,22 @@ class Gateway:
             verdict = self._network.decide(token, environ.get("HTTP_HOST", ""))
             if not verdict.reachable:
                 return _black_hole(verdict)(environ, start_response)
-        found = api.match(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        if account_settings.PATH.match(path) and environ.get("REQUEST_METHOD") == "GET":
+            return self._account_settings()(environ, start_response)
+        found = api.match(path)
         if found is None:
             return self._moto(environ, start_response)
         response = api.handle(self._service, Request(environ), found)
         return response(environ, start_response)
+
+
+    def _account_settings(self) -> Response:
+        """GetAccountSettings, from the quota the cloud enforces (moto does not answer it)."""
+        document = account_settings.body(self._service.region, DEFAULT_ACCOUNT,
+                                         self._service.limiter.account_limit)
+        return Response(document, 200, {"Content-Type": "application/json",
+                                         "x-amzn-RequestId": str(uuid.uuid4())})
 
 
 def _black_hole(verdict: Verdict) -> Response:

@@ -204,6 +204,9 @@ def sanitized(text: str) -> str:
     ("OK    Runtime API client of the functions: python",
      "OK    Runtime API client of the functions: MODE"),
     ("Memory Size: 128 MB, Timeout 3, total_yen 1340, A-1002", None),
+    ("  stock levels:   6* of 10; Lambda refused 19* calls",
+     "  stock levels:   N* of 10; Lambda refused N* calls"),
+    ("2 ran, 8 refused at once, reserved concurrency 2", None),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)
