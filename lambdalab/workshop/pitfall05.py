@@ -293,6 +293,7 @@ class Outcome:
     value: Any = None
     error: BaseException | None = None
     seconds: float = 0.0
+    finished: bool = False
 
 
 def run_callers(answer: Callable[..., Any], lam: Any, function: str, count: int,
@@ -310,6 +311,7 @@ def run_callers(answer: Callable[..., Any], lam: Any, function: str, count: int,
         except BaseException as error:  # noqa: BLE001 - reported as the case's outcome
             outcomes[i].error = error
         outcomes[i].seconds = time.monotonic() - started
+        outcomes[i].finished = True
 
     threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
@@ -318,6 +320,9 @@ def run_callers(answer: Callable[..., Any], lam: Any, function: str, count: int,
         thread.join(timeout=seconds + 30)
     if any(isinstance(o.error, NotImplementedError) for o in outcomes):
         raise NotImplementedError("the placeholder is still there")  # NOT ATTEMPTED
+    if not all(o.finished for o in outcomes):
+        raise AssertionError(f"a caller was still trying 30 s after its {seconds:g} s: "
+                             "stop at the deadline")
     return outcomes
 
 
@@ -434,7 +439,7 @@ exercise1 = Exercise(
                 lambda attempt: attempt.failed("a function name that does not exist")),
         Mistake("The deadline is the caller's own budget (a function has a timeout too): "
                 "never start a wait that ends after it.",
-                lambda attempt: _detail_has(attempt, "still trying after")),
+                lambda attempt: _detail_has(attempt, "still trying")),
     ],
     solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
 
