@@ -407,6 +407,56 @@ def sync_by_default() -> Path:
 DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error, values_do_not_travel,
                                       vpc_reachability, sync_by_default, own_environment]
 
+
+def concurrency_throttling() -> Path:
+    """Pitfall 5: calls beyond the callee's reserved concurrency are refused at once."""
+    height = 9.6
+    fig, ax = canvas(height, "Calls beyond reserved concurrency are refused at once",
+                     "Lambda does not queue a synchronous call: no free unit, HTTP 429 "
+                     "at once. The SDK's retries decide the rest.")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    participant(ax, caller, 8.4, 2.85, "caller", "10 threads")
+    participant(ax, service, 8.4, 3.0, "Lambda service", "reserved concurrency 2",
+                fill=SERVICE)
+    participant(ax, invoked, 8.4, 3.0, "inventory", "2 environments at most")
+
+    activation(ax, caller, 7.25, 2.85)
+    activation(ax, service, 7.05, 3.6)
+    activation(ax, invoked, 6.55, 5.65, color=GOOD)
+    message(ax, caller, service, 7.05, "10 x invoke(), at once")
+    message(ax, service, invoked, 6.55, "calls 1 and 2 run (0.6 s)", color=GOOD)
+    message(ax, service, caller, 6.0, "calls 3-10: HTTP 429, in ms", color=BAD, reply=True)
+    note(ax, invoked - 0.3, 5.35,
+         'TooManyRequestsException\n'
+         '"Rate Exceeded."\n'
+         'Reason: ReservedFunction\n'
+         '  ConcurrentInvocationLimitExceeded\n'
+         'Type: User', color=BAD, fill=BAD_FILL, ha="right", size=8.5)
+    note(ax, caller + 0.35, 5.65,
+         "boto3 (standard mode) in the caller:\n"
+         "  sleep 0-1 s, retry\n"
+         "  sleep 0-2 s, retry\n"
+         "  then raise: the item is lost,\n"
+         "  seconds after the refusal", color=INK)
+    message(ax, caller, service, 3.6, "retries: some find a free unit", color=MUTED)
+
+    ax.text(0.2, 2.3, "what each caller does about it", ha="left", va="bottom",
+            fontsize=10, color=MUTED, style="italic")
+    outcome(ax, 0.2, 0.15, 5.6, 1.95, "\u2717  wrong caller",
+            "ThreadPoolExecutor(max_workers=10)\n"
+            "plain boto3.client('lambda')\n"
+            "-> refusals retried unseen,\n"
+            "   some items still lost", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 1.95, "\u2713  fixed caller",
+            "pool = get_function_concurrency(...)\n"
+            "        -> 2 calls at a time\n"
+            "backoff with full jitter if shared\n"
+            "-> every item, no refusal", good=True)
+    return save(fig, "05_concurrency_throttling")
+
+
+DIAGRAMS.append(concurrency_throttling)
+
 if __name__ == "__main__":
     for draw in DIAGRAMS:
         print(f"wrote {draw().relative_to(HERE.parent)}")

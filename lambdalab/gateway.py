@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request, Response
 from lambdalab.access import signature
 from lambdalab.access.credentials import CredentialStore
 from lambdalab.access.refusals import refusal_response
-from lambdalab.invoke import api, errors, names
+from lambdalab.invoke import account_settings, api, errors, names
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
@@ -75,6 +75,8 @@ class Gateway:
         if refused is not None:
             return refused(environ, start_response)
         path = environ.get("PATH_INFO", "")
+        if account_settings.PATH.match(path) and environ.get("REQUEST_METHOD") == "GET":
+            return self._account_settings()(environ, start_response)
         found = api.match(path)
         if found is None:
             return self._moto(environ, _without_cors(start_response))
@@ -160,6 +162,14 @@ def _without_cors(start_response: Any) -> Any:
             status, kept)
 
     return start
+
+
+    def _account_settings(self) -> Response:
+        """GetAccountSettings, from the quota the cloud enforces (moto does not answer it)."""
+        document = account_settings.body(self._service.region, self._account_id,
+                                         self._service.limiter.account_limit)
+        return Response(document, 200, {"Content-Type": "application/json",
+                                         "x-amzn-RequestId": str(uuid.uuid4())})
 
 
 def _black_hole(verdict: Verdict) -> Response:

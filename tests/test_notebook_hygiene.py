@@ -215,6 +215,9 @@ def sanitized(text: str) -> str:
      "pitfall4-invoice  3  512 MB  N ms  N GB-s  $N"),
     ("a million such batches: $26.45 (free tier aside)",
      "a million such batches: $N (free tier aside)"),
+    ("  stock levels:   6* of 10; Lambda refused 19* calls",
+     "  stock levels:   N* of 10; Lambda refused N* calls"),
+    ("2 ran, 8 refused at once, reserved concurrency 2", None),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)

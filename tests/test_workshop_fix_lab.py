@@ -61,3 +61,25 @@ def test_the_package_is_the_lab_folder_with_only_the_edited_file_replaced():
     assert original.namelist() == edited.namelist()
     assert edited.read("app.py") == b"x = 1\n"
     assert edited.read("checked_invoke.py") == original.read("checked_invoke.py")
+
+
+def test_an_edited_helper_is_deployed_behind_the_labs_own_handler():
+    """A fix-the-lab exercise may edit a helper (the lab's fan-out) that a handler of the
+    same file calls: the function's handler is then that handler, running the edit."""
+    import json
+
+    from lambdalab import LocalCloud
+
+    helper = LabFunction("05_concurrency_throttling", "caller/app.py", "invoke_all")
+    edited = ("def invoke_all(client, function_name, payloads):\n"
+              "    return [{'in_stock': 7} for _ in payloads]\n")
+    with LocalCloud() as cloud:
+        helper.deploy(cloud, edited, "edited-fan-out", entry_point="handler_wrong",
+                      environment={"INVOKED_FUNCTION_NAME": "no-such-function"})
+        lam = cloud.client("lambda")
+        handler = lam.get_function_configuration(FunctionName="edited-fan-out")["Handler"]
+        response = lam.invoke(FunctionName="edited-fan-out",
+                              Payload=json.dumps({"items": [{"sku": "apple"}]}))
+        answer = json.loads(response["Payload"].read())
+    assert handler == "app.handler_wrong"
+    assert answer == {"stock": {"apple": 7}, "failed": {}}

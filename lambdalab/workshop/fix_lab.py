@@ -92,15 +92,18 @@ class LabFunction:
         return new, defined[0].name
 
     def deploy(self, cloud: Any, edited: Callable[..., Any] | str, function_name: str, *,
-               environment: dict[str, str] | None = None, timeout: int = 15) -> str:
+               environment: dict[str, str] | None = None, timeout: int = 15,
+               entry_point: str | None = None) -> str:
         """Deploy the lab folder with the learner's function as ``function_name``.
 
+        The learner's function is the Lambda handler, unless ``entry_point`` names another
+        function of the same file (a handler of the lab that calls the edited helper).
         Raises as :meth:`edit` does when there is nothing to deploy yet.
         """
         module, handler_name = self.edited_module(self.edit(edited))
         package = zip_folder(self.folder, replacing={self.module_file: module})
         handler = f"{Path(self.module_file).with_suffix('').as_posix().replace('/', '.')}." \
-                  f"{handler_name}"
+                  f"{entry_point or handler_name}"
         put_function(cloud, function_name, package, handler, environment=environment,
                      timeout=timeout)
         return function_name

@@ -1,0 +1,591 @@
+"""Notebook 05's prediction, run helpers and exercises: calls beyond reserved concurrency.
+
+- ``how_many_run``: predict how many of 10 simultaneous calls Lambda runs when the invoked
+  function's reserved concurrency is 2.
+- ``watch(cloud, function)``: what one run did to a function (its invocation records
+  since the run started, refusals, time) and its timeline plot.
+- ``last_invocation_log``: when each line of a function's last invocation reached its
+  CloudWatch log, counted from its START line (the article's log shows the same gap).
+- ``exercise1``: a retry loop with full jitter that stops at a deadline; the check runs it
+  from several threads against functions that refuse calls, and spies on its waits.
+- ``exercise2``: fix the lab's ``invoke_all``; the check deploys it inside the lab's
+  caller, wired to inventory functions with different limits, and reads their records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdalab.invoke.records import InvocationRecord
+from lambdalab.packaging import zip_folder
+from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.predict import Prediction
+
+LAB = "05_concurrency_throttling"
+SOLUTIONS = "notebooks/solutions/05_concurrency_throttling.py"
+THROTTLED = "TooManyRequestsException"
+TIMELINE_SECONDS = 8.0  # every run's timeline at one scale, unless the run took longer
+
+# --- the prediction ----------------------------------------------------------------------
+
+how_many_run = Prediction(
+    question="Ten calls at the same moment to a function that may run 2 at once: how many "
+             "does Lambda run?",
+    choices={
+        "10": "Lambda does not queue a synchronous call: a call that finds no free unit of "
+              "concurrency is refused on arrival, not kept until one frees up (only "
+              "asynchronous `Event` invocations wait in a queue).",
+        "2": "two calls took the two units of reserved concurrency and ran; Lambda refused "
+             "the other eight at once with `TooManyRequestsException` (HTTP 429).",
+        "0": "the limit counts calls running at the same time: the first two calls found "
+             "the two units free and ran; only the calls beyond them were refused.",
+    },
+    why="Reserved concurrency is a ceiling on invocations in flight. A synchronous call "
+        "beyond it is throttled on arrival, in milliseconds: HTTP 429 "
+        "`TooManyRequestsException`, `Reason: ReservedFunctionConcurrentInvocationLimit"
+        "Exceeded`. Nothing waits in line: trying again is the caller's business.")
+
+# --- what one run did ----------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A function's invocation records during a run, and the run's length."""
+
+    cloud: Any
+    function: str
+    limit: int | None
+    started: float = field(default_factory=time.time)
+    ended: float | None = None  # set when the run's ``with`` block ends
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended if self.ended is not None else time.time()) - self.started
+
+    @property
+    def records(self) -> list[InvocationRecord]:
+        """The function's records that started during the run."""
+        ended = self.ended if self.ended is not None else float("inf")
+        return [r for r in self.cloud.invocations(self.function)
+                if self.started <= r.start <= ended]
+
+    @property
+    def refused(self) -> int:
+        """Calls Lambda throttled, synchronous or queued (each attempt counts)."""
+        return sum(r.outcome == "throttled" for r in self.records)
+
+    @property
+    def ran(self) -> int:
+        return sum(r.outcome != "throttled" for r in self.records)
+
+    @property
+    def first_refusal_at(self) -> float | None:
+        """When Lambda refused a call first during the run (``time.time()``), if it did."""
+        return min((r.start for r in self.records if r.outcome == "throttled"), default=None)
+
+    @property
+    def last_end(self) -> float | None:
+        """When the last invocation of the run ended (``time.time()``), if one ran."""
+        return max((r.end for r in self.records if r.outcome != "throttled"), default=None)
+
+    @property
+    def first_refusal(self) -> float | None:
+        """Seconds from the run's start to Lambda's first refusal, if any."""
+        at = self.first_refusal_at
+        return None if at is None else at - self.started
+
+    def timeline(self, title: str) -> None:
+        """Show the run's timeline: environments, concurrency against the limit, refusals."""
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from lambdalab.plots import invocation_timeline
+
+        label = None if self.limit is None else f"reserved concurrency: {self.limit}"
+        figure = invocation_timeline(self.records, title, limit=self.limit,
+                                     limit_label=label,
+                                     until=max(TIMELINE_SECONDS, self.seconds + 0.5))
+        display(figure)
+        plt.close(figure)
+
+
+def reserved_concurrency(lam: Any, function: str) -> int | None:
+    return lam.get_function_concurrency(FunctionName=function).get(
+        "ReservedConcurrentExecutions")
+
+
+@contextmanager
+def watch(cloud: Any, function: str) -> Iterator[Run]:
+    """Record what happens to ``function`` inside the ``with`` block (records, time)."""
+    run = Run(cloud, function, reserved_concurrency(cloud.client("lambda"), function))
+    try:
+        yield run
+    finally:
+        run.ended = time.time()
+
+
+@dataclass(frozen=True)
+class InvocationLog:
+    """One invocation's CloudWatch log lines, each with the seconds since its START line."""
+
+    started: float  # when the START line was written (``time.time()``)
+    lines: list[tuple[float, str]]
+
+    def containing(self, text: str) -> list[tuple[float, str]]:
+        return [(seconds, line) for seconds, line in self.lines if text in line]
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the handler ran: the REPORT line's ``Duration`` (init not counted)."""
+        for _, line in self.lines:
+            found = re.match(r"REPORT .*?\bDuration: ([\d.]+) ms", line)
+            if found:
+                return float(found.group(1)) / 1000
+        return None
+
+
+def last_invocation_log(cloud: Any, function: str) -> InvocationLog:
+    """The log of the function's last invocation, as CloudWatch Logs stamped it (the
+    article compares the same two moments: the caller's start and its error)."""
+    logs = cloud.client("logs")
+    events = [e for page in logs.get_paginator("filter_log_events").paginate(
+        logGroupName=f"/aws/lambda/{function}") for e in page["events"]]
+    events.sort(key=lambda e: (e["timestamp"], e["eventId"]))
+    starts = [i for i, e in enumerate(events) if e["message"].startswith("START ")]
+    if not starts:
+        return InvocationLog(0.0, [])
+    last = events[starts[-1]:]
+    origin = last[0]["timestamp"]
+    return InvocationLog(origin / 1000, [((e["timestamp"] - origin) / 1000,
+                                          e["message"].rstrip("\n")) for e in last])
+
+
+def plain_client_retries() -> tuple[str, int]:
+    """The retry mode and attempts of a boto3 client that nothing configures (no
+    ``AWS_RETRY_MODE``, no config file, no ``Config``): what the lab's functions get."""
+    from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES as variables
+    from botocore.retries.standard import DEFAULT_MAX_ATTEMPTS
+
+    mode = variables["retry_mode"][2]
+    return mode, LEGACY_MAX_ATTEMPTS if mode == "legacy" else DEFAULT_MAX_ATTEMPTS
+
+
+LEGACY_MAX_ATTEMPTS = 5  # botocore/data/_retry.json
+
+
+def results_in_queue(cloud: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every destination record waiting in the queue, decoded (the queue is emptied)."""
+    sqs = cloud.client("sqs")
+    records = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return records
+        for message in messages:
+            records.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@dataclass(frozen=True)
+class Row:
+    """One approach in the comparison table; ``varies`` marks counts that change per run."""
+
+    approach: str
+    seconds: float
+    refused: int
+    lost: int
+    answer: str
+    varies: bool = True
+
+
+def comparison(rows: list[Row]) -> None:
+    """Print the approaches side by side; counts that vary from run to run get a *.
+
+    What varies stays at the end of each line, so that the columns before it line up the
+    same in every run (the stored output is compared with a fresh one)."""
+    def count(value: int, varies: bool) -> str:
+        return f"{value}*" if varies else str(value)
+
+    print(f"{'approach':31}{'answer in the caller':21}measured")
+    for row in rows:
+        print(f"{row.approach:31}{row.answer:21}{row.seconds:.2f} s, "
+              f"{count(row.refused, row.varies)} refused, {count(row.lost, row.varies)} lost")
+    print("* varies from run to run")
+
+
+# --- exercise 1: back off with full jitter, within a deadline ---------------------------
+
+ONE_AT_A_TIME, SWITCHED_OFF = "ex05-one-at-a-time", "ex05-switched-off"
+MISSING = "ex05-no-such-function"
+SLOW_ECHO = ("import time\n\ndef handler(event, context):\n    time.sleep(0.3)\n"
+             "    return {'n': event.get('n')}\n")
+CEILING = 1.0  # seconds: the longest wait the exercise allows
+PATIENCE = 8.0  # seconds each caller of case one may take
+SLACK = 0.4  # seconds for the calls themselves around a deadline
+
+
+def prepare_backoff(cloud: Any) -> Any:
+    """The functions exercise 1 calls (created once per cloud); returns a Lambda client."""
+    lam = cloud.client("lambda")
+    for name, reserved in ((ONE_AT_A_TIME, 1), (SWITCHED_OFF, 0)):
+        ensure_function(cloud, name, SLOW_ECHO, Timeout=3)
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+    return lam
+
+
+class SleepSpy:
+    """Sees every ``time.sleep`` of the threads it is told about, and still sleeps."""
+
+    def __init__(self) -> None:
+        self.waits: dict[int, list[float]] = {}
+        self._threads: set[int] = set()
+        self._lock = threading.Lock()
+        self._real = time.sleep
+
+    def follow(self) -> None:
+        with self._lock:
+            self._threads.add(threading.get_ident())
+            self.waits.setdefault(threading.get_ident(), [])
+
+    def sleep(self, seconds: float) -> None:
+        ident = threading.get_ident()
+        if ident in self._threads:
+            with self._lock:
+                self.waits[ident].append(float(seconds))
+        self._real(seconds)
+
+    @contextmanager
+    def installed(self, answer: Callable[..., Any]) -> Iterator[SleepSpy]:
+        """Replace ``time.sleep`` (and a ``sleep`` imported into the answer's module)."""
+        names = getattr(answer, "__globals__", {})
+        imported = names.get("sleep") is self._real
+        time.sleep = self.sleep  # type: ignore[assignment]
+        if imported:
+            names["sleep"] = self.sleep
+        try:
+            yield self
+        finally:
+            time.sleep = self._real  # type: ignore[assignment]
+            if imported:
+                names["sleep"] = self._real
+
+    def all_waits(self) -> list[float]:
+        return [w for waits in self.waits.values() for w in waits]
+
+
+@dataclass
+class Outcome:
+    """What one caller's ``invoke_patiently`` returned or raised, and how long it took."""
+
+    value: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+    finished: bool = False
+
+
+def run_callers(answer: Callable[..., Any], lam: Any, function: str, count: int,
+                seconds: float, spy: SleepSpy) -> list[Outcome]:
+    """``count`` threads call ``answer`` at the same moment, each with its own payload."""
+    outcomes = [Outcome() for _ in range(count)]
+    barrier = threading.Barrier(count)
+
+    def call(i: int) -> None:
+        spy.follow()
+        barrier.wait()
+        started = time.monotonic()
+        try:
+            outcomes[i].value = answer(lam, function, {"n": i}, seconds)
+        except BaseException as error:  # noqa: BLE001 - reported as the case's outcome
+            outcomes[i].error = error
+        outcomes[i].seconds = time.monotonic() - started
+        outcomes[i].finished = True
+
+    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    if any(isinstance(o.error, NotImplementedError) for o in outcomes):
+        raise NotImplementedError("the placeholder is still there")  # NOT ATTEMPTED
+    if not all(o.finished for o in outcomes):
+        raise AssertionError(f"a caller was still trying 30 s after its {seconds:g} s: "
+                             "stop at the deadline")
+    return outcomes
+
+
+def _code(error: BaseException | None) -> str | None:
+    return error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) \
+        else None
+
+
+def _described(error: BaseException) -> str:
+    code = _code(error)
+    return f"ClientError ({code})" if code else f"{type(error).__name__}: {error}"
+
+
+def patient_cases(cloud: Any) -> list[Case]:
+    lam = prepare_backoff(cloud)
+
+    def since(started: float, function: str) -> list[InvocationRecord]:
+        return [r for r in cloud.invocations(function) if r.start >= started]
+
+    def six_callers(answer: Callable[..., Any]) -> str:
+        started = time.time()
+        spy = SleepSpy()
+        with spy.installed(answer):
+            outcomes = run_callers(answer, lam, ONE_AT_A_TIME, 6, PATIENCE, spy)
+        failed = [o for o in outcomes if o.error is not None]
+        if any(_code(o.error) == THROTTLED for o in failed):
+            raise AssertionError("a caller gave up with TooManyRequestsException although it "
+                                 "had 8 s: after a refusal, wait and try again")
+        if failed:
+            raise AssertionError(f"a caller raised {_described(failed[0].error)}")
+        wrong = [o.value for i, o in enumerate(outcomes) if o.value != {"n": i}]
+        assert not wrong, f"expected each caller's own answer, {{'n': i}}; got {wrong[0]!r}"
+        refused = sum(r.outcome == "throttled" for r in since(started, ONE_AT_A_TIME))
+        assert refused < 150, ("your callers tried again without waiting: Lambda refused "
+                               "the same calls hundreds of times. Sleep between attempts")
+        assert max(o.seconds for o in outcomes) <= PATIENCE + SLACK, \
+            "a caller was still trying after its 8 s"
+        return "all 6 answered"
+
+    def switched_off(answer: Callable[..., Any]) -> str:
+        started = time.time()
+        spy = SleepSpy()
+        with spy.installed(answer):
+            [outcome] = run_callers(answer, lam, SWITCHED_OFF, 1, 1.5, spy)
+        attempts = sum(r.outcome == "throttled" for r in since(started, SWITCHED_OFF))
+        if outcome.error is None:
+            raise AssertionError(f"your function returned {outcome.value!r}; every call was "
+                                 "refused: raise the last refusal")
+        if _code(outcome.error) != THROTTLED:
+            raise AssertionError(f"expected the refusal (TooManyRequestsException) raised, "
+                                 f"got {_described(outcome.error)}")
+        assert attempts > 1, "it gave up at the first refusal: with 1.5 s to go, wait and " \
+                             "try again"
+        assert outcome.seconds <= 1.5 + SLACK, \
+            "it was still trying after the 1.5 s: stop before a wait would pass the deadline"
+        return "raised TooManyRequestsException after several attempts, within 1.5 s"
+
+    def missing(answer: Callable[..., Any]) -> str:
+        spy = SleepSpy()
+        with spy.installed(answer):
+            [outcome] = run_callers(answer, lam, MISSING, 1, 3.0, spy)
+        if outcome.error is None:
+            raise AssertionError(f"your function returned {outcome.value!r} for a function "
+                                 "that does not exist: raise the error")
+        assert _code(outcome.error) == "ResourceNotFoundException", \
+            f"expected ResourceNotFoundException raised, got {_described(outcome.error)}"
+        assert not spy.all_waits(), ("it waited and tried again: a missing function stays "
+                                     "missing; retry only TooManyRequestsException")
+        return "raised ResourceNotFoundException at once"
+
+    def random_waits(answer: Callable[..., Any]) -> str:
+        spy = SleepSpy()
+        with spy.installed(answer):
+            outcomes = run_callers(answer, lam, ONE_AT_A_TIME, 4, 4.0, spy)
+        waits = spy.all_waits()
+        if not waits:
+            failed = [o for o in outcomes if o.error is not None]
+            raise AssertionError("no caller waited (time.sleep) before trying again" + (
+                f"; one raised {_described(failed[0].error)}" if failed else ""))
+        assert max(waits) <= CEILING + 1e-6, \
+            "a wait was longer than the ceiling, min(1, 0.05 * 2**n) seconds"
+        assert len({round(w, 6) for w in waits}) > len(waits) // 2, (
+            "the callers waited the same times, so they come back together and collide "
+            "again: make each wait random, between 0 and the ceiling (full jitter)")
+        return "random waits, none over 1 s"
+
+    return [Case("six callers at once, a function that runs one call at a time (0.3 s), "
+                 "8 s each", six_callers),
+            Case("a function that refuses every call (reserved concurrency 0), 1.5 s",
+                 switched_off),
+            Case("a function name that does not exist", missing),
+            Case("four callers at once: their waits", random_waits)]
+
+
+exercise1 = Exercise(
+    title="Exercise 1 · back off with full jitter, within a deadline",
+    handle="pitfall05.exercise1",
+    cases=patient_cases,
+    hints=[
+        "Which error means \"try again later\", and which errors will never go away? "
+        "Catch `ClientError` and look at `error.response['Error']['Code']`.",
+        "Loop: invoke; on TooManyRequestsException compute the ceiling min(1, 0.05 * 2**n), "
+        "pick a random wait below it with `random.uniform`, and sleep it. Count n from 1.",
+        "Before sleeping, compare `time.monotonic()` + the wait with the deadline (start + "
+        "`seconds`): if it would pass it, raise the refusal instead.",
+    ],
+    mistakes=[
+        Mistake("Without a random part, every refused caller wakes up at the same moment and "
+                "collides again: that is why AWS recommends full jitter, "
+                "`random.uniform(0, ceiling)`.",
+                lambda attempt: attempt.failed("four callers at once")),
+        Mistake("Only a refusal (TooManyRequestsException) is worth retrying; other errors "
+                "(no such function, no permission, a bad payload) come back the same.",
+                lambda attempt: attempt.failed("a function name that does not exist")),
+        Mistake("The deadline is the caller's own budget (a function has a timeout too): "
+                "never start a wait that ends after it.",
+                lambda attempt: _detail_has(attempt, "still trying")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+# --- exercise 2: fix the lab's fan-out ------------------------------------------------------
+
+EDITABLE = LabFunction(LAB, "caller/app.py", "invoke_all")
+QUERY_SECONDS = "0.3"
+INVENTORIES = {  # stand-in inventory function: its reserved concurrency (None: unreserved)
+    "ex05-inventory": 2, "ex05-inventory-3": 3, "ex05-inventory-open": None,
+    "ex05-inventory-off": 0}
+YOUR_CALLERS = {inventory: inventory.replace("inventory", "your-caller")
+                for inventory in INVENTORIES}  # inventory: your caller, wired to it
+BATCH = json.loads(lab_path(LAB, "events", "batch.json").read_text())
+
+
+def prepare_inventories(cloud: Any) -> Any:
+    """The lab's inventory function, deployed with each limit the cases need."""
+    lam = cloud.client("lambda")
+    package = zip_folder(lab_path(LAB, "invoked"))
+    for name, reserved in INVENTORIES.items():
+        if not any(f["FunctionName"] == name for f in lam.list_functions()["Functions"]):
+            put_function(cloud, name, package, "app.handler", timeout=5,
+                         environment={"QUERY_SECONDS": QUERY_SECONDS})
+        if reserved is None:
+            lam.delete_function_concurrency(FunctionName=name)
+        else:
+            lam.put_function_concurrency(FunctionName=name,
+                                         ReservedConcurrentExecutions=reserved)
+    return lam
+
+
+def deploy_your_caller(cloud: Any, invoke_all: Any) -> dict[str, str]:
+    """Deploy the lab's caller with the edited ``invoke_all``, once per inventory."""
+    EDITABLE.edit(invoke_all)  # NOT ATTEMPTED before deploying anything, when unchanged
+    prepare_inventories(cloud)
+    for inventory, caller in YOUR_CALLERS.items():
+        EDITABLE.deploy(cloud, invoke_all, caller, entry_point="handler_wrong",
+                        environment={"INVOKED_FUNCTION_NAME": inventory})
+    return dict(YOUR_CALLERS)
+
+
+def most_at_once(records: list[InvocationRecord]) -> int:
+    from lambdalab.plots import concurrency_steps
+
+    return max(concurrency_steps(records)[1], default=0)
+
+
+def span_within_budget(records: list[InvocationRecord], count: int, at_once: int) -> bool:
+    """Whether the batch took at most twice its waves of calls (``count`` calls, ``at_once``
+    at a time), with a second to spare. A wave lasts as long as the slowest call measured,
+    cold start included, so that a busy machine does not count against the answer."""
+    waves = -(-count // max(at_once, 1))
+    span = max(r.end for r in records) - min(r.start for r in records)
+    return span <= 2 * waves * max(r.end - r.start for r in records) + 1.0
+
+
+def fan_out_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def check_batch(callers: dict[str, str], inventory: str, items: list[dict[str, str]]
+                    ) -> tuple[dict[str, Any], list[InvocationRecord]]:
+        started = time.time()
+        response = lam.invoke(FunctionName=callers[inventory],
+                              Payload=json.dumps({"items": items}))
+        body = json.loads(response["Payload"].read() or b"null")
+        if "FunctionError" in response:
+            error = body if isinstance(body, dict) else {}
+            raise AssertionError(f"your caller failed with {error.get('errorType', '?')}: "
+                                 f"{error.get('errorMessage', body)}")
+        return body, [r for r in cloud.invocations(inventory) if r.start >= started]
+
+    def every_item(inventory: str, count: int, limit: int | None) -> Callable[[Any], str]:
+        items = BATCH["items"][:count]
+
+        def run(callers: dict[str, str]) -> str:
+            report, records = check_batch(callers, inventory, items)
+            refused = sum(r.outcome == "throttled" for r in records)
+            assert not refused, (
+                "Lambda refused calls of your caller (the inventory function's records show "
+                "them; boto3 retried them, hidden). Make no more calls at once than the "
+                "function may run")
+            stock = report.get("stock", {}) if isinstance(report, dict) else {}
+            assert len(stock) == count, f"expected {count} stock levels, got {report!r}"
+            at_once = most_at_once(records)
+            if limit is not None:
+                assert at_once == limit, (
+                    f"your caller ran at most {at_once} at once where the function allows "
+                    f"{limit}: read its limit with get_function_concurrency instead of "
+                    "assuming one")
+            else:
+                assert at_once > 1, "your caller made the calls one by one: with no " \
+                                    "reserved concurrency, calls may run in parallel"
+            assert span_within_budget(records, count, limit or count), \
+                "the batch took far longer than its calls need, even one wave after another"
+            return f"{count} stock levels, no refusal, {at_once} at once"
+        return run
+
+    def switched_off(callers: dict[str, str]) -> str:
+        items = BATCH["items"][:3]
+        report, _ = check_batch(callers, "ex05-inventory-off", items)
+        failed = report.get("failed", {}) if isinstance(report, dict) else {}
+        assert set(failed.values()) == {THROTTLED} and len(failed) == 3, \
+            f"expected the 3 items reported failed (TooManyRequestsException), got {report!r}"
+        return "every item reported failed (TooManyRequestsException)"
+
+    return [Case("the lab's inventory function (reserved concurrency 2), 10 items",
+                 every_item("ex05-inventory", 10, 2)),
+            Case("an inventory function that may run 3 at once, 9 items",
+                 every_item("ex05-inventory-3", 9, 3)),
+            Case("an inventory function without reserved concurrency, 10 items",
+                 every_item("ex05-inventory-open", 10, None)),
+            Case("an inventory function switched off (reserved concurrency 0), 3 items",
+                 switched_off)]
+
+
+def _detail_has(attempt: Attempt, text: str) -> bool:
+    return any(text in r.detail for r in attempt.results if not r.passed)
+
+
+exercise2 = Exercise(
+    title="Exercise 2 · fix the lab's fan-out",
+    handle="pitfall05.exercise2",
+    cases=fan_out_cases,
+    answer=deploy_your_caller,
+    hints=[
+        "How many calls may run at once? Which API tells you, for the function your caller "
+        "calls?",
+        "`client.get_function_concurrency(FunctionName=function_name)` answers "
+        "`{'ReservedConcurrentExecutions': n}`, or no such key when the function has none. "
+        "Size the thread pool with it.",
+        "Use at least one thread (a pool of 0 workers raises ValueError) and at most the "
+        "10 the lab uses when there is no limit; everything else in `invoke_all` stays.",
+    ],
+    mistakes=[
+        Mistake("A function without reserved concurrency has no `ReservedConcurrentExecutions` "
+                "key: `get_function_concurrency` answers without it. Use `.get(...)` with a "
+                "default.", lambda attempt: _detail_has(attempt, "KeyError")),
+        Mistake("`ThreadPoolExecutor(max_workers=0)` raises ValueError: a function switched "
+                "off (reserved concurrency 0) still needs one thread to report its refusals.",
+                lambda attempt: _detail_has(attempt, "max_workers")),
+        Mistake("Retrying hides refusals but does not prevent them: every refused call is "
+                "wasted work and time. Bound the calls at once to the function's limit.",
+                lambda attempt: _detail_has(attempt, "Lambda refused calls")),
+        Mistake("Your function runs inside the lab's `caller/app.py`, where `json`, "
+                "`ThreadPoolExecutor`, `ClientError`, `THREADS` and `invoke_all_bounded` are "
+                "defined; import anything else inside your function.",
+                lambda attempt: _detail_has(attempt, "NameError")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
