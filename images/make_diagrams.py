@@ -461,12 +461,12 @@ def timeouts_and_retries() -> Path:
     """Bonus pitfall 7: the client stops waiting and retries; each retry runs the callee."""
     height = 11.2
     fig, ax = canvas(height, "The client stops waiting and sends the call again",
-                     "A 1 s read_timeout, a 3 s payment, boto3's standard retries: "
+                     "A 1 s read_timeout, a 2 s payment, boto3's standard retries: "
                      "one invoke(), three runs, three captures.")
     caller, service, invoked = 1.9, 6.0, 10.1
     participant(ax, caller, 10.05, 2.2, "checkout", "client: read_timeout 1 s")
     participant(ax, service, 10.05, 2.2, "Lambda service", "Invoke API", fill=SERVICE)
-    participant(ax, invoked, 10.05, 2.2, "payment function", "3 s per capture")
+    participant(ax, invoked, 10.05, 2.2, "payment function", "2 s per capture")
 
     second = 1.15  # drawing units per second
     activation(ax, caller, 8.95, 8.75 - 3 * second - 0.1, color=BAD)
@@ -474,7 +474,7 @@ def timeouts_and_retries() -> Path:
         y = 8.75 - (number - 1) * second
         run_x = invoked + (number - 2) * 0.3  # each run in its own environment
         activation(ax, service, y, y - 0.35)
-        activation(ax, run_x, y - 0.35, y - 0.35 - 3 * second, color=BAD)
+        activation(ax, run_x, y - 0.35, y - 0.35 - 2 * second, color=BAD)
         label = ("invoke(Payload=order)" if number == 1
                  else f"the same request (retry {number - 1})")
         message(ax, caller, service, y, label)

@@ -46,7 +46,7 @@ wrong_caller = Prediction(
                       "this function runs a newer boto3, whose default mode (standard) makes "
                       "3.",
     },
-    why="The client waited 1 s, the payment takes 3 s. At the read timeout botocore closed "
+    why="The client waited 1 s, the payment takes 2 s. At the read timeout botocore closed "
         "the connection and, since a read timeout is a transient error, sent the request "
         "again: Lambda saw a new request and ran the function again, while the first run "
         "went on. boto3's default mode makes 3 attempts, so the payment was captured 3 "

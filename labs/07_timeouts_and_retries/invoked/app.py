@@ -15,7 +15,7 @@ import boto3
 dynamodb = boto3.resource("dynamodb")
 captures = dynamodb.Table(os.environ["CAPTURES_TABLE"])
 claims = dynamodb.Table(os.environ["IDEMPOTENCY_TABLE"])
-PROVIDER_SECONDS = float(os.environ.get("PROVIDER_SECONDS", "3"))
+PROVIDER_SECONDS = float(os.environ.get("PROVIDER_SECONDS", "2"))
 
 
 def charge_card(payment):
