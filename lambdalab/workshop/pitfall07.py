@@ -1,7 +1,8 @@
 """Notebook 07's helpers, prediction and exercises: a client that stops waiting calls again.
 
 - ``wrong_caller``: predict how many times the payment function runs for one checkout.
-- ``payment_runs`` / ``show_captures`` / ``show_runs``: what ran and what was captured.
+- ``payment_runs``, ``show_captures``, ``overlapping_calls``, ``show_answer``: what ran,
+  what was captured, what a call answered.
 - ``exercise1``: how many times does the payment function run, for a client ``Config``?
 - ``exercise2``: a ``Config`` with which the payment function runs once and the caller
   still learns how it ended; the check invokes stand-ins through a client built from it.
@@ -79,14 +80,6 @@ def wait_until_idle(cloud: Any, function_name: str, timeout: float = 30) -> None
     deadline = time.monotonic() + timeout
     while cloud.concurrency_in_use(function_name) and time.monotonic() < deadline:
         time.sleep(0.1)
-
-
-def show_runs(cloud: Any, function_name: str, since: float) -> int:
-    """Print each run's start (seconds after ``since``) and outcome; returns the count."""
-    runs = payment_runs(cloud, function_name, since)
-    for number, run in enumerate(runs, 1):
-        print(f"run {number}: started at {run.start - since:4.1f}* s, {run.outcome}")
-    return len(runs)
 
 
 def overlapping_calls(lam: Any, function_name: str, payload: dict[str, Any],
