@@ -121,3 +121,33 @@ def test_a_handler_that_breaks_is_reported_not_raised(cloud):
     assert report.verdict is Verdict.FAIL
     assert any(a.startswith("Your function runs inside the lab's `invoked/app.py`")
                for a in report.advice), report.text()
+
+
+def test_a_crashing_answer_is_reported_not_raised(capsys):
+    pitfall07.exercise1.check(lambda config, payment_seconds: 1 / 0, None)
+    printed = capsys.readouterr().out
+    assert printed.startswith("Exercise 1 · how many times does the payment run?: FAIL - "
+                              "0 of 6 cases right.")
+    assert "your code raised ZeroDivisionError: division by zero" in printed
+
+
+def test_an_answer_that_is_not_a_config_is_named(cloud):
+    report = pitfall07.exercise2.evaluate(lambda timeout: {"read_timeout": timeout + 5},
+                                          cloud)
+    assert report.verdict is Verdict.FAIL
+    assert all(r.detail == "return a botocore.config.Config, not dict" for r in report.results)
+
+
+def test_the_lab_files_are_not_changed_by_a_check(cloud):
+    before = pitfall07.EDITABLE.module_source()
+    pitfall07.exercise3.evaluate(solution_source("handler"), cloud)
+    assert pitfall07.EDITABLE.module_source() == before
+
+
+def test_no_hint_gives_a_line_of_the_solutions():
+    solution_lines = {line.strip() for line in SOLUTIONS.read_text().splitlines()
+                      if len(line.strip()) > 20 and not line.strip().startswith("#")}
+    for exercise in (pitfall07.exercise1, pitfall07.exercise2, pitfall07.exercise3):
+        assert len(exercise.hints) >= 3
+        for hint in exercise.hints:
+            assert not any(line in hint for line in solution_lines), hint

@@ -248,7 +248,8 @@ def exercise2_cases(cloud: Any) -> list[Case]:
     return [Case("a payment that takes 1.5 s (its timeout: 2 s)", once(QUICK, None)),
             Case("a payment that Lambda ends at its 2 s timeout",
                  once(SLOW, "Sandbox.Timedout")),
-            Case("a call that breaks after Lambda received it", not_repeated)]
+            Case("your client's retries, if a connection breaks after Lambda got the call",
+                 not_repeated)]
 
 
 def _total_attempts(retries: dict[str, Any]) -> int:
