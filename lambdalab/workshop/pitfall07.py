@@ -116,6 +116,25 @@ def show_answer(label: str, response: dict[str, Any]) -> Any:
     return body
 
 
+def show_claims(cloud: Any, table: str) -> list[dict[str, Any]]:
+    """Print every claim of the idempotency table: its key, then each attribute (times
+    as seconds from now, rounded to minutes, so that they read the same on every run)."""
+    items = sorted(cloud.client("dynamodb").scan(TableName=table)["Items"],
+                   key=lambda item: item["id"]["S"])
+    now = time.time()
+    for item in items:
+        print(item["id"]["S"])
+        for name in sorted(set(item) - {"id"}):
+            [(kind, value)] = item[name].items()
+            if kind == "N":  # Powertools' expiries: epoch seconds, or milliseconds
+                seconds = float(value) / (1000 if name == "in_progress_expiration" else 1)
+                value = f"N, a time: in about {round((seconds - now) / 60)} min"
+            else:
+                value = f"{kind} {value}"
+            print(f"    {name:24}{value}")
+    return items
+
+
 # --- exercise 1: how many runs? ---------------------------------------------------------------
 
 DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}  # boto3's retries guide
