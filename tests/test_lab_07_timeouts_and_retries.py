@@ -135,7 +135,8 @@ def test_the_fixed_checkout_hears_lambdas_timeout_and_runs_the_payment_once(clou
 ])
 def test_an_idempotent_payment_captures_once_per_key(cloud, lam, stack, function, in_progress):
     name, order_id = stack[function], f"T-{function[:4]}"
-    first, repeat = pitfall07.overlapping_calls(lam, name, payment(order_id), gap=0.3)
+    first, repeat = pitfall07.overlapping_calls(cloud, name, payment(order_id),
+                                                stack["IdempotencyTableName"])
     first_body = json.loads(first["Payload"].read())
     repeat_body = json.loads(repeat["Payload"].read())
     assert "FunctionError" not in first, first_body

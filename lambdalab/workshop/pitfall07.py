@@ -82,19 +82,30 @@ def wait_until_idle(cloud: Any, function_name: str, timeout: float = 30) -> None
         time.sleep(0.1)
 
 
-def overlapping_calls(lam: Any, function_name: str, payload: dict[str, Any],
-                      gap: float) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Invoke twice with the same payload, the second call ``gap`` seconds after the
-    first (while it runs, as a client's retry would come); returns both responses."""
+IN_PROGRESS = {"IN_PROGRESS", "INPROGRESS"}  # the lab's status, and Powertools'
+
+
+def overlapping_calls(cloud: Any, function_name: str, payload: dict[str, Any],
+                      claims_table: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Invoke twice with the same payload: the second call as soon as the first run has
+    claimed its key in ``claims_table`` (while it is still charging, as a client's retry
+    would come); returns both responses."""
+    lam, dynamodb = cloud.client("lambda"), cloud.client("dynamodb")
     responses: dict[int, dict[str, Any]] = {}
 
     def call(number: int) -> None:
         responses[number] = lam.invoke(FunctionName=function_name,
                                        Payload=json.dumps(payload))
 
+    def claimed() -> bool:
+        items = dynamodb.scan(TableName=claims_table)["Items"]
+        return any(item.get("status", {}).get("S") in IN_PROGRESS for item in items)
+
     first = threading.Thread(target=call, args=(1,))
     first.start()
-    time.sleep(gap)
+    deadline = time.monotonic() + 15
+    while not claimed() and first.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
     call(2)
     first.join()
     return responses[1], responses[2]
