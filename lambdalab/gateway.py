@@ -100,6 +100,13 @@ class Gateway:
             return refusal_response(refusal, environ, body)
         return None
 
+    def _account_settings(self) -> Response:
+        """GetAccountSettings, from the quota the cloud enforces (moto does not answer it)."""
+        document = account_settings.body(self._service.region, self._account_id,
+                                         self._service.limiter.account_limit)
+        return Response(document, 200, {"Content-Type": "application/json",
+                                         "x-amzn-RequestId": str(uuid.uuid4())})
+
 
 def _normalize_function_name(environ: dict[str, Any], region: str,
                              account_id: str) -> Response | None:
@@ -162,14 +169,6 @@ def _without_cors(start_response: Any) -> Any:
             status, kept)
 
     return start
-
-
-    def _account_settings(self) -> Response:
-        """GetAccountSettings, from the quota the cloud enforces (moto does not answer it)."""
-        document = account_settings.body(self._service.region, self._account_id,
-                                         self._service.limiter.account_limit)
-        return Response(document, 200, {"Content-Type": "application/json",
-                                         "x-amzn-RequestId": str(uuid.uuid4())})
 
 
 def _black_hole(verdict: Verdict) -> Response:

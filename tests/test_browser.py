@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -194,10 +195,53 @@ class Opened:
     seconds: float
     images: list[dict[str, Any]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    footprint: Footprint | None = None
+
+
+class Footprint:
+    """The processes a notebook adds under the Jupyter server (its kernel, the kernel's
+    cloud, every execution environment) and their peak memory, sampled while it runs."""
+
+    def __init__(self, server_pid: int) -> None:
+        import psutil
+
+        self._server = psutil.Process(server_pid)
+        self._before = {p.pid for p in self._tree()}
+        self.processes: set[tuple[int, float]] = set()  # pid and start time: pids are reused
+        self.peak_mb = 0.0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[Any]:
+        return self._server.children(recursive=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.25):
+            total, count = 0, 0
+            for process in self._tree():
+                if process.pid in self._before:
+                    continue
+                try:
+                    total += process.memory_info().rss
+                    self.processes.add((process.pid, process.create_time()))
+                except psutil.Error:
+                    continue
+                count += 1
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self.peak_processes = max(self.peak_processes, count)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def open_and_run_all(lab: Lab, browser: Any, notebook: str) -> Opened:
     started = time.monotonic()
+    footprint = Footprint(lab.process.pid)
     page = browser.new_page()
     page.goto(f"{lab.url}lab/tree/{notebook}?token={lab.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell")
@@ -207,8 +251,10 @@ def open_and_run_all(lab: Lab, browser: Any, notebook: str) -> Opened:
     wait_until(lambda: finished(page, lab, notebook, code_cells), f"{notebook}: Run All done",
                timeout=240)
     seconds = time.monotonic() - started
+    footprint.stop()
     saved = save(page, lab, notebook)
-    return Opened(notebook, page, saved, seconds, images_on(page), local_links_on(page, lab))
+    return Opened(notebook, page, saved, seconds, images_on(page), local_links_on(page, lab),
+                  footprint)
 
 
 def menu_command(page: Any, menu: str, command: str) -> None:
@@ -390,3 +436,43 @@ def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook
     for function, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
         shown = answer_exercise(opened, lab, function, answer)
         assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
+
+
+def test_the_whole_workshop_in_one_sitting_and_nothing_outlives_its_kernel(run_all, lab):
+    """Every notebook, one after the other as a full-day attendee runs them: prints each
+    Run All time and footprint and the total; then shuts every kernel down, as the
+    attendee's last step, and checks that every process a notebook started has ended."""
+    import psutil
+
+    rows = [run_all(notebook) for notebook in NOTEBOOKS]
+    print("\nnotebook                              Run All   peak processes   peak MB")
+    for opened in rows:
+        print(f"{Path(opened.path).stem:<36} {opened.seconds:6.1f} s   "
+              f"{opened.footprint.peak_processes:14d}   {opened.footprint.peak_mb:7.0f}")
+    heaviest = max(rows, key=lambda o: o.footprint.peak_mb)
+    print(f"total Run All: {sum(o.seconds for o in rows):.1f} s; heaviest: "
+          f"{Path(heaviest.path).stem} ({heaviest.footprint.peak_mb:.0f} MB)")
+    for session in lab.api("api/sessions"):
+        request = urllib.request.Request(f"{lab.url}api/sessions/{session['id']}",
+                                         method="DELETE",
+                                         headers={"Authorization": f"token {lab.token}"})
+        urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback
+    seen = set().union(*(o.footprint.processes for o in rows))
+    assert seen, "the notebooks started processes"
+
+    def still_running() -> list[int]:
+        alive = []
+        for pid, started in seen:
+            try:
+                process = psutil.Process(pid)
+                if process.create_time() == started and \
+                        process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.Error:
+                continue
+        return alive
+
+    deadline = time.monotonic() + 30
+    while (alive := still_running()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not alive, f"processes outlived their notebook's kernel: {alive}"

@@ -40,8 +40,24 @@ def test_binder_installs_the_workshops_own_requirements_on_a_supported_python():
 
 
 def test_the_readmes_binder_link_opens_an_existing_notebook():
-    [urlpath] = re.findall(r"mybinder\.org/v2/gh/[^)\s]*\?urlpath=lab/tree/([^)\s&]+)", README)
-    assert (ROOT / urlpath).is_file()
+    urlpaths = set(re.findall(r"mybinder\.org/v2/gh/[^)\s]*\?urlpath=lab/tree/([^)\s&]+)",
+                              README))
+    assert urlpaths == {"notebooks/00_setup.ipynb"}
+    assert (ROOT / urlpaths.pop()).is_file()
+
+
+def test_the_readme_is_a_landing_page_with_an_agenda_of_every_notebook():
+    """Who it is for, what to know, and every notebook with its minutes and link."""
+    assert "## Who it is for" in README and "## Agenda" in README
+    agenda = README[README.index("## Agenda"):README.index("## Two commands")]
+    rows = re.findall(r"^\| (\d\d) \| \[[^]]+\]\((notebooks/[^)]+)\) \| (\d+) \|", agenda, re.M)
+    notebooks = sorted(p.relative_to(ROOT).as_posix()
+                       for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(path for _, path, _ in rows) == notebooks
+    for number, path, minutes in rows:
+        assert Path(path).name.startswith(number) and int(minutes) > 0
+    labs = {p.name for p in (ROOT / "labs").iterdir() if (p / "template.yaml").exists()}
+    assert labs and all(f"labs/{lab}/" in agenda for lab in labs)
 
 
 def test_the_static_rendering_builds_with_no_broken_image_or_link(tmp_path):

@@ -59,6 +59,16 @@ def test_the_solutions_pass(cloud):
         assert report.verdict is Verdict.PASS, report.text()
 
 
+def test_exercise_1_judges_against_lambdas_behaviour_and_shows_the_run_that_matches_it(cloud):
+    """A right prediction stays right on a busy laptop; the run shown beside it is the
+    evidence, and it does what the model says (generous bounds: timing is noisy)."""
+    report = pitfall04.exercise1.evaluate(load_solutions().caller_seconds, cloud)
+    measured = [float(re.search(r"this run: ([\d.]+) s", r.detail).group(1))
+                for r in report.results]
+    for seconds, model in zip(measured, [0.5, 1.5, 0.0, 2.0], strict=True):
+        assert model <= seconds + 0.05 and seconds < model + 1.0
+
+
 def test_the_labs_own_fixed_caller_passes_the_fix_the_lab_exercise(cloud):
     module = pitfall04.CALLER.module_source()
     start = module.index("def handler_fixed")

@@ -160,7 +160,7 @@ def new_orders(count: int, prefix: str = "X") -> list[dict[str, Any]]:
 # --- exercise 1: how long does the caller run? --------------------------------------------
 
 SYNC, EVENT = "RequestResponse", "Event"
-TOLERANCE_S = 0.4  # a loaded laptop adds tens of milliseconds per call
+TOLERANCE_S = 0.3  # how far a prediction may be from what Lambda does
 
 
 def warm_up(lam: Any, calls: dict[str, Any]) -> None:
@@ -189,11 +189,13 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
                                   Payload=json.dumps({"orders": new_orders(orders)}))
             response["Payload"].read()
             measured = duration_seconds(cloud, caller, response["ResponseMetadata"]["RequestId"])
-            if abs(predicted - measured) > TOLERANCE_S:
+            # judged against what Lambda does (the model); the run is the evidence, and a
+            # busy laptop may stretch it by more than the tolerance
+            if abs(predicted - model) > TOLERANCE_S:
                 reason = why(predicted)
                 raise AssertionError(f"you predicted {predicted:g} s; the caller ran about "
                                      f"{model:g} s" + (f": {reason}" if reason else ""))
-            return f"predicted {predicted:g} s: right (within {TOLERANCE_S:g} s)"
+            return f"predicted {predicted:g} s: right (this run: {measured:.2f} s)"
         return run
 
     def sync_reasons(orders: int) -> Callable[[float], str | None]:
