@@ -457,6 +457,50 @@ def concurrency_throttling() -> Path:
 
 DIAGRAMS.append(concurrency_throttling)
 
+def timeouts_and_retries() -> Path:
+    """Bonus pitfall 7: the client stops waiting and retries; each retry runs the callee."""
+    height = 11.2
+    fig, ax = canvas(height, "The client stops waiting and sends the call again",
+                     "A 1 s read_timeout, a 2 s payment, boto3's standard retries: "
+                     "one invoke(), three runs, three captures.")
+    caller, service, invoked = 1.9, 6.0, 10.1
+    participant(ax, caller, 10.05, 2.2, "checkout", "client: read_timeout 1 s")
+    participant(ax, service, 10.05, 2.2, "Lambda service", "Invoke API", fill=SERVICE)
+    participant(ax, invoked, 10.05, 2.2, "payment function", "2 s per capture")
+
+    second = 1.15  # drawing units per second
+    activation(ax, caller, 8.95, 8.75 - 3 * second - 0.1, color=BAD)
+    for number in (1, 2, 3):
+        y = 8.75 - (number - 1) * second
+        run_x = invoked + (number - 2) * 0.3  # each run in its own environment
+        activation(ax, service, y, y - 0.35)
+        activation(ax, run_x, y - 0.35, y - 0.35 - 2 * second, color=BAD)
+        label = ("invoke(Payload=order)" if number == 1
+                 else f"the same request (retry {number - 1})")
+        message(ax, caller, service, y, label)
+        message(ax, service, run_x, y - 0.35, f"run {number}: a new request id")
+        note(ax, caller + 0.3, y - 0.4, "after 1 s: stop waiting",
+             color=BAD, fill=BAD_FILL, size=8.5)
+    note(ax, invoked - 0.6, 5.3, "each run charges the card;\nnobody tells it that\n"
+         "the caller left", ha="right", size=8.5)
+    note(ax, caller + 0.3, 8.75 - 3 * second - 0.2, "raise ReadTimeoutError", color=BAD,
+         fill=BAD_FILL, size=8.5)
+
+    outcome(ax, 0.2, 0.15, 5.6, 1.9, "\u2717  short read_timeout + retries",
+            "3 runs (5 in legacy mode), overlapping;\n"
+            "3 captures for one order;\n"
+            "and the checkout still failed", good=False)
+    outcome(ax, 6.2, 0.15, 5.6, 1.9, "\u2713  fixed",
+            "read_timeout > the callee's Timeout,\n"
+            "retries={'total_max_attempts': 1};\n"
+            "the callee claims an idempotency key\n"
+            "(a conditional write) before it charges", good=True)
+    return save(fig, "07_timeouts_and_retries")
+
+
+DIAGRAMS.append(timeouts_and_retries)
+
+
 if __name__ == "__main__":
     for draw in DIAGRAMS:
         print(f"wrote {draw().relative_to(HERE.parent)}")

@@ -1,0 +1,426 @@
+"""Notebook 07's helpers, prediction and exercises: a client that stops waiting calls again.
+
+- ``wrong_caller``: predict how many times the payment function runs for one checkout.
+- ``payment_runs``, ``show_captures``, ``overlapping_calls``, ``show_answer``: what ran,
+  what was captured, what a call answered.
+- ``exercise1``: how many times does the payment function run, for a client ``Config``?
+- ``exercise2``: a ``Config`` with which the payment function runs once and the caller
+  still learns how it ended; the check invokes stand-ins through a client built from it.
+- ``exercise3``: make the lab's payment ``handler`` idempotent; the check deploys it in the
+  lab's code, sends it the same payment again (after, and during, the first run) and
+  counts the captures in DynamoDB.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from lambdalab.workshop.checks import Case, Exercise, Mistake
+from lambdalab.workshop.fix_lab import LabFunction
+from lambdalab.workshop.functions import ensure_function
+from lambdalab.workshop.predict import Prediction
+
+LAB = "07_timeouts_and_retries"
+SOLUTIONS = "notebooks/solutions/07_timeouts_and_retries.py"
+COUNTS = {1: "once", 2: "twice", 3: "three_times", 5: "five_times"}
+
+# --- the prediction ----------------------------------------------------------------------
+
+wrong_caller = Prediction(
+    question="How many times does the payment function run for one checkout?",
+    choices={
+        "once": "the checkout service called `invoke()` once, but its client stopped waiting "
+                "after 1 s and boto3 sent the same request again: each request is a new "
+                "invocation.",
+        "twice": "boto3 does not stop after one retry: in its default mode it makes up to 3 "
+                 "attempts in all.",
+        "three_times": "the first attempt and two retries, one after each read timeout.",
+        "five_times": "5 attempts was boto3's default in legacy mode, before botocore 1.44.0; "
+                      "this function runs a newer boto3, whose default mode (standard) makes "
+                      "3.",
+    },
+    why="The client waited 1 s, the payment takes 2 s. At the read timeout botocore closed "
+        "the connection and, since a read timeout is a transient error, sent the request "
+        "again: Lambda saw a new request and ran the function again, while the first run "
+        "went on. boto3's default mode makes 3 attempts, so the payment was captured 3 "
+        "times, and the checkout still failed with `ReadTimeoutError`.")
+
+# --- what ran and what was captured ----------------------------------------------------------
+
+
+def captures(cloud: Any, table: str, order_id: str) -> list[dict[str, Any]]:
+    """The items of the captures table recorded for ``order_id``."""
+    items = cloud.client("dynamodb").scan(TableName=table)["Items"]
+    return [item for item in items if item["order_id"]["S"] == order_id]
+
+
+def show_captures(cloud: Any, table: str, order_ids: list[str]) -> dict[str, int]:
+    """Print how many captures each order has; returns the counts."""
+    counts = {order_id: len(captures(cloud, table, order_id)) for order_id in order_ids}
+    for order_id, count in counts.items():
+        print(f"order {order_id}: captured {count} time(s)")
+    return counts
+
+
+def payment_runs(cloud: Any, function_name: str, since: float) -> list[Any]:
+    """The invocations of ``function_name`` that started after ``since`` (time.time())."""
+    return [r for r in cloud.invocations(function_name) if r.start >= since]
+
+
+def wait_until_idle(cloud: Any, function_name: str, timeout: float = 30) -> None:
+    """Wait for the runs still going on (the callee runs on after its caller gave up)."""
+    deadline = time.monotonic() + timeout
+    while cloud.concurrency_in_use(function_name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+IN_PROGRESS = {"IN_PROGRESS", "INPROGRESS"}  # the lab's status, and Powertools'
+
+
+def overlapping_calls(cloud: Any, function_name: str, payload: dict[str, Any],
+                      claims_table: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Invoke twice with the same payload: the second call as soon as the first run has
+    claimed its key in ``claims_table`` (while it is still charging, as a client's retry
+    would come); returns both responses."""
+    lam, dynamodb = cloud.client("lambda"), cloud.client("dynamodb")
+    responses: dict[int, dict[str, Any]] = {}
+
+    def call(number: int) -> None:
+        responses[number] = lam.invoke(FunctionName=function_name,
+                                       Payload=json.dumps(payload))
+
+    def claimed() -> bool:
+        items = dynamodb.scan(TableName=claims_table)["Items"]
+        return any(item.get("status", {}).get("S") in IN_PROGRESS for item in items)
+
+    first = threading.Thread(target=call, args=(1,))
+    first.start()
+    deadline = time.monotonic() + 15
+    while not claimed() and first.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    call(2)
+    first.join()
+    return responses[1], responses[2]
+
+
+def show_answer(label: str, response: dict[str, Any]) -> Any:
+    """Print what a call answered, in one or two lines: the result, or the function's
+    error type and message (without the stack trace); returns the decoded payload."""
+    body = json.loads(response["Payload"].read() or b"null")
+    if "FunctionError" in response and isinstance(body, dict):
+        text = f"{label}: FunctionError, {body.get('errorType')}: {body.get('errorMessage')}"
+    else:
+        text = f"{label}: {json.dumps(body)}"
+    # a token too long for a line (Powertools' idempotency key) may break before a "#"
+    words = [word.replace("#", " #") if len(word) > 80 else word for word in text.split(" ")]
+    lines = textwrap.wrap(" ".join(words), width=86, subsequent_indent="    ",
+                          break_on_hyphens=False)
+    print("\n".join(line.rstrip() for line in lines))
+    return body
+
+
+def show_claims(cloud: Any, table: str) -> list[dict[str, Any]]:
+    """Print every claim of the idempotency table: its key, then each attribute (times
+    as seconds from now, rounded to minutes, so that they read the same on every run)."""
+    items = sorted(cloud.client("dynamodb").scan(TableName=table)["Items"],
+                   key=lambda item: item["id"]["S"])
+    now = time.time()
+    for item in items:
+        print(item["id"]["S"])
+        for name in sorted(set(item) - {"id"}):
+            [(kind, value)] = item[name].items()
+            if kind == "N":  # Powertools' expiries: epoch seconds, or milliseconds
+                seconds = float(value) / (1000 if name == "in_progress_expiration" else 1)
+                value = f"N, a time: in about {round((seconds - now) / 60)} min"
+            else:
+                value = f"{kind} {value}"
+            print(f"    {name:24}{value}")
+    return items
+
+
+# --- exercise 1: how many runs? ---------------------------------------------------------------
+
+DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}  # boto3's retries guide
+
+
+def exercise1_cases(cloud: Any) -> list[Case]:
+    def expect(config: Config, payment_seconds: float, runs: int, why: str,
+               wrong: dict[int, str] | None = None) -> Callable[[Any], str]:
+        def run(payment_runs: Callable[[Config, float], int]) -> str:
+            answer = payment_runs(config, payment_seconds)
+            if answer != runs:
+                reason = (wrong or {}).get(answer, why)
+                raise AssertionError(f"you answered {answer!r}, it runs {runs} time(s): "
+                                     f"{reason}")
+            return f"{runs}"
+        return run
+
+    standard_default = ("with boto3 1.44 and later the default mode is standard: 3 attempts "
+                        "in all, and a read timeout is retried.")
+    return [
+        Case("Config(read_timeout=1), a 3 s payment", expect(
+            Config(read_timeout=1), 3, 3, standard_default,
+            {5: "5 was legacy mode's default; " + standard_default})),
+        Case("Config(read_timeout=1, retries={'mode': 'legacy'}), a 3 s payment", expect(
+            Config(read_timeout=1, retries={"mode": "legacy"}), 3, 5,
+            "legacy mode makes 5 attempts in all, and retries a read timeout.")),
+        Case("Config() (boto3's defaults), a 3 s payment", expect(
+            Config(), 3, 1, "the default read_timeout is 60 s: the answer comes first, "
+            "and an answer is never retried.")),
+        Case("Config() (boto3's defaults), a 90 s payment", expect(
+            Config(), 90, 3, "the default read_timeout, 60 s, is shorter than 90 s: each "
+            "attempt times out, and standard mode makes 3.")),
+        Case("Config(read_timeout=1, retries={'total_max_attempts': 2}), a 3 s payment",
+             expect(Config(read_timeout=1, retries={"total_max_attempts": 2}), 3, 2,
+                    "`total_max_attempts` counts every attempt, the first one included.",
+                    {3: "`total_max_attempts` counts the first attempt too: 2 in all."})),
+        Case("Config(read_timeout=1, retries={'max_attempts': 0}), a 3 s payment",
+             expect(Config(read_timeout=1, retries={"max_attempts": 0}), 3, 1,
+                    "`max_attempts` counts retries only, without the first attempt: 0 "
+                    "retries, one run.")),
+    ]
+
+
+exercise1 = Exercise(
+    title="Exercise 1 · how many times does the payment run?",
+    handle="pitfall07.exercise1",
+    cases=exercise1_cases,
+    needs_cloud=False,
+    hints=[
+        "When is there nothing to retry at all? Compare `config.read_timeout` with how long "
+        "the payment takes.",
+        "When the read timeout comes first, every attempt times out: the count is the number "
+        "of attempts. `config.retries` is None or a dict with `mode`, `total_max_attempts` "
+        "or `max_attempts`.",
+        "`total_max_attempts` counts every attempt; `max_attempts` counts the retries only "
+        "(add 1). Without either, the mode decides: legacy 5, standard (the default) 3. The "
+        f"solution is in {SOLUTIONS}.",
+    ],
+    mistakes=[
+        Mistake("`total_max_attempts` includes the first attempt, `max_attempts` does not: "
+                "`{'max_attempts': 0}` means no retry at all.",
+                lambda attempt: attempt.failed("Config(read_timeout=1, retries={'total_max")
+                or attempt.failed("Config(read_timeout=1, retries={'max_attempts")),
+        Mistake("A call that gets its answer before the read timeout is not retried: the "
+                "payment ran once, whatever the mode.",
+                lambda attempt: attempt.failed("Config() (boto3's defaults), a 3 s")),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+# --- exercise 2: one run, and the caller learns the outcome ---------------------------------
+
+QUICK, SLOW = "ex07-payment-quick", "ex07-payment-times-out"
+PAYMENT_TIMEOUT = 2  # the stand-ins' Timeout, in seconds
+STAND_INS = {  # name: source; both have a 2 s timeout
+    QUICK: "import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n"
+           "    return {'capture_id': 'cap_quick'}\n",
+    SLOW: "import time\n\ndef handler(event, context):\n    time.sleep(10)\n",
+}
+
+
+def _stand_ins(cloud: Any) -> None:
+    for name, source in STAND_INS.items():
+        ensure_function(cloud, name, source, Timeout=PAYMENT_TIMEOUT)
+
+
+def exercise2_cases(cloud: Any) -> list[Case]:
+    _stand_ins(cloud)
+
+    def client_from(safe_config: Callable[[int], Any]) -> Any:
+        config = safe_config(PAYMENT_TIMEOUT)
+        assert isinstance(config, Config), (
+            f"return a botocore.config.Config, not {type(config).__name__}")
+        return cloud.client("lambda", config=config)
+
+    def once(name: str, expect_error: str | None) -> Callable[[Any], str]:
+        def run(safe_config: Callable[[int], Any]) -> str:
+            lam = client_from(safe_config)
+            since = time.time()
+            try:
+                response = lam.invoke(FunctionName=name, Payload=b"{}")
+                error = response.get("FunctionError")
+                body = json.loads(response["Payload"].read() or b"null")
+            except ReadTimeoutError:
+                wait_until_idle(cloud, name)
+                runs = len(payment_runs(cloud, name, since))
+                raise AssertionError(
+                    f"your client gave up waiting (ReadTimeoutError) and the payment ran "
+                    f"{runs} time(s): it never learned how the payment ended. Wait longer "
+                    f"than the payment function's own {PAYMENT_TIMEOUT} s timeout") from None
+            wait_until_idle(cloud, name)
+            runs = len(payment_runs(cloud, name, since))
+            assert runs == 1, f"the payment ran {runs} times"
+            if expect_error:
+                kind = body.get("errorType") if isinstance(body, dict) else None
+                assert error and kind == expect_error, f"expected {expect_error}, got {body!r}"
+                return f"ran once; the caller got FunctionError ({expect_error})"
+            assert not error, f"the payment failed: {body!r}"
+            return "ran once; the caller got the capture"
+        return run
+
+    def not_repeated(safe_config: Callable[[int], Any]) -> str:
+        lam = client_from(safe_config)
+        attempts = _total_attempts(lam.meta.config.retries or {})
+        assert attempts == 1, (
+            f"your client makes up to {attempts} attempts: if a connection breaks after "
+            "Lambda got the request (Lambda is running the payment), boto3 sends it again "
+            "and the card is charged again. Allow one attempt")
+        return "one attempt: a sent capture is never sent again by boto3"
+
+    return [Case("a payment that takes 1.5 s (its timeout: 2 s)", once(QUICK, None)),
+            Case("a payment that Lambda ends at its 2 s timeout",
+                 once(SLOW, "Sandbox.Timedout")),
+            Case("your client's retries, if a connection breaks after Lambda got the call",
+                 not_repeated)]
+
+
+def _total_attempts(retries: dict[str, Any]) -> int:
+    if "total_max_attempts" in retries:
+        return int(retries["total_max_attempts"])
+    if "max_attempts" in retries:
+        return int(retries["max_attempts"]) + 1
+    return DEFAULT_ATTEMPTS[retries.get("mode", "standard")]
+
+
+exercise2 = Exercise(
+    title="Exercise 2 · a client that waits once, long enough",
+    handle="pitfall07.exercise2",
+    cases=exercise2_cases,
+    hints=[
+        "Who should end a payment that runs too long: your client, or Lambda? Which of the "
+        "two tells the caller what happened?",
+        "Lambda ends the payment function at its own `Timeout` and answers `FunctionError` "
+        "(`Sandbox.Timedout`): give the client a `read_timeout` above that.",
+        "And retries: `retries={'total_max_attempts': ...}` counts every attempt, the first "
+        f"included. The solution is in {SOLUTIONS}.",
+    ],
+    mistakes=[
+        Mistake("A `read_timeout` at or below the payment function's timeout makes your "
+                "client give up before Lambda answers: the payment's end is never known, "
+                "and with retries it runs again.",
+                lambda attempt: any("ReadTimeoutError" in r.detail for r in attempt.results)),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+
+# --- exercise 3: make the payment function idempotent ------------------------------------------
+
+EDITABLE = LabFunction(LAB, "invoked/app.py", "handler")
+YOUR_PAYMENT = "ex07-your-payment"
+CAPTURES_TABLE, CLAIMS_TABLE = "ex07-captures", "ex07-claims"
+
+
+def _table(cloud: Any, name: str, key: str) -> None:
+    dynamodb = cloud.client("dynamodb")
+    try:
+        dynamodb.delete_table(TableName=name)  # every check starts from empty tables
+    except ClientError:
+        pass
+    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+
+
+def deploy_your_payment(cloud: Any, handler: Any) -> str:
+    """Deploy the edited payment handler in the lab's code, with fresh, empty tables."""
+    EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
+    _table(cloud, CAPTURES_TABLE, "capture_id")
+    _table(cloud, CLAIMS_TABLE, "id")
+    return EDITABLE.deploy(cloud, handler, YOUR_PAYMENT, timeout=5, environment={
+        "CAPTURES_TABLE": CAPTURES_TABLE, "IDEMPOTENCY_TABLE": CLAIMS_TABLE,
+        "PROVIDER_SECONDS": "1"})
+
+
+def payment(order_id: str) -> dict[str, Any]:
+    return {"order_id": order_id, "amount": 1000, "currency": "JPY",
+            "idempotency_key": f"capture-{order_id}"}
+
+
+def exercise3_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+
+    def send(order_id: str) -> tuple[str | None, Any]:
+        response = lam.invoke(FunctionName=YOUR_PAYMENT, Payload=json.dumps(payment(order_id)))
+        return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
+
+    def captured(order_id: str) -> int:
+        return len(captures(cloud, CAPTURES_TABLE, order_id))
+
+    def failure(body: Any) -> str:
+        return f"{body.get('errorType')}: {body.get('errorMessage')}" \
+            if isinstance(body, dict) else repr(body)
+
+    def after_the_first(function_name: str) -> str:
+        error, first = send("B-1")
+        assert not error, f"the first payment failed: {failure(first)}"
+        error, second = send("B-1")
+        count = captured("B-1")
+        assert count == 1, f"the card was charged {count} times for one order"
+        assert not error, (f"the repeat failed ({failure(second)}); once the first capture "
+                           "is done, answer its result")
+        assert second == first, f"the repeat answered {second!r}, the first {first!r}"
+        return "captured once; the repeat got the first capture's result"
+
+    def during_the_first(function_name: str) -> str:
+        answers: list[tuple[str | None, Any]] = []
+        first = threading.Thread(target=lambda: answers.append(send("B-2")))
+        first.start()
+        time.sleep(0.5)  # the first run is charging the card
+        answers.append(send("B-2"))
+        first.join()
+        count = captured("B-2")
+        assert count == 1, (f"the card was charged {count} times: the second call came "
+                            "while the first was still charging. Claim the key before you "
+                            "charge, with a conditional write")
+        assert any(not error for error, _ in answers), "neither call answered a capture"
+        return "captured once"
+
+    def different_orders(function_name: str) -> str:
+        for order_id in ("B-3", "B-4"):
+            error, body = send(order_id)
+            assert not error, f"the payment of {order_id} failed: {failure(body)}"
+        counts = [captured("B-3"), captured("B-4")]
+        assert counts == [1, 1], f"captures of two different orders: {counts}, expected [1, 1]"
+        return "one capture each"
+
+    return [Case("the same payment sent again after the first one ended", after_the_first),
+            Case("the same payment sent again while the first one runs (a client's retry)",
+                 during_the_first),
+            Case("two different orders", different_orders)]
+
+
+exercise3 = Exercise(
+    title="Exercise 3 · capture once per idempotency key",
+    handle="pitfall07.exercise3",
+    cases=exercise3_cases,
+    answer=deploy_your_payment,
+    hints=[
+        "Two runs of the same payment can overlap. What must the second run find, and when, "
+        "so that it does not charge the card?",
+        "Before `charge_card`, write an item keyed by `event['idempotency_key']` to the "
+        "`claims` table with a `ConditionExpression` that fails when the key exists; "
+        "DynamoDB decides atomically which run wins.",
+        "The run that loses the conditional write (ConditionalCheckFailedException) must "
+        "not charge: it answers the stored result, or fails while the first is still "
+        "running; the winner stores its result under the key. The solution is in "
+        f"{SOLUTIONS}.",
+    ],
+    mistakes=[
+        Mistake("Reading first and writing after (`get_item`, then `put_item`) leaves a gap: "
+                "two runs both read nothing and both charge. Only a conditional write "
+                "decides atomically.",
+                lambda attempt: attempt.failed("the same payment sent again while")
+                and attempt.mentions("get_item") and not attempt.mentions("ConditionExpression")),
+        Mistake("Your function runs inside the lab's `invoked/app.py`, where `json`, `os`, "
+                "`time`, `uuid`, `boto3`, `captures`, `claims`, `charge_card`, "
+                "`CaptureInProgress` and `first_result` are defined.",
+                lambda attempt: any("NameError" in r.detail for r in attempt.results)),
+    ],
+    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")

@@ -1,0 +1,153 @@
+"""Notebook 07's checks, against a real cloud: the solutions pass, the stored placeholders are
+not attempted, and the known wrong answers fail with the message written for them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from botocore.config import Config
+
+from lambdalab import LocalCloud
+from lambdalab.workshop import Verdict, pitfall07
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "07_timeouts_and_retries.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "07_timeouts_and_retries.py"
+
+
+def load_solutions():
+    spec = importlib.util.spec_from_file_location("solutions07", SOLUTIONS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def exercise_cell(containing: str) -> str:
+    """The source of the notebook's exercise cell, without its check line."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if c["cell_type"] == "code" and containing in "".join(c["source"])]
+    return source.split("\n\n\npitfall07.")[0]
+
+
+def solution_source(name: str) -> str:
+    text = SOLUTIONS.read_text()
+    start = text.index(f"def {name}")
+    end = text.find("\n\n\n", start)
+    return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    with LocalCloud() as running:
+        yield running
+
+
+def test_the_solutions_pass(cloud):
+    solutions = load_solutions()
+    for exercise, answer in ((pitfall07.exercise1, solutions.payment_runs),
+                             (pitfall07.exercise2, solutions.safe_config),
+                             (pitfall07.exercise3, solution_source("handler"))):
+        report = exercise.evaluate(answer, cloud)
+        assert report.verdict is Verdict.PASS, report.text()
+
+
+def test_the_stored_placeholders_are_not_attempted(cloud):
+    for function, exercise in (("payment_runs", pitfall07.exercise1),
+                               ("safe_config", pitfall07.exercise2)):
+        namespace: dict = {}
+        exec(exercise_cell(f"def {function}"), namespace)  # noqa: S102 - our own notebook
+        assert exercise.evaluate(namespace[function], cloud).verdict is Verdict.NOT_ATTEMPTED
+    report = pitfall07.exercise3.evaluate(exercise_cell("def handler("), cloud)
+    assert (report.verdict, report.summary) == (
+        Verdict.NOT_ATTEMPTED, "edit `handler` in this cell, then run it.")
+
+
+def test_the_editable_copy_in_the_notebook_is_the_labs_payment_handler():
+    assert exercise_cell("def handler(").strip() == pitfall07.EDITABLE.original().strip()
+
+
+def test_counting_the_first_attempt_twice_and_legacy_defaults_get_their_messages():
+    def legacy_minded(config, payment_seconds):
+        if config.read_timeout > payment_seconds:
+            return 1
+        retries = config.retries or {}
+        return retries.get("total_max_attempts", retries.get("max_attempts", 5))
+
+    report = pitfall07.exercise1.evaluate(legacy_minded, None)
+    assert report.verdict is Verdict.FAIL
+    details = {r.description: r.detail for r in report.results}
+    assert details["Config(read_timeout=1), a 3 s payment"] == (
+        "you answered 5, it runs 3 time(s): 5 was legacy mode's default; with boto3 1.44 and "
+        "later the default mode is standard: 3 attempts in all, and a read timeout is "
+        "retried.")
+    assert "`max_attempts` counts retries only" in \
+        details["Config(read_timeout=1, retries={'max_attempts': 0}), a 3 s payment"]
+    assert report.advice[0].startswith("`total_max_attempts` includes the first attempt")
+
+
+def test_a_client_that_gives_up_before_lambda_answers_is_told_so(cloud):
+    report = pitfall07.exercise2.evaluate(lambda timeout: Config(read_timeout=1), cloud)
+    assert report.verdict is Verdict.FAIL
+    assert [r.passed for r in report.results] == [False, False, False]
+    assert report.results[0].detail.startswith(
+        "your client gave up waiting (ReadTimeoutError) and the payment ran 3 time(s)")
+    assert report.advice[0].startswith("A `read_timeout` at or below")
+
+
+def test_a_long_read_timeout_with_default_retries_fails_only_the_repeat_case(cloud):
+    report = pitfall07.exercise2.evaluate(lambda timeout: Config(read_timeout=timeout + 5),
+                                          cloud)
+    assert [r.passed for r in report.results] == [True, True, False]
+    assert report.results[2].detail.startswith("your client makes up to 3 attempts")
+
+
+def test_a_key_that_changes_with_every_invocation_captures_again(cloud):
+    per_request = solution_source("handler").replace(
+        'key = event["idempotency_key"]', "key = context.aws_request_id")
+    report = pitfall07.exercise3.evaluate(per_request, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert report.results[0].detail == "the card was charged 2 times for one order"
+
+
+def test_a_handler_that_breaks_is_reported_not_raised(cloud):
+    broken = ("def handler(event, context):\n"
+              "    return charge_the_card(event)\n")
+    report = pitfall07.exercise3.evaluate(broken, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert any(a.startswith("Your function runs inside the lab's `invoked/app.py`")
+               for a in report.advice), report.text()
+
+
+def test_a_crashing_answer_is_reported_not_raised(capsys):
+    pitfall07.exercise1.check(lambda config, payment_seconds: 1 / 0, None)
+    printed = capsys.readouterr().out
+    assert printed.startswith("Exercise 1 · how many times does the payment run?: FAIL - "
+                              "0 of 6 cases right.")
+    assert "your code raised ZeroDivisionError: division by zero" in printed
+
+
+def test_an_answer_that_is_not_a_config_is_named(cloud):
+    report = pitfall07.exercise2.evaluate(lambda timeout: {"read_timeout": timeout + 5},
+                                          cloud)
+    assert report.verdict is Verdict.FAIL
+    assert all(r.detail == "return a botocore.config.Config, not dict" for r in report.results)
+
+
+def test_the_lab_files_are_not_changed_by_a_check(cloud):
+    before = pitfall07.EDITABLE.module_source()
+    pitfall07.exercise3.evaluate(solution_source("handler"), cloud)
+    assert pitfall07.EDITABLE.module_source() == before
+
+
+def test_no_hint_gives_a_line_of_the_solutions():
+    solution_lines = {line.strip() for line in SOLUTIONS.read_text().splitlines()
+                      if len(line.strip()) > 20 and not line.strip().startswith("#")}
+    for exercise in (pitfall07.exercise1, pitfall07.exercise2, pitfall07.exercise3):
+        assert len(exercise.hints) >= 3
+        for hint in exercise.hints:
+            assert not any(line in hint for line in solution_lines), hint
