@@ -3,41 +3,18 @@ not attempted, and the known wrong answers fail with the message written for the
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall01
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "01_function_error.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "solutions" / "01_function_error.py"
-
-
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions01", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def exercise_cell(containing: str) -> str:
-    """The source of the notebook's exercise cell, without its check line."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and containing in "".join(c["source"])]
-    return source.split("\n\n\npitfall01.")[0]
-
-
-def solution_source(name: str) -> str:
-    text = SOLUTIONS.read_text()
-    start = text.index(f"def {name}")
-    end = text.find("\n\n\n", start)
-    return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+MATERIAL = Material("01_function_error")
+load_solutions, exercise_cell, solution_source = (
+    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
 
 
 @pytest.fixture(scope="module")

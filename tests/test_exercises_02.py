@@ -4,42 +4,19 @@ not attempted, and the known wrong answers fail with the message written for the
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall02
 from lambdalab.workshop.checks import NOT_RUNNING
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "02_values_do_not_travel.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "solutions" / "02_values_do_not_travel.py"
-
-
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions02", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def exercise_cell(containing: str) -> str:
-    """The source of the notebook's exercise cell, without its check line."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and containing in "".join(c["source"])]
-    return source.split("\n\n\npitfall02.")[0]
-
-
-def solution_source(name: str) -> str:
-    text = SOLUTIONS.read_text()
-    start = text.index(f"def {name}")
-    end = text.find("\n\n\n", start)
-    return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+MATERIAL = Material("02_values_do_not_travel")
+load_solutions, exercise_cell, solution_source = (
+    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +65,8 @@ def test_the_editable_copy_in_the_notebook_is_the_labs_wrong_payment_handler():
 
 
 def test_the_audit_function_shown_in_the_notebook_is_the_one_the_check_deploys():
-    markdown = "".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
-                       if c["cell_type"] == "markdown")
+    cells = json.loads(MATERIAL.notebook.read_text())["cells"]
+    markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert f"```python\n{pitfall02.AUDIT_SOURCE}```" in markdown
 
 
@@ -294,7 +271,7 @@ def test_the_checks_with_their_cloud_stopped_say_not_running(capsys):
 @pytest.mark.parametrize("check", [pitfall02.exercise1, pitfall02.exercise2,
                                    pitfall02.exercise3])
 def test_the_hints_are_staged_and_never_give_the_answer(check):
-    solution_lines = [line.strip() for line in SOLUTIONS.read_text().splitlines()
+    solution_lines = [line.strip() for line in MATERIAL.solutions.read_text().splitlines()
                       if len(line.strip()) > 25 and not line.strip().startswith("#")]
     assert len(check.hints) >= 3
     for hint in check.hints:

@@ -3,38 +3,25 @@ not attempted, and the known wrong answers fail with the message written for the
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from botocore.config import Config
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall03
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "03_vpc_reachability.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "solutions" / "03_vpc_reachability.py"
+MATERIAL = Material("03_vpc_reachability")
+load_solutions = MATERIAL.load_solutions
 LAMBDA = "com.amazonaws.ap-northeast-1.lambda"
 HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
 
 
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions03", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def exercise_cell(containing: str) -> dict:
     """What the notebook's exercise cell defines, as stored (its check line left out)."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and containing in "".join(c["source"])]
     namespace: dict = {}
-    exec(source.split("\n\n\npitfall03.")[0], namespace)  # noqa: S102 - our own notebook
+    exec(MATERIAL.exercise_cell(containing), namespace)  # noqa: S102 - our own notebook
     return namespace
 
 
@@ -234,7 +221,7 @@ def test_a_crashing_make_reachable_is_reported_per_case(cloud, capsys):
 @pytest.mark.parametrize("check", [pitfall03.exercise1, pitfall03.exercise2,
                                    pitfall03.exercise3])
 def test_the_hints_are_staged_and_never_give_the_answer(check):
-    solution_lines = [line.strip() for line in SOLUTIONS.read_text().splitlines()
+    solution_lines = [line.strip() for line in MATERIAL.solutions.read_text().splitlines()
                       if len(line.strip()) > 25 and not line.strip().startswith("#")]
     assert len(check.hints) >= 3
     for hint in check.hints:

@@ -3,44 +3,21 @@ not attempted, and the known wrong answers fail with the message written for the
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall05
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "05_concurrency_throttling.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "solutions" / "05_concurrency_throttling.py"
-
-
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions05", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def exercise_cell(containing: str) -> str:
-    """The source of the notebook's exercise cell, without its check line."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and containing in "".join(c["source"])]
-    return source.split("\n\n\npitfall05.")[0]
-
-
-def solution_source(name: str) -> str:
-    text = SOLUTIONS.read_text()
-    start = text.index(f"def {name}")
-    end = text.find("\n\n\n", start)
-    return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+MATERIAL = Material("05_concurrency_throttling")
+load_solutions, exercise_cell, solution_source = (
+    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
 
 
 def edited(old: str, new: str) -> str:

@@ -3,42 +3,18 @@ not attempted, and the known wrong answers fail with the message written for the
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from botocore.config import Config
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall07
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "07_timeouts_and_retries.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "solutions" / "07_timeouts_and_retries.py"
-
-
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions07", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def exercise_cell(containing: str) -> str:
-    """The source of the notebook's exercise cell, without its check line."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and containing in "".join(c["source"])]
-    return source.split("\n\n\npitfall07.")[0]
-
-
-def solution_source(name: str) -> str:
-    text = SOLUTIONS.read_text()
-    start = text.index(f"def {name}")
-    end = text.find("\n\n\n", start)
-    return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+MATERIAL = Material("07_timeouts_and_retries")
+load_solutions, exercise_cell, solution_source = (
+    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +121,7 @@ def test_the_lab_files_are_not_changed_by_a_check(cloud):
 
 
 def test_no_hint_gives_a_line_of_the_solutions():
-    solution_lines = {line.strip() for line in SOLUTIONS.read_text().splitlines()
+    solution_lines = {line.strip() for line in MATERIAL.solutions.read_text().splitlines()
                       if len(line.strip()) > 20 and not line.strip().startswith("#")}
     for exercise in (pitfall07.exercise1, pitfall07.exercise2, pitfall07.exercise3):
         assert len(exercise.hints) >= 3

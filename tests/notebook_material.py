@@ -1,0 +1,40 @@
+"""A pitfall notebook's exercise cells and its solutions, as the exercise tests read them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Material:
+    """``notebooks/<stem>.ipynb`` and ``notebooks/solutions/<stem>.py``."""
+
+    def __init__(self, stem: str) -> None:
+        self.notebook = ROOT / "notebooks" / f"{stem}.ipynb"
+        self.solutions = ROOT / "notebooks" / "solutions" / f"{stem}.py"
+        self.check_line = f"\n\n\npitfall{stem[:2]}."
+
+    def load_solutions(self) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(f"solutions{self.check_line[-3:-1]}",
+                                                      self.solutions)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def exercise_cell(self, containing: str) -> str:
+        """The source of the notebook's exercise cell, without its check line."""
+        cells = json.loads(self.notebook.read_text())["cells"]
+        [source] = ["".join(c["source"]) for c in cells
+                    if c["cell_type"] == "code" and containing in "".join(c["source"])]
+        return source.split(self.check_line)[0]
+
+    def solution_source(self, name: str) -> str:
+        """The solution's definition of ``name``, as a learner would type it in."""
+        text = self.solutions.read_text()
+        start = text.index(f"def {name}(")
+        end = text.find("\n\n\n", start)
+        return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
