@@ -38,3 +38,10 @@ class Material:
         start = text.index(f"def {name}(")
         end = text.find("\n\n\n", start)
         return text[start:end if end > 0 else None].replace("  # noqa: F821", "")
+
+    def hints_giving_a_solution_line(self, hints: list[str] | tuple[str, ...]) -> list[str]:
+        """The hints that quote a line of the solutions (comments and short lines aside):
+        a hint nudges, it never hands over the answer."""
+        lines = {line.strip() for line in self.solutions.read_text().splitlines()
+                 if len(line.strip()) > 20 and not line.strip().startswith("#")}
+        return [hint for hint in hints if any(line in hint for line in lines)]
