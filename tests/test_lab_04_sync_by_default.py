@@ -159,12 +159,14 @@ def test_a_frozen_threads_request_leaves_late_during_later_invocations(cloud, la
     invoke(lam, thread, first)
     time.sleep(0.5)
     assert pitfall04.invoices(cloud, stack["InvoiceBucketName"], ["T-0"])["T-0"] == []
-    later = 0
+    # later invocations start no thread of their own: T-0's thread gets every thawed
+    # moment; it needs a few hundred of these 2 ms invocations to build its boto3 session
+    later, deadline = 0, time.monotonic() + 60
     while not [r for r in cloud.invocations(stack["InvoiceFunctionName"]) if r.start > since]:
         later += 1
-        assert later <= 200, "the frozen thread never got its request out"
-        invoke(lam, thread, json.dumps({"orders": [
-            {"order_id": f"T-{later}", "email": "t@example.com"}]}))
+        assert time.monotonic() < deadline, \
+            f"the frozen thread never got its request out in {later} later invocations"
+        invoke(lam, thread, json.dumps({"orders": []}))
     pitfall04.wait_until_idle(cloud, stack["InvoiceFunctionName"])
     assert later >= 1  # not before a later invocation thawed the environment
     lam.update_function_configuration(FunctionName=thread, Description="retire the threads")
