@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+from lambdalab.workshop import Exercise, LabFunction
+from lambdalab.workshop.labs import import_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,11 +22,8 @@ class Material:
         self.check_line = f"\n\n\npitfall{stem[:2]}."
 
     def load_solutions(self) -> ModuleType:
-        spec = importlib.util.spec_from_file_location(f"solutions{self.check_line[-3:-1]}",
-                                                      self.solutions)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        """A fresh import of the solutions file."""
+        return import_file(self.solutions, f"solutions{self.check_line[-3:-1]}")
 
     def exercise_cell(self, containing: str) -> str:
         """The source of the notebook's exercise cell, without its check line."""
@@ -31,6 +31,16 @@ class Material:
         [source] = ["".join(c["source"]) for c in cells
                     if c["cell_type"] == "code" and containing in "".join(c["source"])]
         return source.split(self.check_line)[0]
+
+    def editable_copy(self, editable: LabFunction) -> str:
+        """The exercise cell that holds the notebook's editable copy of a lab function."""
+        return self.exercise_cell(f"def {editable.name}(")
+
+    def defined(self, containing: str) -> dict[str, Any]:
+        """What the notebook's exercise cell defines, as stored (its check line left out)."""
+        namespace: dict[str, Any] = {}
+        exec(self.exercise_cell(containing), namespace)  # noqa: S102 - our own notebook
+        return namespace
 
     def solution_source(self, name: str) -> str:
         """The solution's definition of ``name``, as a learner would type it in."""
@@ -45,3 +55,9 @@ class Material:
         lines = {line.strip() for line in self.solutions.read_text().splitlines()
                  if len(line.strip()) > 20 and not line.strip().startswith("#")}
         return [hint for hint in hints if any(line in hint for line in lines)]
+
+    def assert_hints_nudge(self, exercise: Exercise) -> None:
+        """Three hints or more, the first a question, none handing over a solution line."""
+        assert len(exercise.hints) >= 3
+        assert self.hints_giving_a_solution_line(exercise.hints) == []
+        assert "?" in exercise.hints[0], "the first hint is a question that nudges"

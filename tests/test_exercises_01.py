@@ -1,58 +1,37 @@
-"""Notebook 01's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 01's checks against a real cloud: the solutions and the lab's fixed caller pass,
+the stored placeholders are not attempted, and trusting `StatusCode`, reading `Payload` twice or
+rejecting what Lambda ended each fail with the message written for them."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
+import exercise_checks as checks
 from notebook_material import Material
 
-from lambdalab import LocalCloud
-from lambdalab.workshop import Verdict, pitfall01
+from lambdalab.workshop import pitfall01
 
 MATERIAL = Material("01_function_error")
-load_solutions, exercise_cell, solution_source = (
-    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+EDITABLE = pitfall01.EDITABLE
 
 
 def test_the_solutions_pass(cloud):
-    exercise1 = pitfall01.exercise1.evaluate(load_solutions().failure_kind, cloud)
-    assert exercise1.verdict is Verdict.PASS, exercise1.text()
-    exercise2 = pitfall01.exercise2.evaluate(solution_source("handler_wrong"), cloud)
-    assert exercise2.verdict is Verdict.PASS, exercise2.text()
+    checks.passing(pitfall01.exercise1, MATERIAL.load_solutions().failure_kind, cloud)
+    exercise2 = checks.passing_fix(MATERIAL, pitfall01.exercise2, EDITABLE, cloud)
     assert [r.description for r in exercise2.results] == [
         "a priced order (A-1001)", "an order the pricing function rejects (A-1002, durian)",
         "the pricing function times out", "the pricing function's process exits"]
 
 
 def test_the_labs_own_fixed_caller_passes_the_fix_the_lab_exercise(cloud):
-    fixed = pitfall01.EDITABLE.module_source()
-    start = fixed.index("def handler_fixed")
-    report = pitfall01.exercise2.evaluate(fixed[start:], cloud)
-    assert report.verdict is Verdict.PASS, report.text()
+    fixed = EDITABLE.module_source()
+    checks.passing(pitfall01.exercise2, fixed[fixed.index("def handler_fixed"):], cloud)
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
-    namespace: dict = {}
-    exec(exercise_cell("def failure_kind"), namespace)  # noqa: S102 - our own notebook
-    assert pitfall01.exercise1.evaluate(namespace["failure_kind"], cloud).verdict \
-        is Verdict.NOT_ATTEMPTED
-    stored_handler = exercise_cell("def handler_wrong")
-    report = pitfall01.exercise2.evaluate(stored_handler, cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `handler_wrong` in this cell, then run it.")
-
-
-def test_the_editable_copy_in_the_notebook_is_the_labs_wrong_handler():
-    assert exercise_cell("def handler_wrong").strip() == pitfall01.EDITABLE.original().strip()
+    stored = MATERIAL.defined("def failure_kind")["failure_kind"]
+    checks.assert_not_attempted(pitfall01.exercise1, stored, cloud)
+    checks.assert_unedited_copy_not_attempted(MATERIAL, pitfall01.exercise2, EDITABLE, cloud)
 
 
 def test_trusting_status_code_fails_every_failure_case_and_is_named(cloud):
@@ -96,14 +75,9 @@ def test_reading_the_payload_twice_is_named(cloud):
     assert any(a.startswith("`Payload` is a stream") for a in report.advice), report.text()
 
 
-def edited(old: str, new: str) -> str:
-    source = pitfall01.EDITABLE.original()
-    assert old in source
-    return source.replace(old, new)
-
-
 def test_a_caller_that_checks_status_code_still_accepts_and_is_named(cloud):
-    report = pitfall01.exercise2.evaluate(edited(
+    report = pitfall01.exercise2.evaluate(checks.edited(
+        EDITABLE,
         '    return {"status": "accepted"',
         '    if response["StatusCode"] != 200:\n        return {"status": "rejected"}\n'
         '    return {"status": "accepted"'), cloud)
@@ -116,7 +90,8 @@ def test_a_caller_that_checks_status_code_still_accepts_and_is_named(cloud):
 
 
 def test_a_caller_that_rejects_when_lambda_ended_the_callee_is_told_to_fail(cloud):
-    rejects_everything = edited(
+    rejects_everything = checks.edited(
+        EDITABLE,
         '    return {"status": "accepted", "pricing": json.loads(response["Payload"].read())}',
         '    pricing = json.loads(response["Payload"].read())\n'
         '    if "FunctionError" in response:\n'
@@ -131,7 +106,8 @@ def test_a_caller_that_rejects_when_lambda_ended_the_callee_is_told_to_fail(clou
 
 
 def test_a_name_the_caller_module_lacks_gets_the_import_advice(cloud):
-    report = pitfall01.exercise2.evaluate(edited(
+    report = pitfall01.exercise2.evaluate(checks.edited(
+        EDITABLE,
         "    return {\"status\": \"accepted\"",
         "    if 'FunctionError' in response:\n        raise Boom()\n"
         "    return {\"status\": \"accepted\""), cloud)
@@ -141,14 +117,8 @@ def test_a_name_the_caller_module_lacks_gets_the_import_advice(cloud):
 
 
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
-    pitfall01.exercise1.check(lambda lam, function_name, payload: 1 / 0, cloud)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(pitfall01.exercise1, lambda lam, function_name, payload: 1 / 0,
+                                   cloud, capsys)
     assert printed.startswith("Exercise 1 · which kind of failure?: FAIL - 0 of 6 cases right.")
     assert "  ✗ a function that answers {'doubled': 42}: your code raised ZeroDivisionError" \
         in printed
-
-
-def test_the_lab_files_are_not_changed_by_a_check(cloud):
-    before = pitfall01.EDITABLE.module_source()
-    pitfall01.exercise2.evaluate(solution_source("handler_wrong"), cloud)
-    assert pitfall01.EDITABLE.module_source() == before

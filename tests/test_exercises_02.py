@@ -1,12 +1,14 @@
-"""Notebook 02's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 02's checks against a real cloud: the solutions and the lab's fixed payment function
+pass, the stored placeholders are not attempted, and a caller's context expected to travel,
+ClientContext, merged metadata or a payment function that ignores the caller's deadline each
+fail with the message written for them."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
+import exercise_checks as checks
 import pytest
 from notebook_material import Material
 
@@ -15,53 +17,32 @@ from lambdalab.workshop import Verdict, pitfall02
 from lambdalab.workshop.checks import NOT_RUNNING
 
 MATERIAL = Material("02_values_do_not_travel")
-load_solutions, exercise_cell, solution_source = (
-    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+EDITABLE = pitfall02.EDITABLE
 
 
 # --- the solutions, the placeholders, the editable copy ------------------------------------
 
 def test_the_solutions_pass(cloud):
-    solutions = load_solutions()
-    for exercise, answer in ((pitfall02.exercise1, solutions.answer),
-                             (pitfall02.exercise2, solutions.invoke_with_meta),
-                             (pitfall02.exercise3, solution_source("handler_wrong"))):
-        report = exercise.evaluate(answer, cloud)
-        assert report.verdict is Verdict.PASS, report.text()
-    assert [r.description.split(":")[0] for r in
-            pitfall02.exercise1.evaluate(solutions.answer, cloud).results] == [
+    solutions = MATERIAL.load_solutions()
+    exercise1 = checks.passing(pitfall02.exercise1, solutions.answer, cloud)
+    checks.passing(pitfall02.exercise2, solutions.invoke_with_meta, cloud)
+    checks.passing_fix(MATERIAL, pitfall02.exercise3, EDITABLE, cloud)
+    assert [r.description.split(":")[0] for r in exercise1.results] == [
         "remaining_ms", "warm_tenant", "thread_tenant"]
 
 
 def test_the_labs_own_fixed_payment_function_passes_the_fix_the_lab_exercise(cloud):
-    module = pitfall02.EDITABLE.module_source()
-    fixed = module[module.index("def handler_fixed"):]
-    report = pitfall02.exercise3.evaluate(fixed, cloud)
-    assert report.verdict is Verdict.PASS, report.text()
+    module = EDITABLE.module_source()
+    checks.passing(pitfall02.exercise3, module[module.index("def handler_fixed"):], cloud)
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
-    namespace: dict = {}
-    exec(exercise_cell("answer = {"), namespace)  # noqa: S102 - our own notebook
-    report = pitfall02.exercise1.evaluate(namespace["answer"], cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "replace each `...` with your prediction, then run the cell.")
-    exec(exercise_cell("def invoke_with_meta"), namespace)  # noqa: S102
-    assert pitfall02.exercise2.evaluate(namespace["invoke_with_meta"], cloud).verdict \
-        is Verdict.NOT_ATTEMPTED
-    report = pitfall02.exercise3.evaluate(exercise_cell("def handler_wrong"), cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `handler_wrong` in this cell, then run it.")
-
-
-def test_the_editable_copy_in_the_notebook_is_the_labs_wrong_payment_handler():
-    assert exercise_cell("def handler_wrong").strip() == pitfall02.EDITABLE.original().strip()
+    stored = MATERIAL.defined("answer = {")["answer"]
+    checks.assert_not_attempted(pitfall02.exercise1, stored, cloud,
+                                "replace each `...` with your prediction, then run the cell.")
+    stored = MATERIAL.defined("def invoke_with_meta")["invoke_with_meta"]
+    checks.assert_not_attempted(pitfall02.exercise2, stored, cloud)
+    checks.assert_unedited_copy_not_attempted(MATERIAL, pitfall02.exercise3, EDITABLE, cloud)
 
 
 def test_the_audit_function_shown_in_the_notebook_is_the_one_the_check_deploys():
@@ -250,8 +231,8 @@ def test_a_name_the_payment_module_lacks_gets_the_import_advice(cloud):
 # --- never raises, never FAIL without a cloud, hints that do not give the answer --------------
 
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
-    pitfall02.exercise2.check(lambda *args, **kwargs: 1 / 0, cloud)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(pitfall02.exercise2, lambda *args, **kwargs: 1 / 0, cloud,
+                                   capsys)
     assert printed.startswith("Exercise 2 · carry the request's metadata: FAIL - 0 of 5 "
                               "cases right.")
     assert "  ✗ a synchronous call: your code raised ZeroDivisionError" in printed
@@ -260,23 +241,9 @@ def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
 def test_the_checks_with_their_cloud_stopped_say_not_running(capsys):
     stopped = LocalCloud()  # never started: what a cell sees after the kernel lost its cloud
     pitfall02.exercise1.check({"remaining_ms": 5000}, stopped)
-    pitfall02.exercise2.check(load_solutions().invoke_with_meta, stopped)
-    pitfall02.exercise3.check(solution_source("handler_wrong"), stopped)
+    pitfall02.exercise2.check(MATERIAL.load_solutions().invoke_with_meta, stopped)
+    pitfall02.exercise3.check(MATERIAL.solution_source("handler_wrong"), stopped)
     assert capsys.readouterr().out.splitlines() == [
         f"Exercise 1 · what does the payment function see?: NOT CHECKED - {NOT_RUNNING}",
         f"Exercise 2 · carry the request's metadata: NOT CHECKED - {NOT_RUNNING}",
         f"Exercise 3 · fix the lab's payment function: NOT CHECKED - {NOT_RUNNING}"]
-
-
-@pytest.mark.parametrize("check", [pitfall02.exercise1, pitfall02.exercise2,
-                                   pitfall02.exercise3])
-def test_the_hints_are_staged_and_never_give_the_answer(check):
-    assert len(check.hints) >= 3
-    assert MATERIAL.hints_giving_a_solution_line(check.hints) == []
-    assert "?" in check.hints[0], "the first hint is a question that nudges"
-
-
-def test_the_lab_files_are_not_changed_by_a_check(cloud):
-    before = pitfall02.EDITABLE.module_source()
-    pitfall02.exercise3.evaluate(solution_source("handler_wrong"), cloud)
-    assert pitfall02.EDITABLE.module_source() == before

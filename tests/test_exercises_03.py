@@ -1,59 +1,39 @@
-"""Notebook 03's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 03's checks against a real cloud: the solutions pass, the stored placeholders are
+not attempted, and each wrong network, endpoint or client Config fails with the reason the
+cloud gives for it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+import exercise_checks as checks
 import pytest
 from botocore.config import Config
 from notebook_material import Material
 
-from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall03
 
 MATERIAL = Material("03_vpc_reachability")
-load_solutions = MATERIAL.load_solutions
 LAMBDA = "com.amazonaws.ap-northeast-1.lambda"
 HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
 
 
-def exercise_cell(containing: str) -> dict:
-    """What the notebook's exercise cell defines, as stored (its check line left out)."""
-    namespace: dict = {}
-    exec(MATERIAL.exercise_cell(containing), namespace)  # noqa: S102 - our own notebook
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
-
-
 @pytest.fixture(scope="module")
 def solutions():
-    return load_solutions()
+    return MATERIAL.load_solutions()
 
 
 def test_the_solutions_pass(cloud, solutions):
-    for exercise, answer in ((pitfall03.exercise1, solutions.reaches_lambda),
-                             (pitfall03.exercise2, solutions.make_reachable),
-                             (pitfall03.exercise3, solutions.fail_fast_config)):
-        report = exercise.evaluate(answer, cloud)
-        assert report.verdict is Verdict.PASS, report.text()
+    checks.passing(pitfall03.exercise1, solutions.reaches_lambda, cloud)
+    checks.passing(pitfall03.exercise2, solutions.make_reachable, cloud)
+    checks.passing(pitfall03.exercise3, solutions.fail_fast_config, cloud)
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
-    stored = exercise_cell("reaches_lambda = ")["reaches_lambda"]
-    report = pitfall03.exercise1.evaluate(stored, cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "replace the `...` of network 1 with True or False, then "
-                               "run the cell.")
+    stored = MATERIAL.defined("reaches_lambda = ")["reaches_lambda"]
+    checks.assert_not_attempted(pitfall03.exercise1, stored, cloud, "replace the `...` of "
+                                "network 1 with True or False, then run the cell.")
     for exercise, name in ((pitfall03.exercise2, "make_reachable"),
                            (pitfall03.exercise3, "fail_fast_config")):
-        report = exercise.evaluate(exercise_cell(f"def {name}(")[name], cloud)
-        assert report.verdict is Verdict.NOT_ATTEMPTED, report.text()
+        checks.assert_not_attempted(exercise, MATERIAL.defined(f"def {name}(")[name], cloud)
 
 
 def test_believing_every_network_reaches_lambda_names_each_misconception(cloud):
@@ -211,19 +191,11 @@ def test_a_config_that_is_not_one_is_reported_never_raised(cloud, answer, summar
 
 
 def test_a_crashing_make_reachable_is_reported_per_case(cloud, capsys):
-    pitfall03.exercise2.check(lambda ec2, network: network["no such key"], cloud)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(pitfall03.exercise2, lambda ec2, network: network["no such key"],
+                                   cloud, capsys)
     assert printed.startswith("Exercise 2 · make it reachable, without a NAT gateway: FAIL")
     assert "  ✗ your make_reachable(ec2, network) runs: your code raised KeyError: " \
            "'no such key'" in printed
-
-
-@pytest.mark.parametrize("check", [pitfall03.exercise1, pitfall03.exercise2,
-                                   pitfall03.exercise3])
-def test_the_hints_are_staged_and_never_give_the_answer(check):
-    assert len(check.hints) >= 3
-    assert MATERIAL.hints_giving_a_solution_line(check.hints) == []
-    assert "?" in check.hints[0], "the first hint is a question that nudges"
 
 
 def test_the_prediction_reads_what_happened(cloud):

@@ -1,42 +1,27 @@
-"""Notebook 05's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 05's checks against a real cloud: the solutions pass, the stored placeholders are
+not attempted, and retries without jitter or deadline, and fan-outs that ignore the invoked
+function's reserved concurrency, each fail with the message written for them."""
 
 from __future__ import annotations
 
 import json
 import random
 import time
-from collections.abc import Iterator
+from types import SimpleNamespace
 
-import pytest
+import exercise_checks as checks
 from botocore.exceptions import ClientError
 from notebook_material import Material
 
-from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall05
 
 MATERIAL = Material("05_concurrency_throttling")
-load_solutions, exercise_cell, solution_source = (
-    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
-
-
-def edited(old: str, new: str) -> str:
-    source = pitfall05.EDITABLE.original()
-    assert old in source
-    return source.replace(old, new)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+EDITABLE = pitfall05.EDITABLE
 
 
 def test_the_solutions_pass(cloud):
-    exercise1 = pitfall05.exercise1.evaluate(load_solutions().invoke_patiently, cloud)
-    assert exercise1.verdict is Verdict.PASS, exercise1.text()
-    exercise2 = pitfall05.exercise2.evaluate(solution_source("invoke_all"), cloud)
-    assert exercise2.verdict is Verdict.PASS, exercise2.text()
+    checks.passing(pitfall05.exercise1, MATERIAL.load_solutions().invoke_patiently, cloud)
+    exercise2 = checks.passing_fix(MATERIAL, pitfall05.exercise2, EDITABLE, cloud)
     assert [r.description for r in exercise2.results] == [
         "the lab's inventory function (reserved concurrency 2), 10 items",
         "an inventory function that may run 3 at once, 9 items",
@@ -45,25 +30,17 @@ def test_the_solutions_pass(cloud):
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
-    namespace: dict = {}
-    exec(exercise_cell("def invoke_patiently"), namespace)  # noqa: S102 - our own notebook
-    assert pitfall05.exercise1.evaluate(namespace["invoke_patiently"], cloud).verdict \
-        is Verdict.NOT_ATTEMPTED
-    report = pitfall05.exercise2.evaluate(exercise_cell("def invoke_all"), cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `invoke_all` in this cell, then run it.")
-
-
-def test_the_editable_copy_in_the_notebook_is_the_labs_fan_out():
-    assert exercise_cell("def invoke_all").strip() == pitfall05.EDITABLE.original().strip()
+    stored = MATERIAL.defined("def invoke_patiently")["invoke_patiently"]
+    checks.assert_not_attempted(pitfall05.exercise1, stored, cloud)
+    checks.assert_unedited_copy_not_attempted(MATERIAL, pitfall05.exercise2, EDITABLE, cloud)
 
 
 def test_the_labs_own_fan_out_is_refused_and_told_to_bound_the_calls(cloud):
-    unchanged_but_for_a_comment = edited("    def invoke(payload):",
-                                         "    def invoke(payload):  # one item")
-    assert pitfall05.EDITABLE.unchanged(unchanged_but_for_a_comment)
-    report = pitfall05.exercise2.evaluate(edited("max_workers=THREADS", "max_workers=10"),
-                                          cloud)
+    unchanged_but_for_a_comment = checks.edited(EDITABLE, "    def invoke(payload):",
+                                                "    def invoke(payload):  # one item")
+    assert EDITABLE.unchanged(unchanged_but_for_a_comment)
+    report = pitfall05.exercise2.evaluate(
+        checks.edited(EDITABLE, "max_workers=THREADS", "max_workers=10"), cloud)
     assert report.verdict is Verdict.FAIL
     assert report.results[0].detail.startswith("Lambda refused calls of your caller")
     assert report.results[3].passed  # a switched-off function: each item reported failed
@@ -71,8 +48,8 @@ def test_the_labs_own_fan_out_is_refused_and_told_to_bound_the_calls(cloud):
 
 
 def test_a_hard_coded_limit_fails_where_the_function_allows_more(cloud):
-    report = pitfall05.exercise2.evaluate(edited("max_workers=THREADS", "max_workers=2"),
-                                          cloud)
+    report = pitfall05.exercise2.evaluate(
+        checks.edited(EDITABLE, "max_workers=THREADS", "max_workers=2"), cloud)
     assert [r.passed for r in report.results] == [True, False, True, True]
     assert report.results[1].detail == (
         "your caller ran at most 2 at once where the function allows 3: read its limit with "
@@ -80,10 +57,10 @@ def test_a_hard_coded_limit_fails_where_the_function_allows_more(cloud):
 
 
 def test_a_missing_key_and_a_pool_of_zero_threads_get_their_messages(cloud):
-    strict = edited("    with ThreadPoolExecutor(max_workers=THREADS)",
-                    "    limit = client.get_function_concurrency(\n"
-                    "        FunctionName=function_name)['ReservedConcurrentExecutions']\n"
-                    "    with ThreadPoolExecutor(max_workers=limit)")
+    strict = checks.edited(EDITABLE, "    with ThreadPoolExecutor(max_workers=THREADS)",
+                           "    limit = client.get_function_concurrency(\n"
+                           "        FunctionName=function_name)['ReservedConcurrentExecutions']\n"
+                           "    with ThreadPoolExecutor(max_workers=limit)")
     report = pitfall05.exercise2.evaluate(strict, cloud)
     assert [r.passed for r in report.results] == [True, True, False, False]
     assert "KeyError: 'ReservedConcurrentExecutions'" in report.results[2].detail
@@ -101,21 +78,14 @@ def gives_up_at_once(lam, function_name, payload, seconds):
     return json.loads(response["Payload"].read())
 
 
-def waits_without_jitter(lam, function_name, payload, seconds):
-    deadline = time.monotonic() + seconds
-    refusals = 0
-    while True:
-        try:
-            response = lam.invoke(FunctionName=function_name, Payload=json.dumps(payload))
-            return json.loads(response["Payload"].read())
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TooManyRequestsException":
-                raise
-            refusals += 1
-            wait = min(1, 0.05 * 2 ** refusals)  # the ceiling itself: everyone alike
-            if time.monotonic() + wait > deadline:
-                raise
-        time.sleep(wait)
+def without_jitter():
+    """The solution with its random wait pinned to the ceiling: every caller waits alike."""
+    solutions = MATERIAL.load_solutions()
+    solutions.random = SimpleNamespace(uniform=lambda low, high: high)
+    return solutions.invoke_patiently
+
+
+waits_without_jitter = without_jitter()
 
 
 def retries_everything(lam, function_name, payload, seconds):
@@ -172,14 +142,8 @@ def test_waiting_past_the_deadline_is_named(cloud):
 
 
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
-    pitfall05.exercise1.check(lambda lam, function_name, payload, seconds: 1 / 0, cloud)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(
+        pitfall05.exercise1, lambda lam, function_name, payload, seconds: 1 / 0, cloud, capsys)
     assert printed.startswith("Exercise 1 · back off with full jitter, within a deadline: "
                               "FAIL - 0 of 4 cases right.")
     assert "a caller raised ZeroDivisionError: division by zero" in printed
-
-
-def test_the_lab_files_are_not_changed_by_a_check(cloud):
-    before = pitfall05.EDITABLE.module_source()
-    pitfall05.exercise2.evaluate(solution_source("invoke_all"), cloud)
-    assert pitfall05.EDITABLE.module_source() == before

@@ -1,65 +1,42 @@
-"""Notebook 06's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 06's checks against a real cloud: the solutions and the lab's own
+update_environment pass, the stored placeholders are not attempted, and a replaced variable map,
+a fallback table name or a signing key still in the configuration each fail with the message
+written for them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
+import exercise_checks as checks
 from notebook_material import Material
 
-from lambdalab import LocalCloud
-from lambdalab.workshop import Verdict, pitfall06
+from lambdalab.workshop import Report, Verdict, pitfall06
 
 MATERIAL = Material("06_own_environment")
-load_solutions, exercise_cell, solution_source = (
-    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+TABLE_NAME_EDITABLE = pitfall06.TABLE_NAME_EDITABLE
+SIGNING_KEY_EDITABLE = pitfall06.SIGNING_KEY_EDITABLE
 
 
 def test_the_solutions_pass(cloud):
-    exercise1 = pitfall06.exercise1.evaluate(load_solutions().set_env_var, cloud)
-    assert exercise1.verdict is Verdict.PASS, exercise1.text()
+    exercise1 = checks.passing(pitfall06.exercise1, MATERIAL.load_solutions().set_env_var, cloud)
     assert exercise1.results[-1].detail == (
         "GetFunctionConfiguration -> UpdateFunctionConfiguration -> GetFunction")
-    exercise2 = pitfall06.exercise2.evaluate(solution_source("table_name"), cloud)
-    assert exercise2.verdict is Verdict.PASS, exercise2.text()
-    exercise3 = pitfall06.exercise3.evaluate(solution_source("signing_key"), cloud)
-    assert exercise3.verdict is Verdict.PASS, exercise3.text()
+    checks.passing_fix(MATERIAL, pitfall06.exercise2, TABLE_NAME_EDITABLE, cloud)
+    checks.passing_fix(MATERIAL, pitfall06.exercise3, SIGNING_KEY_EDITABLE, cloud)
 
 
 def test_the_labs_own_helper_passes_the_set_env_var_exercise(cloud):
     helper = pitfall06.update_environment
-    report = pitfall06.exercise1.evaluate(
-        lambda lam, function_name, key, value: helper(lam, function_name, {key: value}), cloud)
-    assert report.verdict is Verdict.PASS, report.text()
+    report = checks.passing(pitfall06.exercise1, lambda lam, function_name, key, value: helper(
+        lam, function_name, {key: value}), cloud)
     assert report.results[-1].detail == ("GetFunction -> GetFunctionConfiguration -> "
                                          "UpdateFunctionConfiguration -> GetFunction")
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
-    namespace: dict = {}
-    exec(exercise_cell("def set_env_var"), namespace)  # noqa: S102 - our own notebook
-    assert pitfall06.exercise1.evaluate(namespace["set_env_var"], cloud).verdict \
-        is Verdict.NOT_ATTEMPTED
-    report = pitfall06.exercise2.evaluate(exercise_cell("def table_name"), cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `table_name` in this cell, then run it.")
-    report = pitfall06.exercise3.evaluate(exercise_cell("def signing_key"), cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `signing_key` in this cell, then run it.")
-
-
-def test_the_editable_copies_in_the_notebook_are_the_labs_functions():
-    assert exercise_cell("def table_name").strip() == \
-        pitfall06.TABLE_NAME_EDITABLE.original().strip()
-    assert exercise_cell("def signing_key").strip() == \
-        pitfall06.SIGNING_KEY_EDITABLE.original().strip()
+    stored = MATERIAL.defined("def set_env_var")["set_env_var"]
+    checks.assert_not_attempted(pitfall06.exercise1, stored, cloud)
+    for exercise, editable in ((pitfall06.exercise2, TABLE_NAME_EDITABLE),
+                               (pitfall06.exercise3, SIGNING_KEY_EDITABLE)):
+        checks.assert_unedited_copy_not_attempted(MATERIAL, exercise, editable, cloud)
 
 
 def test_sending_one_variable_alone_loses_the_others_and_is_named(cloud):
@@ -108,15 +85,9 @@ def test_changing_this_kernels_os_environ_changes_no_function_and_is_named(cloud
                for a in report.advice)
 
 
-def edited(editable, old: str, new: str) -> str:
-    source = editable.original()
-    assert old in source
-    return source.replace(old, new)
-
-
 def test_a_fallback_table_name_writes_where_nobody_looks_and_is_named(cloud):
-    report = pitfall06.exercise2.evaluate(edited(
-        pitfall06.TABLE_NAME_EDITABLE, 'os.environ["TABLE_NAME"]',
+    report = pitfall06.exercise2.evaluate(checks.edited(
+        TABLE_NAME_EDITABLE, 'os.environ["TABLE_NAME"]',
         'os.environ.get("TABLE_NAME", "ex06-archive")'), cloud)
     assert [r.passed for r in report.results] == [True, True, False, False]
     assert report.results[2].detail.startswith(
@@ -126,14 +97,14 @@ def test_a_fallback_table_name_writes_where_nobody_looks_and_is_named(cloud):
 
 
 def test_the_bare_key_error_and_a_check_for_absence_only_are_told_apart(cloud):
-    raises_key_error = edited(pitfall06.TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
-                              'name = os.environ["TABLE_NAME"]\n    return name')
+    raises_key_error = checks.edited(TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
+                                     'name = os.environ["TABLE_NAME"]\n    return name')
     report = pitfall06.exercise2.evaluate(raises_key_error, cloud)
     assert report.results[2].detail == (
         "it failed with KeyError: 'TABLE_NAME', the bare name of the key: say that the "
         "function's configuration lacks it, and where to set it")
-    absent_only = edited(
-        pitfall06.TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
+    absent_only = checks.edited(
+        TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
         'if "TABLE_NAME" not in os.environ:\n'
         '        raise RuntimeError("TABLE_NAME is missing from this function\'s '
         'configuration")\n    return os.environ["TABLE_NAME"]')
@@ -142,10 +113,14 @@ def test_the_bare_key_error_and_a_check_for_absence_only_are_told_apart(cloud):
     assert any(a.startswith("An empty value is set but useless") for a in report.advice)
 
 
+def key_read_as(cloud, body: str) -> Report:
+    """Exercise 3's verdict on the lab's signing_key with its ``return`` line replaced."""
+    return pitfall06.exercise3.evaluate(checks.edited(
+        SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()', body), cloud)
+
+
 def test_a_key_still_read_from_the_configuration_is_named(cloud):
-    report = pitfall06.exercise3.evaluate(edited(
-        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
-        'key = os.environ["SIGNING_KEY"]\n    return key.encode()'), cloud)
+    report = key_read_as(cloud, 'key = os.environ["SIGNING_KEY"]\n    return key.encode()')
     assert [r.passed for r in report.results] == [False, False]
     assert report.results[0].detail.startswith(
         "it failed with KeyError: 'SIGNING_KEY': the function still reads the key from its "
@@ -154,11 +129,10 @@ def test_a_key_still_read_from_the_configuration_is_named(cloud):
 
 
 def test_a_secure_string_read_without_decryption_is_named(cloud):
-    report = pitfall06.exercise3.evaluate(edited(
-        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+    report = key_read_as(cloud, (
         'import boto3\n\n    name = os.environ["SIGNING_KEY_PARAMETER"]\n'
         '    return boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]'
-        '.encode()'), cloud)
+        '.encode()'))
     assert [r.passed for r in report.results] == [False, False]
     assert report.results[0].detail == (
         "the invoice is not signed with the key stored in /ex06/signing-key")
@@ -166,40 +140,24 @@ def test_a_secure_string_read_without_decryption_is_named(cloud):
 
 
 def test_a_hard_coded_parameter_name_fails_the_other_parameter(cloud):
-    report = pitfall06.exercise3.evaluate(edited(
-        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+    report = key_read_as(cloud, (
         'import boto3\n\n    parameter = boto3.client("ssm").get_parameter(\n'
         '        Name="/ex06/signing-key", WithDecryption=True)\n'
-        '    return parameter["Parameter"]["Value"].encode()'), cloud)
+        '    return parameter["Parameter"]["Value"].encode()'))
     assert [r.passed for r in report.results] == [True, False]
 
 
 def test_a_missing_client_gets_the_import_advice(cloud):
-    report = pitfall06.exercise3.evaluate(edited(
-        pitfall06.SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()',
+    report = key_read_as(cloud, (
         'name = os.environ["SIGNING_KEY_PARAMETER"]\n'
-        '    return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]'),
-        cloud)
+        '    return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]'))
     assert report.verdict is Verdict.FAIL
     assert any(a.startswith("`split.py` has no Parameter Store client") for a in report.advice)
 
 
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
-    pitfall06.exercise1.check(lambda lam, function_name, key, value: 1 / 0, cloud)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(
+        pitfall06.exercise1, lambda lam, function_name, key, value: 1 / 0, cloud, capsys)
     assert printed.startswith("Exercise 1 · change one variable, keep the others: FAIL - "
                               "0 of 4 cases right.")
     assert "your code raised ZeroDivisionError: division by zero" in printed
-
-
-def test_the_lab_files_are_not_changed_by_a_check(cloud):
-    before = pitfall06.TABLE_NAME_EDITABLE.module_source()
-    pitfall06.exercise2.evaluate(solution_source("table_name"), cloud)
-    pitfall06.exercise3.evaluate(solution_source("signing_key"), cloud)
-    assert pitfall06.TABLE_NAME_EDITABLE.module_source() == before
-
-
-def test_no_hint_gives_a_line_of_the_solutions():
-    for exercise in (pitfall06.exercise1, pitfall06.exercise2, pitfall06.exercise3):
-        assert len(exercise.hints) >= 3
-        assert MATERIAL.hints_giving_a_solution_line(exercise.hints) == []

@@ -1,50 +1,31 @@
-"""Notebook 07's checks, against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and the known wrong answers fail with the message written for them."""
+"""Notebook 07's checks, some without a cloud: the solutions pass, the stored placeholders are
+not attempted, and miscounted attempts, a client that gives up before Lambda answers and a
+capture keyed per invocation each fail with the message written for them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
+import exercise_checks as checks
 from botocore.config import Config
 from notebook_material import Material
 
-from lambdalab import LocalCloud
 from lambdalab.workshop import Verdict, pitfall07
 
 MATERIAL = Material("07_timeouts_and_retries")
-load_solutions, exercise_cell, solution_source = (
-    MATERIAL.load_solutions, MATERIAL.exercise_cell, MATERIAL.solution_source)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+EDITABLE = pitfall07.EDITABLE
 
 
 def test_the_solutions_pass(cloud):
-    solutions = load_solutions()
-    for exercise, answer in ((pitfall07.exercise1, solutions.payment_runs),
-                             (pitfall07.exercise2, solutions.safe_config),
-                             (pitfall07.exercise3, solution_source("handler"))):
-        report = exercise.evaluate(answer, cloud)
-        assert report.verdict is Verdict.PASS, report.text()
+    solutions = MATERIAL.load_solutions()
+    checks.passing(pitfall07.exercise1, solutions.payment_runs, cloud)
+    checks.passing(pitfall07.exercise2, solutions.safe_config, cloud)
+    checks.passing_fix(MATERIAL, pitfall07.exercise3, EDITABLE, cloud)
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
     for function, exercise in (("payment_runs", pitfall07.exercise1),
                                ("safe_config", pitfall07.exercise2)):
-        namespace: dict = {}
-        exec(exercise_cell(f"def {function}"), namespace)  # noqa: S102 - our own notebook
-        assert exercise.evaluate(namespace[function], cloud).verdict is Verdict.NOT_ATTEMPTED
-    report = pitfall07.exercise3.evaluate(exercise_cell("def handler("), cloud)
-    assert (report.verdict, report.summary) == (
-        Verdict.NOT_ATTEMPTED, "edit `handler` in this cell, then run it.")
-
-
-def test_the_editable_copy_in_the_notebook_is_the_labs_payment_handler():
-    assert exercise_cell("def handler(").strip() == pitfall07.EDITABLE.original().strip()
+        checks.assert_not_attempted(exercise, MATERIAL.defined(f"def {function}")[function], cloud)
+    checks.assert_unedited_copy_not_attempted(MATERIAL, pitfall07.exercise3, EDITABLE, cloud)
 
 
 def test_counting_the_first_attempt_twice_and_legacy_defaults_get_their_messages():
@@ -83,7 +64,7 @@ def test_a_long_read_timeout_with_default_retries_fails_only_the_repeat_case(clo
 
 
 def test_a_key_that_changes_with_every_invocation_captures_again(cloud):
-    per_request = solution_source("handler").replace(
+    per_request = MATERIAL.solution_source("handler").replace(
         'key = event["idempotency_key"]', "key = context.aws_request_id")
     report = pitfall07.exercise3.evaluate(per_request, cloud)
     assert report.verdict is Verdict.FAIL
@@ -100,8 +81,8 @@ def test_a_handler_that_breaks_is_reported_not_raised(cloud):
 
 
 def test_a_crashing_answer_is_reported_not_raised(capsys):
-    pitfall07.exercise1.check(lambda config, payment_seconds: 1 / 0, None)
-    printed = capsys.readouterr().out
+    printed = checks.printed_check(pitfall07.exercise1, lambda config, payment_seconds: 1 / 0, None,
+                                   capsys)
     assert printed.startswith("Exercise 1 · how many times does the payment run?: FAIL - "
                               "0 of 6 cases right.")
     assert "your code raised ZeroDivisionError: division by zero" in printed
@@ -112,15 +93,3 @@ def test_an_answer_that_is_not_a_config_is_named(cloud):
                                           cloud)
     assert report.verdict is Verdict.FAIL
     assert all(r.detail == "return a botocore.config.Config, not dict" for r in report.results)
-
-
-def test_the_lab_files_are_not_changed_by_a_check(cloud):
-    before = pitfall07.EDITABLE.module_source()
-    pitfall07.exercise3.evaluate(solution_source("handler"), cloud)
-    assert pitfall07.EDITABLE.module_source() == before
-
-
-def test_no_hint_gives_a_line_of_the_solutions():
-    for exercise in (pitfall07.exercise1, pitfall07.exercise2, pitfall07.exercise3):
-        assert len(exercise.hints) >= 3
-        assert MATERIAL.hints_giving_a_solution_line(exercise.hints) == []

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 import pytest
 from botocore.exceptions import ClientError
+from lab_stacks import answer, deployed_lab, inline_policy
 
-from lambdalab import LocalCloud
 from lambdalab.packaging import zip_files
-from lambdalab.workshop import deploy_lab, lab_path
+from lambdalab.workshop import lab_path
 
 LAB = "01_function_error"
 GOOD = lab_path(LAB, "events", "good_order.json").read_text()
 BAD = lab_path(LAB, "events", "bad_order.json").read_text()
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def stack(cloud) -> dict[str, str]:
-    return deploy_lab(cloud, LAB, "lab1")
-
-
-def answer(lam, name: str, payload: str):
-    response = lam.invoke(FunctionName=name, Payload=payload)
-    return response.get("FunctionError"), json.loads(response["Payload"].read())
+stack = deployed_lab(LAB, "lab1")
 
 
 def test_stack_outputs_name_the_three_functions(stack):
@@ -44,13 +26,7 @@ def test_stack_outputs_name_the_three_functions(stack):
 
 
 def test_caller_role_may_invoke_only_the_pricing_function(cloud, stack):
-    iam = cloud.client("iam")
-    role = cloud.client("lambda").get_function_configuration(
-        FunctionName=stack["WrongCallerFunctionName"])["Role"].split("/")[-1]
-    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
+    document = inline_policy(cloud, stack["WrongCallerFunctionName"])
     invoke = [s for s in document["Statement"] if s["Action"] == "lambda:InvokeFunction"]
     assert invoke == [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
                        "Resource": "arn:aws:lambda:ap-northeast-1:123456789012:function:"

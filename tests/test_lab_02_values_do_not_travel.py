@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import unquote
 
 import pytest
+from lab_stacks import deployed_lab, inline_policy
 
-from lambdalab import LocalCloud
-from lambdalab.workshop import deploy_lab, lab_path, pitfall02
+from lambdalab.workshop import lab_path, pitfall02
 
 LAB = "02_values_do_not_travel"
 ORDER = json.loads(lab_path(LAB, "events", "order.json").read_text())
 SLOW_ORDER = json.loads(lab_path(LAB, "events", "slow_bank_order.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def stack(cloud) -> dict[str, str]:
-    return deploy_lab(cloud, LAB, "lab2")
+stack = deployed_lab(LAB, "lab2")
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +51,7 @@ def test_stack_outputs_name_the_four_functions(stack):
 @pytest.mark.parametrize("caller, callee", [("caller-wrong", "invoked-wrong"),
                                             ("caller-fixed", "invoked-fixed")])
 def test_each_caller_may_invoke_only_its_own_payment_function(cloud, stack, caller, callee):
-    iam = cloud.client("iam")
-    role = cloud.client("lambda").get_function_configuration(
-        FunctionName=f"lab2-{caller}")["Role"].split("/")[-1]
-    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
+    document = inline_policy(cloud, f"lab2-{caller}")
     invoke = [s for s in document["Statement"] if s["Action"] == "lambda:InvokeFunction"]
     assert invoke == [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
                        "Resource": "arn:aws:lambda:ap-northeast-1:123456789012:function:"

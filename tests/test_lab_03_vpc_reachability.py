@@ -9,16 +9,13 @@ https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-servic
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import time
-from collections.abc import Iterator
-from urllib.parse import unquote
 
 import pytest
+from lab_stacks import execution_role, inline_policy
 
-from lambdalab import LocalCloud
 from lambdalab.deploy import delete_stack, deploy_stack, stack_status
 from lambdalab.workshop import lab_path
 from lambdalab.workshop.network_view import draw_network, show_reachability
@@ -30,12 +27,6 @@ URL = "https://lambda.ap-northeast-1.amazonaws.com/2015-03-31/functions/{}/invoc
 VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 RESERVED = {"order_id": "A-3001", "reserved": [{"sku": "apple", "qty": 2},
                                                {"sku": "melon", "qty": 1}]}
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -97,16 +88,11 @@ def test_the_callers_sit_in_two_private_subnets_of_two_zones(cloud, stacks):
 
 
 def test_caller_role_has_vpc_access_and_may_invoke_only_the_inventory_function(cloud, stacks):
-    iam = cloud.client("iam")
-    role = cloud.client("lambda").get_function_configuration(
-        FunctionName=stacks["nat"]["WrongCallerFunctionName"])["Role"].split("/")[-1]
-    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    caller = stacks["nat"]["WrongCallerFunctionName"]
+    attached = cloud.client("iam").list_attached_role_policies(
+        RoleName=execution_role(cloud, caller))["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [VPC_ACCESS]
-    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
-    assert document["Statement"] == [{
+    assert inline_policy(cloud, caller)["Statement"] == [{
         "Effect": "Allow", "Action": "lambda:InvokeFunction",
         "Resource": "arn:aws:lambda:ap-northeast-1:123456789012:function:lab3-nat-invoked"}]
 

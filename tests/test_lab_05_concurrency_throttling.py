@@ -11,17 +11,16 @@ asynchronous events itself and sends records to the on-success destination
 
 from __future__ import annotations
 
-import ast
 import json
 import threading
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 import pytest
+from lab_stacks import deployed_lab, inline_policy
 
 from lambdalab import LocalCloud
 from lambdalab.plots import concurrency_steps
-from lambdalab.workshop import deploy_lab, lab_path, pitfall05
+from lambdalab.workshop import lab_path, pitfall05
 
 LAB = "05_concurrency_throttling"
 BATCH = json.loads(lab_path(LAB, "events", "batch.json").read_text())
@@ -34,9 +33,7 @@ def cloud() -> Iterator[LocalCloud]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def stack(cloud) -> dict[str, str]:
-    return deploy_lab(cloud, LAB, "lab5")
+stack = deployed_lab(LAB, "lab5")
 
 
 def run(cloud, stack, caller: str, batch: dict | None = None,
@@ -79,13 +76,7 @@ def test_the_inventory_function_reserves_2_and_sends_async_results_to_the_queue(
 
 
 def test_callers_may_only_invoke_and_read_the_concurrency_of_the_inventory(cloud, stack):
-    iam = cloud.client("iam")
-    role = cloud.client("lambda").get_function_configuration(
-        FunctionName=stack["FixedCallerFunctionName"])["Role"].split("/")[-1]
-    [name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
+    document = inline_policy(cloud, stack["FixedCallerFunctionName"])
     statements = [s for s in document["Statement"] if "lambda:InvokeFunction" in s["Action"]]
     assert statements == [{
         "Effect": "Allow", "Action": ["lambda:InvokeFunction", "lambda:GetFunctionConcurrency"],

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-import json
 import secrets
 from collections.abc import Iterator
-from urllib.parse import unquote
+from contextlib import contextmanager
 
 import pytest
+from lab_stacks import answer, inline_policy
 
-from lambdalab import LocalCloud
 from lambdalab.workshop import deploy_lab, lab_path, pitfall06
+from lambdalab.workshop.labs import import_file
 
 LAB = "06_own_environment"
 STACK = "lab6"
@@ -22,21 +20,7 @@ REQUEST = lab_path(LAB, "events", "invoice_request.json").read_text()
 PARAMETER = f"/{STACK}/signing-key"
 
 
-def load(name: str, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-update_environment = load("update_environment",
-                          lab_path(LAB, "update_environment.py")).update_environment
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
+update_environment = pitfall06.update_environment  # the lab's update_environment.py
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +30,19 @@ def stack(cloud) -> dict[str, str]:
     return deploy_lab(cloud, LAB, STACK)
 
 
-@pytest.fixture(scope="module")
-def lam(cloud):
-    return cloud.client("lambda")
-
-
-def answer(lam, name: str, payload: str, **kwargs):
-    response = lam.invoke(FunctionName=name, Payload=payload, **kwargs)
-    return response.get("FunctionError"), json.loads(response["Payload"].read())
-
-
 def key(cloud) -> bytes:
     return pitfall06.key_of(cloud, PARAMETER)
+
+
+@contextmanager
+def variables_restored(lam, function_name: str) -> Iterator[dict[str, str]]:
+    """The function's variables, put back as they were when the block ends."""
+    before = pitfall06.variables_of(lam, function_name)
+    try:
+        yield before
+    finally:
+        lam.update_function_configuration(FunctionName=function_name,
+                                          Environment={"Variables": before})
 
 
 def test_stack_outputs_name_each_function_the_table_and_the_parameter(stack):
@@ -72,14 +57,7 @@ def test_stack_outputs_name_each_function_the_table_and_the_parameter(stack):
 
 
 def policy_statements(cloud, function_name: str) -> list[dict]:
-    iam = cloud.client("iam")
-    role = cloud.client("lambda").get_function_configuration(
-        FunctionName=function_name)["Role"].split("/")[-1]
-    [name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
-    return document["Statement"]
+    return inline_policy(cloud, function_name)["Statement"]
 
 
 def test_each_role_may_do_only_what_its_functions_need(cloud, stack):
@@ -171,25 +149,20 @@ def test_the_invoice_function_signs_with_the_parameter_read_once_per_environment
 
 def test_one_variable_sent_alone_replaces_the_map_and_breaks_the_next_invocation(lam, stack):
     invoice = stack["InvokedFunctionName"]
-    before = pitfall06.variables_of(lam, invoice)
-    lam.update_function_configuration(FunctionName=invoice,
-                                      Environment={"Variables": {"LOG_LEVEL": "DEBUG"}})
-    try:
+    with variables_restored(lam, invoice):
+        lam.update_function_configuration(FunctionName=invoice,
+                                          Environment={"Variables": {"LOG_LEVEL": "DEBUG"}})
         assert pitfall06.variables_of(lam, invoice) == {"LOG_LEVEL": "DEBUG"}
         error, result = answer(lam, invoice, REQUEST)
         assert error == "Unhandled"
         assert (result["errorType"], result["errorMessage"]) == (
             "MissingSetting", "SIGNING_KEY_PARAMETER is not set in the configuration of "
             "lab6-invoice: add it to this function's Environment")
-    finally:
-        lam.update_function_configuration(FunctionName=invoice,
-                                          Environment={"Variables": before})
 
 
 def test_update_environment_merges_waits_and_removes(cloud, lam, stack):
     invoice = stack["InvokedFunctionName"]
-    before = pitfall06.variables_of(lam, invoice)
-    try:
+    with variables_restored(lam, invoice) as before:
         assert update_environment(lam, invoice, {"LOG_LEVEL": "DEBUG"}) == {
             **before, "LOG_LEVEL": "DEBUG"}
         assert pitfall06.variables_of(lam, invoice) == {**before, "LOG_LEVEL": "DEBUG"}
@@ -198,30 +171,23 @@ def test_update_environment_merges_waits_and_removes(cloud, lam, stack):
         assert "DEBUG" in pitfall06.levels(pitfall06.messages(cloud, invoice))
         assert update_environment(lam, invoice, remove=["LOG_LEVEL"]) == {
             k: v for k, v in before.items() if k != "LOG_LEVEL"}
-    finally:
-        lam.update_function_configuration(FunctionName=invoice,
-                                          Environment={"Variables": before})
 
 
 def test_the_live_alias_keeps_the_templates_variables_while_latest_changes(cloud, lam, stack):
     invoice = stack["InvokedFunctionName"]
-    before = pitfall06.variables_of(lam, invoice)
-    update_environment(lam, invoice, {"LOG_LEVEL": "DEBUG"})
-    try:
+    with variables_restored(lam, invoice):
+        update_environment(lam, invoice, {"LOG_LEVEL": "DEBUG"})
         assert pitfall06.variables_of(lam, invoice, "live")["LOG_LEVEL"] == "INFO"
         response = lam.invoke(FunctionName=invoice, Qualifier="live", Payload=REQUEST)
         assert response["ExecutedVersion"] == "1"
         assert pitfall06.levels(pitfall06.messages(cloud, invoice)) == {"INFO"}
         answer(lam, invoice, REQUEST)
         assert "DEBUG" in pitfall06.levels(pitfall06.messages(cloud, invoice))
-    finally:
-        lam.update_function_configuration(FunctionName=invoice,
-                                          Environment={"Variables": before})
 
 
 def test_update_environment_runs_from_a_shell_with_the_clis_settings(cloud, lam, stack,
                                                                      monkeypatch, capsys):
-    module = load("update_environment_cli", lab_path(LAB, "update_environment.py"))
+    module = import_file(lab_path(LAB, "update_environment.py"), "update_environment_cli")
     for name, value in {"AWS_ENDPOINT_URL": cloud.endpoint_url,
                         "AWS_DEFAULT_REGION": cloud.region,
                         "AWS_ACCESS_KEY_ID": cloud.credentials.access_key_id,

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
+from lab_stacks import answer, deployed_lab
 
-from lambdalab import LocalCloud
-from lambdalab.workshop import deploy_lab, lab_path, pitfall07
+from lambdalab.workshop import lab_path, pitfall07
 
 LAB = "07_timeouts_and_retries"
 PROVIDER_SECONDS, READ_TIMEOUT = 1, 0.3  # the notebook's 3 s and 1 s, shorter
@@ -30,32 +29,14 @@ def payment(order_id: str) -> dict:
     return order | {"order_id": order_id, "idempotency_key": f"capture-{order_id}"}
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    with LocalCloud() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def stack(cloud) -> dict[str, str]:
-    return deploy_lab(cloud, LAB, "lab7", {"ProviderSeconds": str(PROVIDER_SECONDS),
-                                           "ReadTimeoutSeconds": str(READ_TIMEOUT)})
-
-
-@pytest.fixture(scope="module")
-def lam(cloud):
-    return cloud.client("lambda")
-
-
-def invoke(lam, name: str, payload: dict) -> tuple[str | None, object]:
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
-    return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
+stack = deployed_lab(LAB, "lab7", {"ProviderSeconds": str(PROVIDER_SECONDS),
+                                   "ReadTimeoutSeconds": str(READ_TIMEOUT)})
 
 
 def checkout(cloud, lam, stack, caller: str, callee: str, order_id: str) -> tuple:
     """Invoke a checkout, wait for the payment runs it caused; (error, body, runs, captures)."""
     started = time.time()
-    error, body = invoke(lam, stack[caller], payment(order_id))
+    error, body = answer(lam, stack[caller], payment(order_id))
     pitfall07.wait_until_idle(cloud, stack[callee])
     runs = pitfall07.payment_runs(cloud, stack[callee], started)
     captured = pitfall07.captures(cloud, stack["CapturesTableName"], order_id)
@@ -151,9 +132,9 @@ def test_an_idempotent_payment_captures_once_per_key(cloud, lam, stack, function
     repeat_body = json.loads(repeat["Payload"].read())
     assert "FunctionError" not in first, first_body
     assert repeat.get("FunctionError") == "Unhandled" and repeat_body["errorType"] == in_progress
-    error, again = invoke(lam, name, payment(order_id))
+    error, again = answer(lam, name, payment(order_id))
     assert error is None and again == first_body  # the first capture's result, stored
-    error, other = invoke(lam, name, payment(f"{order_id}-b"))
+    error, other = answer(lam, name, payment(f"{order_id}-b"))
     assert error is None and other["capture_id"] != first_body["capture_id"]
     table = stack["CapturesTableName"]
     assert len(pitfall07.captures(cloud, table, order_id)) == 1
@@ -164,7 +145,7 @@ def test_a_failed_capture_frees_its_key_for_a_retry(cloud, lam, stack):
     name = stack["IdempotentPaymentFunctionName"]
     broken = payment("T-5")
     del broken["currency"]  # the capture cannot be recorded: the run fails
-    error, body = invoke(lam, name, broken)
+    error, body = answer(lam, name, broken)
     assert error == "Unhandled" and body["errorType"] == "KeyError"
-    error, body = invoke(lam, name, payment("T-5"))
+    error, body = answer(lam, name, payment("T-5"))
     assert error is None and body["order_id"] == "T-5"

@@ -1,19 +1,23 @@
 """Exercise checks list every case, name known mistakes, stage their hints, and never raise.
 
 These run without a cloud: the cases are plain functions, so every verdict can be forced.
-The checks of each notebook are tested against a real cloud in test_exercises_NN.
+The checks of each notebook are tested against a real cloud in test_exercises_NN; one of them
+runs here too, under `python -O`, which strips assert statements but must not change a verdict.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Case, Exercise, Mistake, Verdict, pitfall01
@@ -257,3 +261,47 @@ def test_html_escapes_what_the_learners_code_produced():
 def test_check_prints_the_text_outside_a_notebook(capsys):
     assert exercise().check(lambda n: n * 2) is None
     assert capsys.readouterr().out.startswith("Exercise 9 · double it: PASS")
+
+
+# --- python -O: the checks' own verdicts are not assert statements -------------------------
+
+UNDER_O = """
+import json, sys
+
+from lambdalab.workshop import pitfall07
+from lambdalab.workshop.session import start_cloud, stop_cloud
+
+
+def asserts_run():
+    try:
+        assert False
+    except AssertionError:
+        return True
+    return False
+
+
+start_cloud()  # as a notebook's first cell does; the check finds the cloud itself
+try:
+    report = pitfall07.exercise3.evaluate(sys.stdin.read())
+finally:
+    stop_cloud()
+print(json.dumps({"asserts_run": asserts_run(), "verdict": report.verdict.value,
+                  "details": [r.detail for r in report.results]}))
+"""
+
+
+def test_a_wrong_answer_still_fails_under_python_o():
+    """`python -O` strips every assert statement: a check that decided with them would pass
+    any answer there. A capture keyed on the request id charges the card twice."""
+    per_request = Material("07_timeouts_and_retries").solution_source("handler").replace(
+        'key = event["idempotency_key"]', "key = context.aws_request_id")
+    run = subprocess.run([sys.executable, "-O", "-c", UNDER_O], input=per_request, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout.splitlines()[-1])
+    assert found["asserts_run"] is False, "the subprocess did not run with -O"
+    assert found["verdict"] == "FAIL"
+    assert found["details"][:2] == ["the card was charged 2 times for one order",
+                                    "the card was charged 2 times: the second call came while "
+                                    "the first was still charging. Claim the key before you "
+                                    "charge, with a conditional write"]

@@ -41,6 +41,15 @@ REPORT_FIELDS = re.compile(r"^REPORT RequestId: (?P<id>\S+).*?\bBilled Duration:
                            r".*?\bMemory Size: (?P<memory>\d+) MB")
 
 
+def report_value(line: str, field: str, unit: str = "ms") -> float:
+    """The number a REPORT line gives for ``field`` (``Duration``, ``Memory Size`` in
+    ``MB``...); its fields are separated by tabs. ValueError when the line has none."""
+    found = re.search(rf"(?:^|\t){re.escape(field)}: ([\d.]+) {unit}", line)
+    if found is None:
+        raise ValueError(f"no {field} in the REPORT line {line!r}")
+    return float(found[1])
+
+
 def reports(cloud: Any, function_name: str, request_ids: Iterable[str]) -> list[BillingReport]:
     """The REPORT fields of the function's invocations with these request ids."""
     wanted = set(request_ids)
@@ -91,7 +100,7 @@ def duration_seconds(cloud: Any, function_name: str, request_id: str) -> float:
     while True:
         for line in cloud.logs(function_name):
             if line.startswith(f"REPORT RequestId: {request_id}"):
-                return float(re.search(r"\tDuration: ([\d.]+) ms", line)[1]) / 1000
+                return report_value(line, "Duration") / 1000
         if time.monotonic() > deadline:
             raise RuntimeError(f"no REPORT line for {request_id}")
         time.sleep(0.02)

@@ -41,13 +41,31 @@ TONES = {Verdict.PASS: Tone.GOOD, Verdict.FAIL: Tone.BAD, Verdict.NOT_ATTEMPTED:
          Verdict.NOT_CHECKED: Tone.WARNING}
 
 
+class WrongAnswer(AssertionError):
+    """The learner's answer is wrong; the message says why, and the case shows it after ✗.
+
+    An AssertionError, so that one raised by the learner's own code reads the same.
+    """
+
+
+def expect(condition: object, message: str) -> None:
+    """Fail the case with ``message`` unless ``condition`` holds.
+
+    An explicit check, not an ``assert`` statement: ``python -O`` strips those, and every
+    answer would pass.
+    """
+    if not condition:
+        raise WrongAnswer(message)
+
+
 @dataclass(frozen=True)
 class Case:
     """One situation the learner's answer must handle.
 
     ``run(answer)`` returns a short note of what it saw (shown after ✓), or None; it raises
-    AssertionError with the reason when the answer is wrong. Anything else the learner's
-    code raises is reported as such.
+    :class:`WrongAnswer` with the reason when the answer is wrong (:func:`expect` does). An
+    AssertionError from the learner's own code counts the same; anything else it raises is
+    reported as such.
     """
 
     description: str
@@ -77,13 +95,26 @@ class Attempt:
         """Whether the learner's code uses ``name`` (in code, not in comments)."""
         return name in _code_without_comments(self.source)
 
+    def failed_with(self, *texts: str) -> bool:
+        """Whether a failed case's detail holds every one of ``texts``."""
+        return any(all(text in r.detail for text in texts)
+                   for r in self.results if not r.passed)
+
+    def said(self, *texts: str) -> bool:
+        """Whether any case's detail, passed or failed, holds every one of ``texts`` (a
+        passed case's note can tell too: "your caller failed with NameError")."""
+        return any(all(text in r.detail for text in texts) for r in self.results)
+
+
+Detector = Callable[[Attempt], bool]  # what a Mistake looks for in an attempt
+
 
 @dataclass(frozen=True)
 class Mistake:
     """A known wrong answer: recognised from an attempt, answered with a direct message."""
 
     message: str
-    spotted: Callable[[Attempt], bool]
+    spotted: Detector
 
 
 class AnswerError(Exception):
@@ -194,7 +225,7 @@ class Exercise:
             except NotImplementedError:
                 return self._not_attempted("replace `raise NotImplementedError` with your code, "
                                            "then run the cell.")
-            except AssertionError as wrong:
+            except AssertionError as wrong:  # WrongAnswer, or an assert in the learner's code
                 results.append(CaseResult(case.description, False, str(wrong)))
             except (Exception, SystemExit) as error:  # the learner's code broke: report it
                 results.append(CaseResult(case.description, False,
@@ -231,6 +262,29 @@ class Exercise:
         first = self.hints[0] if hint and self.hints else ""
         more = f"{self.handle}.hint(2)" if hint and len(self.hints) > 1 else ""
         return Report(self.title, verdict, summary, results, advice, first, more)
+
+
+@dataclass(frozen=True)
+class NotebookExercises:
+    """How a notebook's exercises are named, so that each module states it once.
+
+    Exercise ``n`` is titled "Exercise n · <topic>", the notebook calls it
+    ``<module>.exercise<n>`` (the "More help" line names it so), and its last hint sends
+    the learner to the Solutions block, which loads ``solutions``.
+    """
+
+    module: str  # as the notebook imports it: "pitfall01"
+    solutions: str  # "notebooks/solutions/01_function_error.py"
+
+    def exercise(self, number: int, topic: str, cases: Callable[[Any], Sequence[Case]], *,
+                 hints: Sequence[str], mistakes: Sequence[Mistake] = (),
+                 answer: Callable[[Any, Any], Any] | None = None,
+                 needs_cloud: bool = True) -> Exercise:
+        return Exercise(title=f"Exercise {number} · {topic}",
+                        handle=f"{self.module}.exercise{number}", cases=cases, hints=hints,
+                        mistakes=mistakes, answer=answer, needs_cloud=needs_cloud,
+                        solution_at=f"the Solutions block below the exercises "
+                                    f"({self.solutions})")
 
 
 def _described(error: BaseException) -> str:

@@ -27,9 +27,10 @@ class SourceView:
 
     caption: str
     source: str
+    language: str = "python"  # the code block's, for highlighting: "yaml" for a template
 
     def _repr_markdown_(self) -> str:
-        return f"{self.caption}\n\n```python\n{self.source}\n```"
+        return f"{self.caption}\n\n```{self.language}\n{self.source}\n```"
 
     def __repr__(self) -> str:
         return f"{self.caption}\n\n{self.source}"

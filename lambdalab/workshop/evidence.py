@@ -36,7 +36,7 @@ def wait_until_reclaimed(cloud: Any, function_name: str, timeout: float = 15.0) 
 def process_states(cloud: Any, function_name: str) -> list[str]:
     """The operating system's state of each environment process of the function
     (``stopped`` while Lambda has frozen it)."""
-    states = []
+    states: list[str] = []
     for pid in cloud.environment_pids(function_name):
         try:
             states.append(psutil.Process(pid).status())

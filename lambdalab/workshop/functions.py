@@ -7,7 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdalab.packaging import zip_files
+from lambdalab.packaging import zip_files, zip_folder
+from lambdalab.workshop.labs import lab_path
 
 ROLE_NAME = "workshop-exercises"
 RUNTIME = "python3.12"  # the labs' runtime; the local cloud runs every python3.x on .venv's Python
@@ -25,27 +26,46 @@ def execution_role_arn(cloud: Any, name: str = ROLE_NAME) -> str:
         return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
 
 
+def function_exists(cloud: Any, name: str) -> bool:
+    try:
+        cloud.client("lambda").get_function(FunctionName=name)
+    except ClientError:
+        return False
+    return True
+
+
 def ensure_function(cloud: Any, name: str, source: str, **config: Any) -> None:
     """Create ``name`` from handler source unless it already exists."""
-    lam = cloud.client("lambda")
-    try:
-        lam.get_function(FunctionName=name)
+    if function_exists(cloud, name):
         return
-    except ClientError:
-        pass
-    lam.create_function(FunctionName=name, Runtime=RUNTIME, Role=execution_role_arn(cloud),
-                        Handler="app.handler", Code={"ZipFile": zip_files(source)}, **config)
+    cloud.client("lambda").create_function(
+        FunctionName=name, Runtime=RUNTIME, Role=execution_role_arn(cloud),
+        Handler="app.handler", Code={"ZipFile": zip_files(source)}, **config)
+
+
+def ensure_lab_function(cloud: Any, name: str, lab: str, folder: str, handler: str, *,
+                        environment: dict[str, str] | None = None, timeout: int = 3,
+                        memory: int | None = None) -> None:
+    """Deploy ``labs/<lab>/<folder>`` as ``name`` unless it already exists: the checks
+    call the lab's own code, deployed once per cloud."""
+    if not function_exists(cloud, name):
+        put_function(cloud, name, zip_folder(lab_path(lab, folder)), handler,
+                     environment=environment, timeout=timeout, memory=memory)
 
 
 def put_function(cloud: Any, name: str, package: bytes, handler: str, *,
-                 environment: dict[str, str] | None = None, timeout: int = 3) -> None:
+                 environment: dict[str, str] | None = None, timeout: int = 3,
+                 memory: int | None = None) -> None:
     """Create ``name`` from a zip package, or replace its code and configuration.
 
     Either way its warm environments are retired, so the next invoke runs the new code.
+    ``memory`` (MB) is left to Lambda's default unless given.
     """
     lam = cloud.client("lambda")
-    config = {"Handler": handler, "Timeout": timeout,
-              "Environment": {"Variables": dict(environment or {})}}
+    config: dict[str, Any] = {"Handler": handler, "Timeout": timeout,
+                              "Environment": {"Variables": dict(environment or {})}}
+    if memory is not None:
+        config["MemorySize"] = memory
     try:
         lam.get_function(FunctionName=name)
     except ClientError:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from lambdalab.deploy import deploy_stack
@@ -16,6 +19,21 @@ def lab_path(lab: str, *parts: str) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(f"no lab folder labs/{lab} in {REPOSITORY.name}")
     return path.joinpath(*parts)
+
+
+def import_file(path: Path, name: str) -> ModuleType:
+    """The Python file at ``path``, imported as module ``name`` (a lab's module, to try it
+    in the notebook as the deployed function uses it).
+
+    It is registered in ``sys.modules``, where dataclasses look their module up.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def deploy_lab(cloud: Any, lab: str, stack_name: str,

@@ -14,15 +14,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.checks import Attempt, Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.detectors import said
 from lambdalab.workshop.fix_lab import LabFunction
-from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import error_summary, invoke_decoded
 
 LAB = "01_function_error"
-SOLUTIONS = "notebooks/solutions/01_function_error.py"
+EXERCISES = NotebookExercises("pitfall01", "notebooks/solutions/01_function_error.py")
 
 # --- the prediction ----------------------------------------------------------------------
 
@@ -62,17 +63,8 @@ def prepare(cloud: Any) -> Any:
     """Deploy what the checks call (once per cloud); returns a Lambda client."""
     for name, (source, timeout) in STAND_INS.items():
         ensure_function(cloud, name, source, Timeout=timeout)
-    lam = cloud.client("lambda")
-    if not any(f["FunctionName"] == PRICING for f in lam.list_functions()["Functions"]):
-        put_function(cloud, PRICING, zip_folder(lab_path(LAB, "invoked")), "app.handler",
-                     timeout=5)
-    return lam
-
-
-def _invoke(lam: Any, name: str, payload: Any) -> tuple[str | None, Any]:
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
-    body = response["Payload"].read()
-    return response.get("FunctionError"), json.loads(body) if body else None
+    ensure_lab_function(cloud, PRICING, LAB, "invoked", "app.handler", timeout=5)
+    return cloud.client("lambda")
 
 
 # --- exercise 1: which kind of failure? -----------------------------------------------------
@@ -84,41 +76,39 @@ PLATFORM = "Lambda's own errorTypes start with `Sandbox.`, `Runtime.` or `Functi
 def failure_kind_cases(cloud: Any) -> list[Case]:
     lam = prepare(cloud)
 
-    def expect(name: str, payload: Any, expected: str, *,
-               why: dict[str, str]) -> Callable[[Callable[..., str]], str]:
+    def kind_is(name: str, payload: Any, expected: str, *,
+                why: dict[str, str]) -> Callable[[Callable[..., str]], str]:
         def run(failure_kind: Callable[..., str]) -> str:
             kind = failure_kind(lam, name, payload)
-            if kind not in KINDS:
-                raise AssertionError(f"answer one of {', '.join(map(repr, KINDS))}, "
-                                     f"not {kind!r}")
+            expect(kind in KINDS, f"answer one of {', '.join(map(repr, KINDS))}, not {kind!r}")
             if kind != expected:
                 reason = why.get(kind) or why.get("*")
-                raise AssertionError(f"you answered {kind!r}, it is {expected!r}"
-                                     + (f": {reason}" if reason else ""))
+                raise WrongAnswer(f"you answered {kind!r}, it is {expected!r}"
+                                  + (f": {reason}" if reason else ""))
             return f"{kind!r}"
         return run
 
     return [
-        Case("a function that answers {'doubled': 42}", expect(OK, {"n": 21}, "ok", why={
+        Case("a function that answers {'doubled': 42}", kind_is(OK, {"n": 21}, "ok", why={
             "*": "the call returned and the response has no `FunctionError`."})),
-        Case("a function name that does not exist", expect(MISSING, {}, "call_failed", why={
+        Case("a function name that does not exist", kind_is(MISSING, {}, "call_failed", why={
             "*": "`invoke()` raised `ClientError` (ResourceNotFoundException): the call "
                  "itself failed."})),
-        Case("a function whose code raises KeyError", expect(RAISES, {}, "function_error", why={
+        Case("a function whose code raises KeyError", kind_is(RAISES, {}, "function_error", why={
             "ok": "`invoke()` returned normally, but the response has `FunctionError` "
                   "'Unhandled': the code raised.",
             "platform_error": f"KeyError is the code's own errorType; {PLATFORM}."})),
         Case("a function that returns {'errorType': ..., 'errorMessage': ...} as its answer",
-             expect(LOOKALIKE, {}, "ok", why={
+             kind_is(LOOKALIKE, {}, "ok", why={
                  "*": "it returned that dict as its answer: the response has no "
                       "`FunctionError`. Only `FunctionError` says that a function failed, "
                       "not the keys of its answer."})),
-        Case("a function that runs past its 1 s timeout", expect(HANGS, {}, "platform_error",
+        Case("a function that runs past its 1 s timeout", kind_is(HANGS, {}, "platform_error",
              why={"ok": "the response has `FunctionError` 'Unhandled'.",
                   "function_error": "its errorType is `Sandbox.Timedout`: Lambda stopped it, "
                                     "its code raised nothing."})),
         Case("a function whose answer is 7 MB (over the 6 MB limit)",
-             expect(TOO_LARGE, {}, "platform_error", why={
+             kind_is(TOO_LARGE, {}, "platform_error", why={
                  "ok": "the response has `FunctionError` 'Unhandled'.",
                  "function_error": "its code returned normally; Lambda refused the answer "
                                    f"(`Function.ResponseSizeTooLarge`). {PLATFORM}."})),
@@ -138,12 +128,10 @@ STATUS_CODE = Mistake(
 STREAM_READ_TWICE = Mistake(
     "`Payload` is a stream: the second `read()` returns b'' and `json.loads` fails on it. Read "
     "it once, keep the bytes.",
-    lambda attempt: any("JSONDecodeError" in r.detail for r in attempt.results))
+    said("JSONDecodeError"))
 
-exercise1 = Exercise(
-    title="Exercise 1 · which kind of failure?",
-    handle="pitfall01.exercise1",
-    cases=failure_kind_cases,
+exercise1 = EXERCISES.exercise(
+    1, "which kind of failure?", failure_kind_cases,
     hints=[
         "Two things tell you about a failure: whether `invoke()` raised, and one field of "
         "the response. Which field did the reveal above show?",
@@ -159,8 +147,7 @@ exercise1 = Exercise(
         Mistake("A failed call is the one failure where `invoke()` raises: catch "
                 "`botocore.exceptions.ClientError` and answer 'call_failed'.",
                 lambda attempt: _raised(attempt, "ClientError")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+    ])
 
 # --- exercise 2: fix the lab's caller -------------------------------------------------------
 
@@ -183,42 +170,38 @@ def deploy_your_caller(cloud: Any, handler: Any) -> dict[str, str]:
 def your_caller_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
 
-    def failure(result: Any) -> str:
-        error = result if isinstance(result, dict) else {}
-        return f"{error.get('errorType', '?')}: {error.get('errorMessage', result)}"
-
     def priced(callers: dict[str, str]) -> str:
-        error, result = _invoke(lam, callers[PRICING], GOOD_ORDER)
-        assert not error, f"your caller failed with {failure(result)}"
+        error, result = invoke_decoded(lam, callers[PRICING], GOOD_ORDER)
+        expect(not error, f"your caller failed with {error_summary(result)}")
         status = result.get("status") if isinstance(result, dict) else None
-        assert status == "accepted", f"your caller answered {result!r}; expected status " \
-                                     f"'accepted' for an order that was priced"
+        expect(status == "accepted", f"your caller answered {result!r}; expected status "
+                                     f"'accepted' for an order that was priced")
         return "answered 'accepted'"
 
     def rejected(callers: dict[str, str]) -> str:
-        error, result = _invoke(lam, callers[PRICING], BAD_ORDER)
-        assert not error, (f"your caller failed with {failure(result)}; OrderRejected is the "
-                           "pricing code's answer: answer {'status': 'rejected', ...} instead")
+        error, result = invoke_decoded(lam, callers[PRICING], BAD_ORDER)
+        expect(not error, f"your caller failed with {error_summary(result)}; OrderRejected is "
+                          "the pricing code's answer: answer {'status': 'rejected', ...} instead")
         status = result.get("status") if isinstance(result, dict) else None
-        assert status != "accepted", "your caller still answered 'accepted': `invoke()` " \
-                                     "returned normally, and the rejection is in the response"
-        assert status == "rejected", f"expected status 'rejected', got {result!r}"
-        assert result.get("error_type") == "OrderRejected", \
-            "answer also 'error_type': the pricing function's errorType, 'OrderRejected'"
+        expect(status != "accepted", "your caller still answered 'accepted': `invoke()` "
+                                     "returned normally, and the rejection is in the response")
+        expect(status == "rejected", f"expected status 'rejected', got {result!r}")
+        expect(result.get("error_type") == "OrderRejected",
+               "answer also 'error_type': the pricing function's errorType, 'OrderRejected'")
         return "answered 'rejected' (OrderRejected)"
 
     def ended_by_lambda(callee: str, error_type: str) -> Callable[[dict[str, str]], str]:
         def run(callers: dict[str, str]) -> str:
-            error, result = _invoke(lam, callers[callee], GOOD_ORDER)
+            error, result = invoke_decoded(lam, callers[callee], GOOD_ORDER)
             if not error:
                 status = result.get("status") if isinstance(result, dict) else result
                 verdict = ("accepted an order that nobody priced" if status == "accepted" else
                            f"answered {status!r}")
-                raise AssertionError(
+                raise WrongAnswer(
                     f"your caller {verdict}. Lambda ended the pricing function ({error_type}): "
                     "that is not the pricing code's answer. Raise, so that whoever invoked "
                     "your caller sees it failed")
-            return f"your caller failed with {failure(result).split(':')[0]}"
+            return f"your caller failed with {error_summary(result).split(':')[0]}"
         return run
 
     return [Case("a priced order (A-1001)", priced),
@@ -228,11 +211,8 @@ def your_caller_cases(cloud: Any) -> list[Case]:
                  ended_by_lambda(CRASHES, "Runtime.ExitError"))]
 
 
-exercise2 = Exercise(
-    title="Exercise 2 · fix the lab's caller",
-    handle="pitfall01.exercise2",
-    cases=your_caller_cases,
-    answer=deploy_your_caller,
+exercise2 = EXERCISES.exercise(
+    2, "fix the lab's caller", your_caller_cases, answer=deploy_your_caller,
     hints=[
         "For the rejected order, `invoke()` returned normally. What in `response` tells you "
         "that the pricing function failed?",
@@ -244,10 +224,7 @@ exercise2 = Exercise(
     mistakes=[
         STATUS_CODE,
         STREAM_READ_TWICE,
-        Mistake("Your function runs inside the lab's `caller/app.py`, where `json`, `os`, "
-                "`boto3`, `lambda_client`, `INVOKED_FUNCTION`, `invoke_checked`, "
-                "`InvokedFunctionError` and `InvokedFunctionCrashed` are defined; import "
-                "anything else inside your function.",
-                lambda attempt: any("NameError" in r.detail for r in attempt.results)),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+        EDITABLE.undefined_name_mistake(
+            "`json`, `os`, `boto3`, `lambda_client`, `INVOKED_FUNCTION`, `invoke_checked`, "
+            "`InvokedFunctionError` and `InvokedFunctionCrashed`"),
+    ])

@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -26,16 +24,24 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.checks import (
+    AnswerError,
+    Case,
+    Mistake,
+    NotebookExercises,
+    WrongAnswer,
+    expect,
+)
+from lambdalab.workshop.detectors import failed, said
 from lambdalab.workshop.fix_lab import LabFunction
-from lambdalab.workshop.functions import ensure_function, put_function
-from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.functions import ensure_function, ensure_lab_function
+from lambdalab.workshop.labs import import_file, lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import error_summary, invoke_decoded
 
 LAB = "02_values_do_not_travel"
 SOLUTIONS = "notebooks/solutions/02_values_do_not_travel.py"
-SOLUTION_AT = f"the Solutions block below the exercises ({SOLUTIONS})"
+EXERCISES = NotebookExercises("pitfall02", SOLUTIONS)
 LEDGER = "LEDGER "  # how the lab's payment provider stand-in logs a captured charge
 
 # --- the predictions ---------------------------------------------------------------------
@@ -127,13 +133,7 @@ class Ledger:
 def lab_module(folder: str, module: str) -> ModuleType:
     """A module of the lab's code (``lab_module("caller", "envelope")``), imported from its
     file, to try it in the notebook as the deployed function uses it."""
-    path = lab_path(LAB, folder, f"{module}.py")
-    spec = importlib.util.spec_from_file_location(f"lab02_{folder}_{module}", path)
-    assert spec is not None and spec.loader is not None
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = loaded  # dataclasses look their module up there
-    spec.loader.exec_module(loaded)
-    return loaded
+    return import_file(lab_path(LAB, folder, f"{module}.py"), f"lab02_{folder}_{module}")
 
 
 def describe(charges: Sequence[Mapping[str, Any]]) -> str:
@@ -259,7 +259,7 @@ def your_predictions(cloud: Any, answer: Any) -> dict[str, Any]:
 def _predicted(answer: Mapping[str, Any], key: str) -> Any:
     value = answer.get(key, ...)
     if value is ...:
-        raise AssertionError("no prediction yet: replace `...`")
+        raise WrongAnswer("no prediction yet: replace `...`")
     return value
 
 
@@ -270,16 +270,16 @@ def prediction_cases(cloud: Any) -> list[Case]:
         predicted = _predicted(answer, "remaining_ms")
         seen = json.loads(lam.invoke(FunctionName=LATE_CALLER, Payload=b"{}")["Payload"].read())
         if not isinstance(predicted, int | float) or isinstance(predicted, bool):
-            raise AssertionError(f"predict a number of milliseconds, not {predicted!r}")
+            raise WrongAnswer(f"predict a number of milliseconds, not {predicted!r}")
         if abs(predicted - seen["remaining_ms"]) <= 300:
             return "about 5000 ms: its own 5 s timeout, counted from its own start"
         if abs(predicted - seen["caller_remaining_ms"]) <= 300:
-            raise AssertionError(
+            raise WrongAnswer(
                 "that is the order service's time left. The payment function's context "
                 "counts down its own timeout (5 s) from its own start, about 5000 ms: the "
                 "caller's deadline does not travel with the call")
-        raise AssertionError("it was about 5000 ms: the payment function's own 5 s timeout, "
-                             "counted from its own start, whatever the caller had left")
+        raise WrongAnswer("it was about 5000 ms: the payment function's own 5 s timeout, "
+                          "counted from its own start, whatever the caller had left")
 
     def warm(answer: Mapping[str, Any]) -> str:
         predicted = _predicted(answer, "warm_tenant")
@@ -287,7 +287,7 @@ def prediction_cases(cloud: Any) -> list[Case]:
         lam.invoke(FunctionName=WARM_SCOPE, Payload=first)["Payload"].read()
         seen = json.loads(lam.invoke(FunctionName=WARM_SCOPE, Payload=b"{}")["Payload"].read())
         if predicted != seen:
-            raise AssertionError(
+            raise WrongAnswer(
                 f"you predicted {predicted!r}, it printed {seen!r}: Lambda reuses a warm "
                 "environment, and the process, its module globals and the ContextVars of "
                 "its main thread survive from one invocation to the next. Start each "
@@ -299,7 +299,7 @@ def prediction_cases(cloud: Any) -> list[Case]:
         seen = json.loads(lam.invoke(FunctionName=THREADED,
                                      Payload=json.dumps({"tenant": "acme"}))["Payload"].read())
         if predicted != seen:
-            raise AssertionError(
+            raise WrongAnswer(
                 f"you predicted {predicted!r}, it printed {seen!r}: a thread starts with a "
                 "context of its own, and a pool's worker thread does not get the submitting "
                 "thread's ContextVars. Request scope ends at the thread, let alone at the "
@@ -316,11 +316,8 @@ def prediction_cases(cloud: Any) -> list[Case]:
     ]
 
 
-exercise1 = Exercise(
-    title="Exercise 1 · what does the payment function see?",
-    handle="pitfall02.exercise1",
-    cases=prediction_cases,
-    answer=your_predictions,
+exercise1 = EXERCISES.exercise(
+    1, "what does the payment function see?", prediction_cases, answer=your_predictions,
     hints=[
         "Which of these values did Lambda build for the payment function itself, and which "
         "could only have come with the call?",
@@ -335,8 +332,7 @@ exercise1 = Exercise(
                 "where its context ends: at the invocation's call (only the Payload and, "
                 "synchronously, ClientContext travel) and even at a new thread.",
                 lambda attempt: attempt.failed("remaining_ms") and attempt.failed("thread")),
-    ],
-    solution_at=SOLUTION_AT)
+    ])
 
 # --- exercise 2: invoke_with_meta ----------------------------------------------------------
 
@@ -375,25 +371,25 @@ def invoke_with_meta_cases(cloud: Any) -> list[Case]:
             cloud.wait_for_async()
         lines = [line for line in cloud.logs(AUDIT)[before:] if line.startswith("AUDIT ")]
         if not lines:
-            raise AssertionError("the audit function did not run: did your function invoke "
-                                 "`function_name`?")
+            raise WrongAnswer("the audit function did not run: did your function invoke "
+                              "`function_name`?")
         if len(lines) > 1:
-            raise AssertionError(f"the audit function ran {len(lines)} times for one call")
+            raise WrongAnswer(f"the audit function ran {len(lines)} times for one call")
         return json.loads(lines[0][len("AUDIT "):])
 
     def received_meta(seen: dict[str, Any], meta: dict[str, Any], channel_note: str) -> None:
         got = seen["meta"]
         if got is None:
-            raise AssertionError(f"the audit function got no metadata{channel_note}")
+            raise WrongAnswer(f"the audit function got no metadata{channel_note}")
         if not isinstance(got, dict) or any(got.get(k) != meta[k] for k in
                                             ("tenant", "user_id", "correlation_id")):
-            raise AssertionError(f"the audit function got metadata {got!r}")
+            raise WrongAnswer(f"the audit function got metadata {got!r}")
 
     def synchronous(invoke_with_meta: Callable[..., Any]) -> str:
         meta, body = _meta("sync"), {"order_id": "A-2001", "action": "refund"}
         seen = audited(invoke_with_meta, body, meta)
         received_meta(seen, meta, "")
-        assert seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}"
+        expect(seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}")
         return "tenant, user and correlation id arrived, the body intact"
 
     def asynchronous(invoke_with_meta: Callable[..., Any]) -> str:
@@ -401,7 +397,7 @@ def invoke_with_meta_cases(cloud: Any) -> list[Case]:
         seen = audited(invoke_with_meta, body, meta, "Event")
         received_meta(seen, meta, ": Lambda passes ClientContext to synchronous "
                                   "invocations only, and drops it from an Event call")
-        assert seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}"
+        expect(seen["body"] == body, f"the body arrived as {seen['body']!r}, not {body!r}")
         return "the metadata arrived with the asynchronous call too"
 
     def json_types(invoke_with_meta: Callable[..., Any]) -> str:
@@ -414,30 +410,29 @@ def invoke_with_meta_cases(cloud: Any) -> list[Case]:
             same_moment = datetime.fromisoformat(when) == REQUESTED_AT
         except (TypeError, ValueError):
             same_moment = False
-        assert same_moment, f"requested_at arrived as {when!r}: send it as ISO 8601 text " \
-                            "(`isoformat()`), which the audit function can read back"
+        expect(same_moment, f"requested_at arrived as {when!r}: send it as ISO 8601 text "
+                            "(`isoformat()`), which the audit function can read back")
         amount = seen["body"].get("amount") if isinstance(seen["body"], dict) else None
         try:
             same_amount = Decimal(str(amount)) == Decimal("1340.5")
         except InvalidOperation:
             same_amount = False
-        assert same_amount and not isinstance(amount, bool), \
-            f"the amount arrived as {amount!r}, not 1340.5"
+        expect(same_amount and not isinstance(amount, bool),
+               f"the amount arrived as {amount!r}, not 1340.5")
         return "requested_at as ISO 8601 text, the amount as 1340.5"
 
     def large(invoke_with_meta: Callable[..., Any]) -> str:
         meta, body = _meta("large", claims=CLAIMS), {"order_id": "A-2004", "action": "refund"}
         seen = audited(invoke_with_meta, body, meta)
         received_meta(seen, meta, "")
-        assert seen["meta"].get("claims") == CLAIMS, "the claims did not arrive intact"
+        expect(seen["meta"].get("claims") == CLAIMS, "the claims did not arrive intact")
         return "4 KB of metadata arrived"
 
     def list_body(invoke_with_meta: Callable[..., Any]) -> str:
         meta, body = _meta("list"), ["A-2005", "A-2006"]
         seen = audited(invoke_with_meta, body, meta)
         received_meta(seen, meta, "")
-        assert seen["body"] == body, \
-            f"the body arrived as {seen['body']!r}, not the list {body!r}"
+        expect(seen["body"] == body, f"the body arrived as {seen['body']!r}, not the list {body!r}")
         return "the list arrived as it was sent"
 
     return [Case("a synchronous call", synchronous),
@@ -448,14 +443,8 @@ def invoke_with_meta_cases(cloud: Any) -> list[Case]:
             Case("a body that is a list of order ids", list_body)]
 
 
-def _details(attempt: Attempt) -> str:
-    return " ".join(r.detail for r in attempt.results)
-
-
-exercise2 = Exercise(
-    title="Exercise 2 · carry the request's metadata",
-    handle="pitfall02.exercise2",
-    cases=invoke_with_meta_cases,
+exercise2 = EXERCISES.exercise(
+    2, "carry the request's metadata", invoke_with_meta_cases,
     hints=[
         "The audit function accepts the metadata in two places. Which one arrives whatever "
         "the invocation type and the size?",
@@ -474,16 +463,15 @@ exercise2 = Exercise(
         Mistake("ClientContext holds at most 3583 bytes of base64-encoded JSON; beyond that "
                 "Lambda refuses the whole call (400 InvalidRequestContentException). The "
                 "Payload takes 6 MB (1 MB for an Event call).",
-                lambda attempt: "InvalidRequestContentException" in _details(attempt)),
+                said("InvalidRequestContentException")),
         Mistake("JSON has no datetime or Decimal: convert them before `json.dumps` (or give "
                 "it a `default=` function), or the call never leaves the caller.",
-                lambda attempt: "is not JSON serializable" in _details(attempt)),
+                said("is not JSON serializable")),
         Mistake("Merging the metadata into the body breaks when the body is not a dict (or "
                 "has keys of its own named like yours): keep them apart, "
                 "{\"meta\": ..., \"body\": ...}.",
-                lambda attempt: attempt.failed("a body that is a list")),
-    ],
-    solution_at=SOLUTION_AT)
+                failed("a body that is a list")),
+    ])
 
 # --- exercise 3: fix the lab's payment function ---------------------------------------------
 
@@ -502,12 +490,9 @@ def deploy_your_payment(cloud: Any, handler: Any) -> Ledger:
     the ledger of its charges."""
     EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
     EDITABLE.deploy(cloud, handler, YOUR_PAYMENT, timeout=5)
-    lam = cloud.client("lambda")
-    if not any(f["FunctionName"] == ORDER_SERVICE for f in lam.list_functions()["Functions"]):
-        put_function(cloud, ORDER_SERVICE, zip_folder(lab_path(LAB, "caller")),
-                     "app.handler_fixed", timeout=10,
-                     environment={"INVOKED_FUNCTION_NAME": YOUR_PAYMENT,
-                                  "PAYMENT_TIMEOUT_SECONDS": "2"})
+    ensure_lab_function(cloud, ORDER_SERVICE, LAB, "caller", "app.handler_fixed", timeout=10,
+                        environment={"INVOKED_FUNCTION_NAME": YOUR_PAYMENT,
+                                     "PAYMENT_TIMEOUT_SECONDS": "2"})
     ledger = Ledger(cloud, [YOUR_PAYMENT])
     ledger.new_charges()  # what earlier checks charged is not this check's business
     return ledger
@@ -523,13 +508,7 @@ def your_payment_cases(cloud: Any) -> list[Case]:
 
     def direct(meta: dict[str, Any], order: dict[str, Any]) -> tuple[str | None, Any]:
         body = {k: order[k] for k in ("order_id", "amount_yen", "card")}
-        response = lam.invoke(FunctionName=YOUR_PAYMENT,
-                              Payload=json.dumps({"meta": meta, "body": body}))
-        return response.get("FunctionError"), json.loads(response["Payload"].read())
-
-    def failure(answer: Any) -> str:
-        error = answer if isinstance(answer, dict) else {}
-        return f"{error.get('errorType', '?')}: {error.get('errorMessage', answer)}"
+        return invoke_decoded(lam, YOUR_PAYMENT, {"meta": meta, "body": body})
 
     def fast(ledger: Ledger) -> str:
         order = _order(f"E-{uuid.uuid4().hex[:6]}", "tok_visa")
@@ -538,19 +517,20 @@ def your_payment_cases(cloud: Any) -> list[Case]:
         answer = json.loads(response["Payload"].read())
         correlation_id = response["ResponseMetadata"]["RequestId"]
         if answer.get("status") != "paid":
-            raise AssertionError(f"the order service answered {answer.get('status')!r}: "
-                                 f"{answer.get('reason', answer)}")
-        [charge, *more] = charges_of(ledger, order["order_id"]) or [None]
-        assert charge is not None and not more, "expected one charge in the ledger"
+            raise WrongAnswer(f"the order service answered {answer.get('status')!r}: "
+                              f"{answer.get('reason', answer)}")
+        charges = charges_of(ledger, order["order_id"])
+        expect(len(charges) == 1, "expected one charge in the ledger")
+        charge = charges[0]
         if (charge.get("tenant"), charge.get("user_id")) != (TENANT, USER):
-            raise AssertionError(
+            raise WrongAnswer(
                 f"the charge went to tenant {charge.get('tenant')!r}, user "
                 f"{charge.get('user_id')!r}, not {TENANT!r}, {USER!r}: read them from the "
                 "envelope's meta, not from the payment function's own request scope")
         logged = "\n".join(cloud.logs(YOUR_PAYMENT)[before:])
-        assert correlation_id in logged, (
-            "charged to the right tenant, but the payment function's log does not show the "
-            "correlation id (the order service's request id): print `meta.correlation_id`")
+        expect(correlation_id in logged,
+               "charged to the right tenant, but the payment function's log does not show the "
+               "correlation id (the order service's request id): print `meta.correlation_id`")
         return f"charged to tenant {TENANT!r}, user {USER!r}; the log shows the correlation id"
 
     def slow(ledger: Ledger) -> str:
@@ -560,10 +540,10 @@ def your_payment_cases(cloud: Any) -> list[Case]:
                                        Payload=json.dumps(order))["Payload"].read())
         record = wait_for_invocation(cloud, YOUR_PAYMENT, started)
         if record.outcome != "success":
-            raise AssertionError(f"your payment function failed ({record.error_type}); its "
-                                 "log says why")
+            raise WrongAnswer(f"your payment function failed ({record.error_type}); its "
+                              "log says why")
         if charges_of(ledger, order["order_id"]):
-            raise AssertionError(
+            raise WrongAnswer(
                 f"the order service answered {answer.get('status')!r} after 2 s, and the "
                 "charge was captured a second later anyway: look at the caller's deadline "
                 "after `authorize`, just before moving money")
@@ -575,15 +555,15 @@ def your_payment_cases(cloud: Any) -> list[Case]:
                 "user_id": USER, "deadline_ms": int((time.time() - 60) * 1000)}
         error, answer = direct(meta, order)
         if error:
-            raise AssertionError(f"your payment function failed with {failure(answer)}; "
-                                 "answer without charging instead (a status other than "
-                                 "'charged')")
+            raise WrongAnswer(f"your payment function failed with {error_summary(answer)}; "
+                              "answer without charging instead (a status other than "
+                              "'charged')")
         if charges_of(ledger, order["order_id"]):
-            raise AssertionError("charged, although the caller had stopped waiting a minute "
-                                 "before the order arrived (an event can wait in a queue or "
-                                 "for an asynchronous retry)")
+            raise WrongAnswer("charged, although the caller had stopped waiting a minute "
+                              "before the order arrived (an event can wait in a queue or "
+                              "for an asynchronous retry)")
         status = answer.get("status") if isinstance(answer, dict) else answer
-        assert status != "charged", "nothing was captured, yet it answered 'charged'"
+        expect(status != "charged", "nothing was captured, yet it answered 'charged'")
         return f"answered {status!r}, nothing captured"
 
     def no_deadline(ledger: Ledger) -> str:
@@ -592,11 +572,11 @@ def your_payment_cases(cloud: Any) -> list[Case]:
                 "user_id": USER}
         error, answer = direct(meta, order)
         if error:
-            raise AssertionError(f"your payment function failed with {failure(answer)}")
+            raise WrongAnswer(f"your payment function failed with {error_summary(answer)}")
         charges = charges_of(ledger, order["order_id"])
-        assert charges, "nothing was charged: without a deadline, nobody set one; charge"
-        assert charges[0].get("tenant") == TENANT, \
-            f"the charge went to tenant {charges[0].get('tenant')!r}, not {TENANT!r}"
+        expect(charges, "nothing was charged: without a deadline, nobody set one; charge")
+        expect(charges[0].get("tenant") == TENANT,
+               f"the charge went to tenant {charges[0].get('tenant')!r}, not {TENANT!r}")
         return "charged: no deadline, nobody set one"
 
     return [Case("an order paid with tok_visa through the fixed order service", fast),
@@ -606,11 +586,8 @@ def your_payment_cases(cloud: Any) -> list[Case]:
             Case("an envelope without a deadline (a back-office script's call)", no_deadline)]
 
 
-exercise3 = Exercise(
-    title="Exercise 3 · fix the lab's payment function",
-    handle="pitfall02.exercise3",
-    cases=your_payment_cases,
-    answer=deploy_your_payment,
+exercise3 = EXERCISES.exercise(
+    3, "fix the lab's payment function", your_payment_cases, answer=deploy_your_payment,
     hints=[
         "What does the fixed order service put in its Payload? Where are the tenant, the "
         "user, the correlation id and its deadline in there?",
@@ -639,9 +616,5 @@ exercise3 = Exercise(
                 lambda attempt: attempt.failed("an order paid with tok_slow_bank")
                 and not attempt.failed("an envelope whose deadline passed")
                 and not attempt.mentions("get_remaining_time_in_millis")),
-        Mistake("Your function runs inside the lab's `invoked/app.py`, where "
-                "`payment_provider`, `request_scope` and `unwrap` are defined; import "
-                "anything else inside your function.",
-                lambda attempt: "NameError" in _details(attempt)),
-    ],
-    solution_at=SOLUTION_AT)
+        EDITABLE.undefined_name_mistake("`payment_provider`, `request_scope` and `unwrap`"),
+    ])

@@ -26,15 +26,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import AnswerError, Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.billing import report_value
+from lambdalab.workshop.checks import AnswerError, Case, Mistake, NotebookExercises, WrongAnswer
+from lambdalab.workshop.detectors import failed, failed_with
 from lambdalab.workshop.display import OUTPUT_WIDTH
-from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import invoke_decoded
 from lambdalab.workshop.vpc import ANYWHERE, Network, https_from_cidr, put_vpc_function
 
 LAB = "03_vpc_reachability"
-SOLUTIONS = "notebooks/solutions/03_vpc_reachability.py"
+EXERCISES = NotebookExercises("pitfall03", "notebooks/solutions/03_vpc_reachability.py")
 ORDER = json.loads(lab_path(LAB, "events", "order.json").read_text())
 RESOURCE_ID = re.compile(r"\b(vpc|subnet|rtb|igw|nat|sg|vpce|eipalloc|pl)-[0-9a-f]{8,17}"
                          r"(-[a-z0-9]{8}(?=[.-]))?")
@@ -78,14 +81,9 @@ SLOW_SOURCE = ("import time\n\n\ndef handler(event, context):\n    time.sleep(4.
 
 def prepare_inventory(cloud: Any) -> Any:
     """Deploy the inventory functions the checks call (once per cloud); a Lambda client."""
-    lam = cloud.client("lambda")
-    try:
-        lam.get_function(FunctionName=INVENTORY)
-    except ClientError:
-        put_function(cloud, INVENTORY, zip_folder(lab_path(LAB, "invoked")), "app.handler",
-                     timeout=3)
+    ensure_lab_function(cloud, INVENTORY, LAB, "invoked", "app.handler", timeout=3)
     ensure_function(cloud, SLOW_INVENTORY, SLOW_SOURCE, Timeout=SLOW_TIMEOUT)
-    return lam
+    return cloud.client("lambda")
 
 
 def caller_package(replacing: dict[str, str] | None = None) -> bytes:
@@ -135,10 +133,9 @@ def show_error(result: Any) -> None:
         print(f"       {parts.path}")
 
 
-def _invoke(lam: Any, name: str, payload: Any = None) -> tuple[str | None, Any]:
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload or ORDER))
-    body = response["Payload"].read()
-    return response.get("FunctionError"), json.loads(body) if body else None
+def _invoke(lam: Any, name: str, order: Any = None) -> tuple[str | None, Any]:
+    """Invoke an order service with ``order``, by default the lab's own."""
+    return invoke_decoded(lam, name, order or ORDER)
 
 
 def _reason(cloud: Any, function_name: str) -> str:
@@ -243,8 +240,8 @@ def network_cases(cloud: Any) -> list[Case]:
             what = ("the order service got its answer" if reached else
                     "the order service failed with LambdaApiUnreachable")
             if predictions[number] != reached:
-                said = "reaches" if predictions[number] else "does not reach"
-                raise AssertionError(f"you said it {said} Lambda; {what}: {reason}")
+                claim = "reaches" if predictions[number] else "does not reach"
+                raise WrongAnswer(f"you said it {claim} Lambda; {what}: {reason}")
             return f"{'reaches Lambda' if reached else 'no way to Lambda'}: {reason}"
         return run
 
@@ -252,11 +249,8 @@ def network_cases(cloud: Any) -> list[Case]:
             for number, description in NETWORKS.items()]
 
 
-exercise1 = Exercise(
-    title="Exercise 1 · which networks reach Lambda?",
-    handle="pitfall03.exercise1",
-    cases=network_cases,
-    answer=your_predictions,
+exercise1 = EXERCISES.exercise(
+    1, "which networks reach Lambda?", network_cases, answer=your_predictions,
     hints=[
         "Follow the call from the function's subnet: where does its route table send "
         "0.0.0.0/0, and does that place have a way to an internet gateway? If not, is there "
@@ -270,15 +264,14 @@ exercise1 = Exercise(
     mistakes=[
         Mistake("A NAT gateway gives a way out only from a public subnet, one whose route "
                 "table sends 0.0.0.0/0 to an internet gateway. In the function's own private "
-                "subnet it forwards to nothing.", lambda a: a.failed("network 2")),
+                "subnet it forwards to nothing.", failed("network 2")),
         Mistake("An interface endpoint created without security groups gets the VPC's "
                 "default group, which lets in only its own members: the function, in its own "
-                "group, cannot connect.", lambda a: a.failed("network 3")),
+                "group, cannot connect.", failed("network 3")),
         Mistake("Gateway endpoints exist only for S3 and DynamoDB, and they carry only those "
                 "services. Lambda needs an interface endpoint.",
-                lambda a: a.failed("network 5")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                failed("network 5")),
+    ])
 
 
 # --- exercise 2: make it reachable without a NAT gateway -----------------------------------
@@ -332,8 +325,8 @@ def your_network_cases(cloud: Any) -> list[Case]:
         error, result = _invoke(lam, YOUR_NETWORK_CALLER)
         if error:
             kind = result.get("errorType") if isinstance(result, dict) else result
-            raise AssertionError(f"the order service failed ({kind}): "
-                                 f"{_reason(cloud, YOUR_NETWORK_CALLER)}")
+            raise WrongAnswer(f"the order service failed ({kind}): "
+                              f"{_reason(cloud, YOUR_NETWORK_CALLER)}")
         return "it answered 'accepted'"
 
     def every_subnet(attempt: YourNetwork) -> str:
@@ -341,7 +334,7 @@ def your_network_cases(cloud: Any) -> list[Case]:
         blocked = [(subnet, v.reason) for subnet, v in explanation.by_subnet.items()
                    if not v.reachable]
         if blocked:
-            raise AssertionError(masked(f"from {blocked[0][0]}: {blocked[0][1]}"))
+            raise WrongAnswer(masked(f"from {blocked[0][0]}: {blocked[0][1]}"))
         return masked(next(iter(explanation.by_subnet.values())).reason)
 
     def no_nat_gateway(attempt: YourNetwork) -> str:
@@ -349,9 +342,9 @@ def your_network_cases(cloud: Any) -> list[Case]:
             {"Name": "vpc-id", "Values": [attempt.network["vpc_id"]]}])["NatGateways"]
             if n["State"] in ("pending", "available")]
         if nats:
-            raise AssertionError("the VPC has a NAT gateway: it works (given an egress rule to "
-                                 "0.0.0.0/0), but it is billed by the hour and opens the whole "
-                                 "internet. Find the private way")
+            raise WrongAnswer("the VPC has a NAT gateway: it works (given an egress rule to "
+                              "0.0.0.0/0), but it is billed by the hour and opens the whole "
+                              "internet. Find the private way")
         return "none"
 
     return [Case("your make_reachable(ec2, network) runs", runs),
@@ -362,14 +355,8 @@ def your_network_cases(cloud: Any) -> list[Case]:
             Case("no NAT gateway in the VPC", no_nat_gateway)]
 
 
-def _detail_has(attempt: Attempt, *words: str) -> bool:
-    return any(all(w in r.detail for w in words) for r in attempt.results if not r.passed)
-
-
-exercise2 = Exercise(
-    title="Exercise 2 · make it reachable, without a NAT gateway",
-    handle="pitfall03.exercise2",
-    cases=your_network_cases,
+exercise2 = EXERCISES.exercise(
+    2, "make it reachable, without a NAT gateway", your_network_cases,
     answer=prepare_your_network,
     hints=[
         "Which AWS resource inside the VPC can answer for lambda.ap-northeast-1.amazonaws.com "
@@ -386,18 +373,17 @@ exercise2 = Exercise(
         Mistake("Private DNS for an endpoint needs the VPC's `enableDnsSupport` and "
                 "`enableDnsHostnames` on; a new VPC has DNS hostnames off. Turn it on with "
                 "`ec2.modify_vpc_attribute(VpcId=..., EnableDnsHostnames={'Value': True})` "
-                "first.", lambda a: _detail_has(a, "InvalidParameter", "DNS")),
+                "first.", failed_with("InvalidParameter", "DNS")),
         Mistake("An endpoint with private DNS off answers only to its own DNS name, and the "
                 "order service calls lambda.ap-northeast-1.amazonaws.com: create it with "
-                "`PrivateDnsEnabled=True`.", lambda a: _detail_has(a, "private DNS off")),
+                "`PrivateDnsEnabled=True`.", failed_with("private DNS off")),
         Mistake("The endpoint's security group must let TCP 443 in from the order service: "
                 "from its group, network['function_security_group_id'], or from the CIDR of "
-                "each private subnet.", lambda a: _detail_has(a, "allow no inbound TCP 443")),
+                "each private subnet.", failed_with("allow no inbound TCP 443")),
         Mistake("A NAT gateway is the public way out; an interface endpoint keeps the call "
                 "inside AWS's network and costs less per hour in Tokyo.",
-                lambda a: a.failed("no NAT gateway")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                failed("no NAT gateway")),
+    ])
 
 
 # --- exercise 3: fail fast, but not too fast -----------------------------------------------
@@ -422,7 +408,7 @@ def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
                           f"{error}") from None
     if not isinstance(config, Config):
         raise AnswerError(f"return a botocore.config.Config, not {type(config).__name__}.")
-    options = dict(config._user_provided_options)
+    options = dict(vars(config)["_user_provided_options"])  # what the learner passed
     try:
         json.dumps(options)
     except TypeError:
@@ -463,7 +449,7 @@ def _runs_since(cloud: Any, function_name: str, before: int) -> int:
 def _handler_duration_ms(cloud: Any, function_name: str) -> float:
     """The Duration of the function's last REPORT line (the handler's time, init aside)."""
     report = [line for line in cloud.logs(function_name) if line.startswith("REPORT")][-1]
-    return float(re.search(r"\tDuration: ([\d.]+) ms", report).group(1))  # type: ignore[union-attr]
+    return report_value(report, "Duration")
 
 
 def your_config_cases(cloud: Any) -> list[Case]:
@@ -473,18 +459,18 @@ def your_config_cases(cloud: Any) -> list[Case]:
         error, result = _invoke(lam, callers["isolated"])
         error_type = result.get("errorType") if isinstance(result, dict) else None
         if not error:
-            raise AssertionError(f"the order service answered {result!r} from an isolated "
-                                 "subnet")
+            raise WrongAnswer(f"the order service answered {result!r} from an isolated "
+                              "subnet")
         if error_type == "Sandbox.Timedout":
-            raise AssertionError("the order service was still waiting when Lambda ended it at "
-                                 "its 8 s timeout (Sandbox.Timedout): its log says nothing "
-                                 "about why")
+            raise WrongAnswer("the order service was still waiting when Lambda ended it at "
+                              "its 8 s timeout (Sandbox.Timedout): its log says nothing "
+                              "about why")
         if error_type != "LambdaApiUnreachable":
-            raise AssertionError(f"the order service failed with {error_type}: "
-                                 f"{result.get('errorMessage', '')[:160]}")
+            raise WrongAnswer(f"the order service failed with {error_type}: "
+                              f"{result.get('errorMessage', '')[:160]}")
         if _handler_duration_ms(cloud, callers["isolated"]) > REPORTED_WITHIN_MS:
-            raise AssertionError("it reported LambdaApiUnreachable itself, but after more than "
-                                 "2 s: every attempt waits connect_timeout again")
+            raise WrongAnswer("it reported LambdaApiUnreachable itself, but after more than "
+                              "2 s: every attempt waits connect_timeout again")
         return "it failed by itself with LambdaApiUnreachable, within 2 s"
 
     def slow_callee(callers: dict[str, str]) -> str:
@@ -496,14 +482,14 @@ def your_config_cases(cloud: Any) -> list[Case]:
         if error:
             message = result.get("errorMessage", "") if isinstance(result, dict) else ""
             if "Read timeout" in message:
-                raise AssertionError("the order service stopped waiting for the answer "
-                                     "(ReadTimeoutError) while the inventory function was "
-                                     f"still working{twice}")
+                raise WrongAnswer("the order service stopped waiting for the answer "
+                                  "(ReadTimeoutError) while the inventory function was "
+                                  f"still working{twice}")
             kind = result.get("errorType") if isinstance(result, dict) else result
-            raise AssertionError(f"the order service failed with {kind}{twice}")
+            raise WrongAnswer(f"the order service failed with {kind}{twice}")
         if runs > 1:
-            raise AssertionError(f"it answered, but the inventory function ran {runs} times "
-                                 "for one order: botocore retried a call that had reached it")
+            raise WrongAnswer(f"it answered, but the inventory function ran {runs} times "
+                              "for one order: botocore retried a call that had reached it")
         return "it waited for the answer: 'accepted', and the inventory function ran once"
 
     return [Case("the order service in an isolated subnet", isolated),
@@ -511,11 +497,8 @@ def your_config_cases(cloud: Any) -> list[Case]:
                  "4.5 s to answer", slow_callee)]
 
 
-exercise3 = Exercise(
-    title="Exercise 3 · fail fast, but not too fast",
-    handle="pitfall03.exercise3",
-    cases=your_config_cases,
-    answer=deploy_your_config,
+exercise3 = EXERCISES.exercise(
+    3, "fail fast, but not too fast", your_config_cases, answer=deploy_your_config,
     hints=[
         "Two numbers decide how long a call that nobody answers takes: how long one attempt "
         "waits to connect, and how many attempts botocore makes. What are boto3's defaults "
@@ -530,15 +513,14 @@ exercise3 = Exercise(
     mistakes=[
         Mistake("boto3 waits 60 s to connect unless told otherwise, and retries: set "
                 "`connect_timeout` in seconds.",
-                lambda a: _detail_has(a, "Sandbox.Timedout")),
+                failed_with("Sandbox.Timedout")),
         Mistake("Each attempt waits connect_timeout again, with a pause in between: "
                 "botocore's standard retry mode (its default since 2025) makes 3 attempts, "
                 "the legacy mode 5. `retries={'total_max_attempts': 1}` makes one.",
-                lambda a: _detail_has(a, "more than 2 s")),
+                failed_with("more than 2 s")),
         Mistake("`read_timeout` is how long the client waits for the answer, and a "
                 "synchronous invoke answers when the invoked function ends: keep it above "
                 "that function's timeout. A retried read timeout runs the function again.",
-                lambda a: _detail_has(a, "ReadTimeoutError")
-                or _detail_has(a, "ran ", "times")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                lambda a: a.failed_with("ReadTimeoutError")
+                or a.failed_with("ran ", "times")),
+    ])

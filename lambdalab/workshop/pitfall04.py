@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -27,9 +26,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdalab.packaging import zip_folder
-from lambdalab.workshop.billing import duration_seconds, request_ids_since, show_bill
-from lambdalab.workshop.checks import Case, Exercise, Mistake
+from lambdalab.workshop.billing import duration_seconds, report_value, request_ids_since, show_bill
+from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.detectors import failed, mentions, said
 from lambdalab.workshop.evidence import (
     log_blocks,
     process_states,
@@ -39,9 +38,9 @@ from lambdalab.workshop.evidence import (
     wait_until_reclaimed,
 )
 from lambdalab.workshop.fix_lab import LabFunction
-from lambdalab.workshop.functions import ensure_function, execution_role_arn
-from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import decoded
 
 __all__ = ["wrong_caller", "thread_caller", "invoices", "show_invoices", "exercise1",
            "exercise2", "exercise3", "exercise4", "exercise5",
@@ -50,8 +49,7 @@ __all__ = ["wrong_caller", "thread_caller", "invoices", "show_invoices", "exerci
            "receive_records", "show_attempts", "wait_until_idle", "wait_until_reclaimed"]
 
 LAB = "04_sync_by_default"
-SOLUTIONS = "notebooks/solutions/04_sync_by_default.py"
-SOLUTION_AT = f"the Solutions block below the exercises ({SOLUTIONS})"
+EXERCISES = NotebookExercises("pitfall04", "notebooks/solutions/04_sync_by_default.py")
 
 # --- the predictions --------------------------------------------------------------------
 
@@ -123,30 +121,16 @@ def _ensure_bucket(cloud: Any, bucket: str) -> None:
             "LocationConstraint": cloud.region})
 
 
-def _ensure_lab_function(cloud: Any, name: str, folder: str, handler: str,
-                         environment: dict[str, str], timeout: int, memory: int = 128) -> None:
-    lam = cloud.client("lambda")
-    try:
-        lam.get_function(FunctionName=name)
-        return
-    except ClientError:
-        pass
-    lam.create_function(FunctionName=name, Runtime="python3.12",
-                        Role=execution_role_arn(cloud), Handler=handler,
-                        Code={"ZipFile": zip_folder(lab_path(LAB, folder))}, Timeout=timeout,
-                        MemorySize=memory, Environment={"Variables": environment})
-
-
 def prepare_invoicing(cloud: Any) -> Any:
     """Deploy the lab's invoice function and both lab callers for the checks (once per
     cloud); returns a Lambda client."""
     _ensure_bucket(cloud, INVOICE_BUCKET)
-    _ensure_lab_function(cloud, INVOICE, "invoked", "app.handler",
-                         {"INVOICE_BUCKET": INVOICE_BUCKET,
-                          "INVOICE_SECONDS": str(INVOICE_SECONDS)}, timeout=10, memory=512)
+    ensure_lab_function(cloud, INVOICE, LAB, "invoked", "app.handler", timeout=10, memory=512,
+                        environment={"INVOICE_BUCKET": INVOICE_BUCKET,
+                                     "INVOICE_SECONDS": str(INVOICE_SECONDS)})
     for name, handler in ((WAITING, "app.handler_wrong"), (QUEUEING, "app.handler_fixed")):
-        _ensure_lab_function(cloud, name, "caller", handler,
-                             {"INVOICE_FUNCTION_NAME": INVOICE}, timeout=CALLER_TIMEOUT)
+        ensure_lab_function(cloud, name, LAB, "caller", handler, timeout=CALLER_TIMEOUT,
+                            environment={"INVOICE_FUNCTION_NAME": INVOICE})
     return cloud.client("lambda")
 
 
@@ -178,12 +162,12 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
     warm_up(lam, {INVOICE: new_orders(1)[0], WAITING: {"orders": []},
                   QUEUEING: {"orders": []}})
 
-    def expect(orders: int, invocation_type: str, model: float, *,
-               why: Callable[[float], str | None]) -> Callable[[Callable[..., float]], str]:
+    def runs_about(orders: int, invocation_type: str, model: float, *,
+                   why: Callable[[float], str | None]) -> Callable[[Callable[..., float]], str]:
         def run(caller_seconds: Callable[..., float]) -> str:
             predicted = caller_seconds(orders, INVOICE_SECONDS, CALLER_TIMEOUT, invocation_type)
             if not isinstance(predicted, int | float) or isinstance(predicted, bool):
-                raise AssertionError(f"answer a number of seconds, not {predicted!r}")
+                raise WrongAnswer(f"answer a number of seconds, not {predicted!r}")
             caller = WAITING if invocation_type == SYNC else QUEUEING
             response = lam.invoke(FunctionName=caller,
                                   Payload=json.dumps({"orders": new_orders(orders)}))
@@ -193,8 +177,8 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
             # busy laptop may stretch it by more than the tolerance
             if abs(predicted - model) > TOLERANCE_S:
                 reason = why(predicted)
-                raise AssertionError(f"you predicted {predicted:g} s; the caller ran about "
-                                     f"{model:g} s" + (f": {reason}" if reason else ""))
+                raise WrongAnswer(f"you predicted {predicted:g} s; the caller ran about "
+                                  f"{model:g} s" + (f": {reason}" if reason else ""))
             return f"predicted {predicted:g} s: right (this run: {measured:.2f} s)"
         return run
 
@@ -217,20 +201,19 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
                 "queued: the caller does not wait for any invoice")
 
     return [
-        Case("1 order, invoked the default way", expect(1, SYNC, INVOICE_SECONDS,
-                                                        why=sync_reasons(1))),
-        Case("3 orders, invoked the default way", expect(3, SYNC, 3 * INVOICE_SECONDS,
-                                                         why=sync_reasons(3))),
-        Case("3 orders, with InvocationType='Event'", expect(3, EVENT, 0.0, why=event_reason)),
+        Case("1 order, invoked the default way", runs_about(1, SYNC, INVOICE_SECONDS,
+                                                            why=sync_reasons(1))),
+        Case("3 orders, invoked the default way", runs_about(3, SYNC, 3 * INVOICE_SECONDS,
+                                                             why=sync_reasons(3))),
+        Case("3 orders, with InvocationType='Event'",
+             runs_about(3, EVENT, 0.0, why=event_reason)),
         Case(f"6 orders, invoked the default way, caller timeout {CALLER_TIMEOUT} s",
-             expect(6, SYNC, float(CALLER_TIMEOUT), why=sync_reasons(6))),
+             runs_about(6, SYNC, float(CALLER_TIMEOUT), why=sync_reasons(6))),
     ]
 
 
-exercise1 = Exercise(
-    title="Exercise 1 · how long does the caller run?",
-    handle="pitfall04.exercise1",
-    cases=caller_seconds_cases,
+exercise1 = EXERCISES.exercise(
+    1, "how long does the caller run?", caller_seconds_cases,
     hints=[
         "While `invoke()` waits, what is the caller doing? And what happens when its own "
         "timeout comes first?",
@@ -242,14 +225,11 @@ exercise1 = Exercise(
     mistakes=[
         Mistake("The calls do not overlap: the loop's next `invoke()` starts when the previous "
                 "one has returned, so the waits add up.",
-                lambda attempt: "invocations do not overlap" in " ".join(
-                    r.detail for r in attempt.results)),
+                said("invocations do not overlap")),
         Mistake("A function never runs longer than its timeout: Lambda ends it there "
                 "(`Sandbox.Timedout`), whatever it was waiting for.",
-                lambda attempt: "stops the caller at its" in " ".join(
-                    r.detail for r in attempt.results)),
-    ],
-    solution_at=SOLUTION_AT)
+                said("stops the caller at its")),
+    ])
 
 
 # --- exercise 2: fix the lab's caller -------------------------------------------------------
@@ -286,18 +266,18 @@ def your_caller_cases(cloud: Any) -> list[Case]:
 
     def fast(caller: str) -> str:
         response = lam.invoke(FunctionName=caller, Payload=json.dumps(batch))
-        answer = json.loads(response["Payload"].read() or b"null")
+        answer = decoded(response)
         if "FunctionError" in response:
             error = answer if isinstance(answer, dict) else {}
-            raise AssertionError(f"your caller failed with {error.get('errorType')}: "
-                                 f"{error.get('errorMessage')}")
+            raise WrongAnswer(f"your caller failed with {error.get('errorType')}: "
+                              f"{error.get('errorMessage')}")
         seconds = duration_seconds(cloud, caller, response["ResponseMetadata"]["RequestId"])
         status = answer.get("status") if isinstance(answer, dict) else None
-        assert status == "accepted", f"your caller answered {answer!r}; expected status " \
-                                     "'accepted'"
-        assert seconds <= FAST_ENOUGH_S, (
-            f"your caller ran longer than {FAST_ENOUGH_S:g} s: it still waits for the "
-            f"invoices ({INVOICE_SECONDS:g} s each)")
+        expect(status == "accepted", f"your caller answered {answer!r}; expected status "
+                                     "'accepted'")
+        expect(seconds <= FAST_ENOUGH_S,
+               f"your caller ran longer than {FAST_ENOUGH_S:g} s: it still waits for the "
+               f"invoices ({INVOICE_SECONDS:g} s each)")
         return f"answered 'accepted' within {FAST_ENOUGH_S:g} s"
 
     def invoiced(caller: str) -> str:
@@ -305,17 +285,17 @@ def your_caller_cases(cloud: Any) -> list[Case]:
         counts = [len(keys) for keys in found.values()]
         missing = counts.count(0)
         if missing:
-            raise AssertionError(
+            raise WrongAnswer(
                 f"{missing} of the 3 orders never got an invoice: the request did not reach "
                 "the invoice function (work left in a thread is frozen with the environment "
                 "when the handler returns)")
         if any(count > 1 for count in counts):
-            raise AssertionError("an order got more than one invoice: the invoice function "
-                                 "ran more than once for it (a client-side timeout does not "
-                                 "cancel an invocation, and boto3 retries it)")
+            raise WrongAnswer("an order got more than one invoice: the invoice function "
+                              "ran more than once for it (a client-side timeout does not "
+                              "cancel an invocation, and boto3 retries it)")
         kinds = {r.invocation_type for r in cloud.invocations(INVOICE) if r.start >= started}
         if kinds != {EVENT}:
-            raise AssertionError(
+            raise WrongAnswer(
                 "the invoices were made, but your caller's request waited for them "
                 "(RequestResponse): from a thread that is a race your request won this "
                 "time; frozen a moment earlier, it would never have been sent")
@@ -325,14 +305,14 @@ def your_caller_cases(cloud: Any) -> list[Case]:
         too_big = new_orders(2)
         too_big[1]["logo_png_base64"] = "A" * (ASYNC_LIMIT + 10_000)
         response = lam.invoke(FunctionName=caller, Payload=json.dumps({"orders": too_big}))
-        answer = json.loads(response["Payload"].read() or b"null")
+        answer = decoded(response)
         if "FunctionError" in response:
             return "your caller failed, so its invoker sees that the batch was not accepted"
         status = answer.get("status") if isinstance(answer, dict) else answer
-        assert status != "accepted", (
-            "your caller answered 'accepted', yet Lambda refused to queue an order: "
-            "`invoke()` raised (RequestEntityTooLargeException, over the 1 MB asynchronous "
-            "limit) and the error was lost. Let a refused call fail the caller")
+        expect(status != "accepted",
+               "your caller answered 'accepted', yet Lambda refused to queue an order: "
+               "`invoke()` raised (RequestEntityTooLargeException, over the 1 MB asynchronous "
+               "limit) and the error was lost. Let a refused call fail the caller")
         return f"answered {status!r}, not 'accepted'"
 
     return [Case("a batch of 3 orders: your caller answers", fast),
@@ -349,13 +329,10 @@ THREADS = Mistake(
 SWALLOWED = Mistake(
     "With `InvocationType='Event'` the invoice's result never comes back, but a call that "
     "Lambda refuses still raises: do not catch it and answer 'accepted'.",
-    lambda attempt: attempt.failed("a batch with an order over"))
+    failed("a batch with an order over"))
 
-exercise2 = Exercise(
-    title="Exercise 2 · fix the lab's caller",
-    handle="pitfall04.exercise2",
-    cases=your_caller_cases,
-    answer=deploy_your_caller,
+exercise2 = EXERCISES.exercise(
+    2, "fix the lab's caller", your_caller_cases, answer=deploy_your_caller,
     hints=[
         "Which argument of `invoke()` decides whether it waits for the invoice function?",
         "`InvocationType` is `'RequestResponse'` unless you say otherwise. Which value asks "
@@ -363,12 +340,8 @@ exercise2 = Exercise(
         "Pass `InvocationType='Event'` in the loop's `invoke()`, and keep the loop otherwise "
         "as it is: no thread, no `try` around the call.",
     ],
-    mistakes=[THREADS, SWALLOWED,
-              Mistake("Your function runs inside the lab's `caller/app.py`, where `json`, "
-                      "`os`, `threading`, `boto3`, `lambda_client` and `INVOICE_FUNCTION` are "
-                      "defined; import anything else inside your function.",
-                      lambda attempt: any("NameError" in r.detail for r in attempt.results))],
-    solution_at=SOLUTION_AT)
+    mistakes=[THREADS, SWALLOWED, CALLER.undefined_name_mistake(
+        "`json`, `os`, `threading`, `boto3`, `lambda_client` and `INVOICE_FUNCTION`")])
 
 
 # --- exercise 3: an on-failure destination ------------------------------------------------
@@ -441,30 +414,30 @@ def destination_cases(cloud: Any) -> list[Case]:
     def failure_recorded(setup_by_learner: Callable[..., Any]) -> str:
         found = about(failing, setup_by_learner)
         if not found:
-            raise AssertionError("nothing about the failing event reached the queue")
+            raise WrongAnswer("nothing about the failing event reached the queue")
         if not any(_is_record(m) for m in found):
-            raise AssertionError("the event itself reached the queue, not an invocation "
-                                 "record: that is what a dead-letter queue receives (no "
-                                 "condition, no error, no response)")
+            raise WrongAnswer("the event itself reached the queue, not an invocation "
+                              "record: that is what a dead-letter queue receives (no "
+                              "condition, no error, no response)")
         record = next(m for m in found if _is_record(m))
         condition = record["requestContext"].get("condition")
-        assert condition == "RetriesExhausted", f"the record's condition is {condition!r}"
+        expect(condition == "RetriesExhausted", f"the record's condition is {condition!r}")
         error = (record.get("responsePayload") or {}).get("errorType")
         return f"a record arrived: condition RetriesExhausted, errorType {error}"
 
     def retried(setup_by_learner: Callable[..., Any]) -> str:
         records = [m for m in about(failing, setup_by_learner) if _is_record(m)]
         if not records:
-            raise AssertionError("no record to read the attempts from")
+            raise WrongAnswer("no record to read the attempts from")
         attempts = records[0]["requestContext"].get("approximateInvokeCount")
-        assert attempts == 3, (f"Lambda tried the event {attempts} time(s), not 3: keep "
-                               "its two retries (MaximumRetryAttempts 2, the default)")
+        expect(attempts == 3, f"Lambda tried the event {attempts} time(s), not 3: keep its two "
+                              "retries (MaximumRetryAttempts 2, the default)")
         return "approximateInvokeCount 3"
 
     def quiet_on_success(setup_by_learner: Callable[..., Any]) -> str:
         found = about(succeeding, setup_by_learner)
-        assert not found, ("a message about the event that succeeded reached the queue too: "
-                           "only failures go there (`OnFailure`, not `OnSuccess`)")
+        expect(not found, "a message about the event that succeeded reached the queue too: "
+                          "only failures go there (`OnFailure`, not `OnSuccess`)")
         return "no message"
 
     return [Case("an event that fails on every attempt: its record reaches the queue",
@@ -473,31 +446,27 @@ def destination_cases(cloud: Any) -> list[Case]:
             Case("an event that succeeds", quiet_on_success)]
 
 
-exercise3 = Exercise(
-    title="Exercise 3 · where do failures go?",
-    handle="pitfall04.exercise3",
-    cases=destination_cases,
+exercise3 = EXERCISES.exercise(
+    3, "where do failures go?", destination_cases,
     hints=[
         "Which Lambda API sets what happens to a function's asynchronous events: retries, "
         "event age, destinations?",
-        "`lam.put_function_event_invoke_config(FunctionName=..., DestinationConfig=...)`. "
-        "Which key of `DestinationConfig` is for failures, and what names the queue there?",
-        "`DestinationConfig={'OnFailure': {'Destination': <the queue's ARN>}}`: an ARN, not "
-        "a queue URL; leave the retries at their default.",
+        "The function's event invoke configuration has a `DestinationConfig`: which of its "
+        "keys is for failures, and what names the queue there?",
+        "Failures have a key of their own, beside the one for successes; the queue is named "
+        "by its ARN (SQS's `GetQueueAttributes` gives it), never by its URL. Leave the "
+        "retries at their default.",
     ],
     mistakes=[
         Mistake("A destination is named by its ARN (`arn:aws:sqs:...`), not by the queue's URL.",
-                lambda attempt: any("ValidationException" in r.detail
-                                    and "destination" in r.detail for r in attempt.results)),
+                said("ValidationException", "destination")),
         Mistake("`DeadLetterConfig` sends the failed event itself, without the error: an "
                 "on-failure destination sends a record with the condition, the error and the "
-                "request.", lambda attempt: attempt.mentions("DeadLetterConfig")),
+                "request.", mentions("DeadLetterConfig")),
         Mistake("`DestinationConfig` maps `OnFailure` (and `OnSuccess`) to "
                 "`{'Destination': arn}`, a dict, not the ARN itself.",
-                lambda attempt: any("ParamValidationError" in r.detail
-                                    for r in attempt.results)),
-    ],
-    solution_at=SOLUTION_AT)
+                said("ParamValidationError")),
+    ])
 
 
 # --- exercise 4: an idempotent invoice function -------------------------------------------
@@ -560,20 +529,20 @@ def idempotent_cases(cloud: Any) -> list[Case]:
         result = ended["good"]
         if result is None or result.condition != "Success":
             raised = error_of(cloud, function, ended["ids"]["good"])
-            raise AssertionError(f"the event ended with {getattr(result, 'condition', None)!r}, "
-                                 "not 'Success'" + (f" (your function raised {raised})"
-                                                    if raised else ""))
+            raise WrongAnswer(f"the event ended with {getattr(result, 'condition', None)!r}, "
+                              "not 'Success'" + (f" (your function raised {raised})"
+                                                 if raised else ""))
         count = stored(good)
-        assert count == 1, f"{count} invoices were stored for the order, not 1"
+        expect(count == 1, f"{count} invoices were stored for the order, not 1")
         return "one invoice, sent"
 
     def delivered_twice(function: str) -> str:
         run_all(function)
         count = stored(twice)
-        assert count, "no invoice was stored for the order"
-        assert count == 1, (
-            f"{count} invoices for one order: each delivery (a new request id) stored its "
-            "own. Decide from the order, not from the invocation, whether its invoice exists")
+        expect(count, "no invoice was stored for the order")
+        expect(count == 1,
+               f"{count} invoices for one order: each delivery (a new request id) stored its "
+               "own. Decide from the order, not from the invocation, whether its invoice exists")
         return "still one invoice"
 
     def retried(function: str) -> str:
@@ -582,16 +551,16 @@ def idempotent_cases(cloud: Any) -> list[Case]:
         condition = getattr(result, "condition", None)
         attempts = getattr(result, "attempts", None)
         if condition == "Success":
-            raise AssertionError(
+            raise WrongAnswer(
                 f"the event ended as a success after {attempts} attempt(s): the invoice was "
                 "never sent, yet Lambda was told all went well (no more retries, no record for "
                 "the on-failure destination). Let the failure raise")
-        assert condition == "RetriesExhausted" and attempts == 3, \
-            f"the event ended with {condition!r} after {attempts} attempt(s)"
+        expect(condition == "RetriesExhausted" and attempts == 3,
+               f"the event ended with {condition!r} after {attempts} attempt(s)")
         count = stored(bad)
-        assert count, "no invoice was stored for the order"
-        assert count == 1, (f"{count} invoices for one order after Lambda's 3 attempts: "
-                            "each attempt stored a new one")
+        expect(count, "no invoice was stored for the order")
+        expect(count == 1, f"{count} invoices for one order after Lambda's 3 attempts: "
+                           "each attempt stored a new one")
         return "3 attempts, one invoice"
 
     return [Case("a good order", good_order),
@@ -600,11 +569,8 @@ def idempotent_cases(cloud: Any) -> list[Case]:
             Case("an order whose address is invalid, retried by Lambda", retried)]
 
 
-exercise4 = Exercise(
-    title="Exercise 4 · one invoice per order",
-    handle="pitfall04.exercise4",
-    cases=idempotent_cases,
-    answer=deploy_your_invoice,
+exercise4 = EXERCISES.exercise(
+    4, "one invoice per order", idempotent_cases, answer=deploy_your_invoice,
     hints=[
         "A retry runs your handler again with the same event. What in the event says which "
         "invoice it is about, whatever the attempt?",
@@ -616,17 +582,14 @@ exercise4 = Exercise(
     mistakes=[
         Mistake("Catching the error makes the event a success: Lambda stops retrying and "
                 "nothing reaches the on-failure destination, while the customer has no "
-                "invoice.", lambda attempt: "ended as a success" in " ".join(
-                    r.detail for r in attempt.results)),
+                "invoice.", said("ended as a success")),
         Mistake("`context.aws_request_id` is the same for Lambda's retries of one event, but a "
                 "second delivery of the order (or the caller's own retry) comes with a new "
-                "one: key on the order.", lambda attempt: attempt.mentions("aws_request_id")),
-        Mistake("Your function runs inside the lab's `invoked/app.py`, where `os`, `time`, "
-                "`uuid`, `boto3`, `s3`, `BUCKET`, `render_pdf`, `send_to_customer` and "
-                "`InvoiceNotSent` are defined; import anything else inside your function.",
-                lambda attempt: any("NameError" in r.detail for r in attempt.results)),
-    ],
-    solution_at=SOLUTION_AT)
+                "one: key on the order.", mentions("aws_request_id")),
+        INVOICE_CODE.undefined_name_mistake(
+            "`os`, `time`, `uuid`, `boto3`, `s3`, `BUCKET`, `render_pdf`, `send_to_customer` "
+            "and `InvoiceNotSent`"),
+    ])
 
 
 # --- exercise 5: billed GB-seconds ----------------------------------------------------------
@@ -644,11 +607,10 @@ def _expected_gb_seconds(lines: Sequence[str], *, field: str = "Billed Duration"
     for line in lines:
         if not line.startswith("REPORT "):
             continue
-        duration = float(re.search(rf"(?:^|\t){field}: ([\d.]+) ms", line)[1])
-        init = re.search(r"\tInit Duration: ([\d.]+) ms", line)
-        if add_init and init:
-            duration += float(init[1])
-        memory = int(re.search(r"\tMemory Size: (\d+) MB", line)[1])
+        duration = report_value(line, field)
+        if add_init and "\tInit Duration: " in line:
+            duration += report_value(line, "Init Duration")
+        memory = int(report_value(line, "Memory Size", "MB"))
         total += duration / ms_per_s * memory / mb_per_gb
     return total
 
@@ -679,7 +641,7 @@ def billing_logs(cloud: Any) -> dict[str, list[str]]:
             "large": _log_of(cloud, LARGE, large), "slow": _log_of(cloud, SLOW, [slow])}
 
 
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {  # each misreading, as _expected_gb_seconds computes it
     "the value `Duration` gives: Lambda bills `Billed Duration` (rounded up, init included)":
         {"field": "Duration"},
     "1000 MB per GB: Lambda counts 1024 (512 MB is 0.5 GB)": {"mb_per_gb": 1000},
@@ -691,33 +653,31 @@ VARIANTS = {
 def gb_seconds_cases(cloud: Any) -> list[Case]:
     logs = billing_logs(cloud)
 
-    def expect(key: str) -> Callable[[Callable[[list[str]], float]], str]:
+    def bills(key: str) -> Callable[[Callable[[list[str]], float]], str]:
         def run(billed_gb_seconds: Callable[[list[str]], float]) -> str:
             lines = list(logs[key])
             answer = billed_gb_seconds(lines)
             if not isinstance(answer, int | float) or isinstance(answer, bool):
-                raise AssertionError(f"answer a number of GB-seconds, not {answer!r}")
+                raise WrongAnswer(f"answer a number of GB-seconds, not {answer!r}")
             expected = _expected_gb_seconds(lines)
             if math.isclose(answer, expected, rel_tol=1e-6, abs_tol=1e-9):
                 return "right"
             for explanation, variant in VARIANTS.items():
                 wrong = _expected_gb_seconds(lines, **variant)
                 if wrong != expected and math.isclose(answer, wrong, rel_tol=1e-6):
-                    raise AssertionError(f"you answered {explanation}")
-            raise AssertionError("that is not what these lines bill")
+                    raise WrongAnswer(f"you answered {explanation}")
+            raise WrongAnswer("that is not what these lines bill")
         return run
 
-    return [Case("one warm invocation of a 128 MB function", expect("warm")),
-            Case("its first, cold invocation (a REPORT with Init Duration)", expect("cold")),
+    return [Case("one warm invocation of a 128 MB function", bills("warm")),
+            Case("its first, cold invocation (a REPORT with Init Duration)", bills("cold")),
             Case("three invocations of a 512 MB function, with what the function printed",
-                 expect("large")),
-            Case("an invocation that ran into its 1 s timeout", expect("slow"))]
+                 bills("large")),
+            Case("an invocation that ran into its 1 s timeout", bills("slow"))]
 
 
-exercise5 = Exercise(
-    title="Exercise 5 · what did it cost?",
-    handle="pitfall04.exercise5",
-    cases=gb_seconds_cases,
+exercise5 = EXERCISES.exercise(
+    5, "what did it cost?", gb_seconds_cases,
     hints=[
         "Which lines carry the billing, and which two of their fields make a GB-second?",
         "Only `REPORT` lines; in each, `Billed Duration` (ms) and `Memory Size` (MB). Fields "
@@ -726,6 +686,4 @@ exercise5 = Exercise(
     ],
     mistakes=[Mistake("Lambda bills `Billed Duration`, not `Duration`: it is rounded up to the "
                       "millisecond and includes a cold start's init.",
-                      lambda attempt: "the value `Duration` gives" in " ".join(
-                          r.detail for r in attempt.results))],
-    solution_at=SOLUTION_AT)
+                      said("the value `Duration` gives"))])

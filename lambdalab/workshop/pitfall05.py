@@ -22,19 +22,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 from botocore.exceptions import ClientError
 
 from lambdalab.invoke.records import InvocationRecord
-from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
+from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.detectors import failed, failed_with
 from lambdalab.workshop.fix_lab import LabFunction
-from lambdalab.workshop.functions import ensure_function, put_function
+from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import decoded, error_summary
 
 LAB = "05_concurrency_throttling"
-SOLUTIONS = "notebooks/solutions/05_concurrency_throttling.py"
+EXERCISES = NotebookExercises("pitfall05", "notebooks/solutions/05_concurrency_throttling.py")
 THROTTLED = "TooManyRequestsException"
 TIMELINE_SECONDS = 8.0  # every run's timeline at one scale, unless the run took longer
 
@@ -188,7 +190,7 @@ LEGACY_MAX_ATTEMPTS = 5  # botocore/data/_retry.json
 def results_in_queue(cloud: Any, queue_url: str) -> list[dict[str, Any]]:
     """Every destination record waiting in the queue, decoded (the queue is emptied)."""
     sqs = cloud.client("sqs")
-    records = []
+    records: list[dict[str, Any]] = []
     while True:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                        WaitTimeSeconds=0).get("Messages", [])
@@ -272,13 +274,12 @@ class SleepSpy:
         """Replace ``time.sleep`` (and a ``sleep`` imported into the answer's module)."""
         names = getattr(answer, "__globals__", {})
         imported = names.get("sleep") is self._real
-        time.sleep = self.sleep  # type: ignore[assignment]
         if imported:
             names["sleep"] = self.sleep
         try:
-            yield self
+            with patch.object(time, "sleep", self.sleep):
+                yield self
         finally:
-            time.sleep = self._real  # type: ignore[assignment]
             if imported:
                 names["sleep"] = self._real
 
@@ -321,8 +322,8 @@ def run_callers(answer: Callable[..., Any], lam: Any, function: str, count: int,
     if any(isinstance(o.error, NotImplementedError) for o in outcomes):
         raise NotImplementedError("the placeholder is still there")  # NOT ATTEMPTED
     if not all(o.finished for o in outcomes):
-        raise AssertionError(f"a caller was still trying 30 s after its {seconds:g} s: "
-                             "stop at the deadline")
+        raise WrongAnswer(f"a caller was still trying 30 s after its {seconds:g} s: "
+                          "stop at the deadline")
     return outcomes
 
 
@@ -331,7 +332,7 @@ def _code(error: BaseException | None) -> str | None:
         else None
 
 
-def _described(error: BaseException) -> str:
+def _described(error: BaseException | None) -> str:
     code = _code(error)
     return f"ClientError ({code})" if code else f"{type(error).__name__}: {error}"
 
@@ -347,19 +348,20 @@ def patient_cases(cloud: Any) -> list[Case]:
         spy = SleepSpy()
         with spy.installed(answer):
             outcomes = run_callers(answer, lam, ONE_AT_A_TIME, 6, PATIENCE, spy)
-        failed = [o for o in outcomes if o.error is not None]
-        if any(_code(o.error) == THROTTLED for o in failed):
-            raise AssertionError("a caller gave up with TooManyRequestsException although it "
-                                 "had 8 s: after a refusal, wait and try again")
-        if failed:
-            raise AssertionError(f"a caller raised {_described(failed[0].error)}")
+        raised = [o for o in outcomes if o.error is not None]
+        if any(_code(o.error) == THROTTLED for o in raised):
+            raise WrongAnswer("a caller gave up with TooManyRequestsException although it "
+                              "had 8 s: after a refusal, wait and try again")
+        if raised:
+            raise WrongAnswer(f"a caller raised {_described(raised[0].error)}")
         wrong = [o.value for i, o in enumerate(outcomes) if o.value != {"n": i}]
-        assert not wrong, f"expected each caller's own answer, {{'n': i}}; got {wrong[0]!r}"
+        if wrong:
+            raise WrongAnswer(f"expected each caller's own answer, {{'n': i}}; got {wrong[0]!r}")
         refused = sum(r.outcome == "throttled" for r in since(started, ONE_AT_A_TIME))
-        assert refused < 150, ("your callers tried again without waiting: Lambda refused "
-                               "the same calls hundreds of times. Sleep between attempts")
-        assert max(o.seconds for o in outcomes) <= PATIENCE + SLACK, \
-            "a caller was still trying after its 8 s"
+        expect(refused < 150, "your callers tried again without waiting: Lambda refused the "
+                              "same calls hundreds of times. Sleep between attempts")
+        expect(max(o.seconds for o in outcomes) <= PATIENCE + SLACK,
+               "a caller was still trying after its 8 s")
         return "all 6 answered"
 
     def switched_off(answer: Callable[..., Any]) -> str:
@@ -369,15 +371,15 @@ def patient_cases(cloud: Any) -> list[Case]:
             [outcome] = run_callers(answer, lam, SWITCHED_OFF, 1, 1.5, spy)
         attempts = sum(r.outcome == "throttled" for r in since(started, SWITCHED_OFF))
         if outcome.error is None:
-            raise AssertionError(f"your function returned {outcome.value!r}; every call was "
-                                 "refused: raise the last refusal")
+            raise WrongAnswer(f"your function returned {outcome.value!r}; every call was "
+                              "refused: raise the last refusal")
         if _code(outcome.error) != THROTTLED:
-            raise AssertionError(f"expected the refusal (TooManyRequestsException) raised, "
-                                 f"got {_described(outcome.error)}")
-        assert attempts > 1, "it gave up at the first refusal: with 1.5 s to go, wait and " \
-                             "try again"
-        assert outcome.seconds <= 1.5 + SLACK, \
-            "it was still trying after the 1.5 s: stop before a wait would pass the deadline"
+            raise WrongAnswer(f"expected the refusal (TooManyRequestsException) raised, "
+                              f"got {_described(outcome.error)}")
+        expect(attempts > 1, "it gave up at the first refusal: with 1.5 s to go, wait and "
+                             "try again")
+        expect(outcome.seconds <= 1.5 + SLACK,
+               "it was still trying after the 1.5 s: stop before a wait would pass the deadline")
         return "raised TooManyRequestsException after several attempts, within 1.5 s"
 
     def missing(answer: Callable[..., Any]) -> str:
@@ -385,12 +387,12 @@ def patient_cases(cloud: Any) -> list[Case]:
         with spy.installed(answer):
             [outcome] = run_callers(answer, lam, MISSING, 1, 3.0, spy)
         if outcome.error is None:
-            raise AssertionError(f"your function returned {outcome.value!r} for a function "
-                                 "that does not exist: raise the error")
-        assert _code(outcome.error) == "ResourceNotFoundException", \
-            f"expected ResourceNotFoundException raised, got {_described(outcome.error)}"
-        assert not spy.all_waits(), ("it waited and tried again: a missing function stays "
-                                     "missing; retry only TooManyRequestsException")
+            raise WrongAnswer(f"your function returned {outcome.value!r} for a function "
+                              "that does not exist: raise the error")
+        expect(_code(outcome.error) == "ResourceNotFoundException",
+               f"expected ResourceNotFoundException raised, got {_described(outcome.error)}")
+        expect(not spy.all_waits(), "it waited and tried again: a missing function stays "
+                                    "missing; retry only TooManyRequestsException")
         return "raised ResourceNotFoundException at once"
 
     def random_waits(answer: Callable[..., Any]) -> str:
@@ -399,14 +401,14 @@ def patient_cases(cloud: Any) -> list[Case]:
             outcomes = run_callers(answer, lam, ONE_AT_A_TIME, 4, 4.0, spy)
         waits = spy.all_waits()
         if not waits:
-            failed = [o for o in outcomes if o.error is not None]
-            raise AssertionError("no caller waited (time.sleep) before trying again" + (
-                f"; one raised {_described(failed[0].error)}" if failed else ""))
-        assert max(waits) <= CEILING + 1e-6, \
-            "a wait was longer than the ceiling, min(1, 0.05 * 2**n) seconds"
-        assert len({round(w, 6) for w in waits}) > len(waits) // 2, (
-            "the callers waited the same times, so they come back together and collide "
-            "again: make each wait random, between 0 and the ceiling (full jitter)")
+            raised = [o for o in outcomes if o.error is not None]
+            raise WrongAnswer("no caller waited (time.sleep) before trying again" + (
+                f"; one raised {_described(raised[0].error)}" if raised else ""))
+        expect(max(waits) <= CEILING + 1e-6,
+               "a wait was longer than the ceiling, min(1, 0.05 * 2**n) seconds")
+        expect(len({round(w, 6) for w in waits}) > len(waits) // 2,
+               "the callers waited the same times, so they come back together and collide "
+               "again: make each wait random, between 0 and the ceiling (full jitter)")
         return "random waits, none over 1 s"
 
     return [Case("six callers at once, a function that runs one call at a time (0.3 s), "
@@ -417,10 +419,8 @@ def patient_cases(cloud: Any) -> list[Case]:
             Case("four callers at once: their waits", random_waits)]
 
 
-exercise1 = Exercise(
-    title="Exercise 1 · back off with full jitter, within a deadline",
-    handle="pitfall05.exercise1",
-    cases=patient_cases,
+exercise1 = EXERCISES.exercise(
+    1, "back off with full jitter, within a deadline", patient_cases,
     hints=[
         "Which error means \"try again later\", and which errors will never go away? "
         "Catch `ClientError` and look at `error.response['Error']['Code']`.",
@@ -433,15 +433,14 @@ exercise1 = Exercise(
         Mistake("Without a random part, every refused caller wakes up at the same moment and "
                 "collides again: that is why AWS recommends full jitter, "
                 "`random.uniform(0, ceiling)`.",
-                lambda attempt: attempt.failed("four callers at once")),
+                failed("four callers at once")),
         Mistake("Only a refusal (TooManyRequestsException) is worth retrying; other errors "
                 "(no such function, no permission, a bad payload) come back the same.",
-                lambda attempt: attempt.failed("a function name that does not exist")),
+                failed("a function name that does not exist")),
         Mistake("The deadline is the caller's own budget (a function has a timeout too): "
                 "never start a wait that ends after it.",
-                lambda attempt: _detail_has(attempt, "still trying")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                failed_with("still trying")),
+    ])
 
 # --- exercise 2: fix the lab's fan-out ------------------------------------------------------
 
@@ -458,11 +457,9 @@ BATCH = json.loads(lab_path(LAB, "events", "batch.json").read_text())
 def prepare_inventories(cloud: Any) -> Any:
     """The lab's inventory function, deployed with each limit the cases need."""
     lam = cloud.client("lambda")
-    package = zip_folder(lab_path(LAB, "invoked"))
     for name, reserved in INVENTORIES.items():
-        if not any(f["FunctionName"] == name for f in lam.list_functions()["Functions"]):
-            put_function(cloud, name, package, "app.handler", timeout=5,
-                         environment={"QUERY_SECONDS": QUERY_SECONDS})
+        ensure_lab_function(cloud, name, LAB, "invoked", "app.handler", timeout=5,
+                            environment={"QUERY_SECONDS": QUERY_SECONDS})
         if reserved is None:
             lam.delete_function_concurrency(FunctionName=name)
         else:
@@ -504,11 +501,9 @@ def fan_out_cases(cloud: Any) -> list[Case]:
         started = time.time()
         response = lam.invoke(FunctionName=callers[inventory],
                               Payload=json.dumps({"items": items}))
-        body = json.loads(response["Payload"].read() or b"null")
+        body = decoded(response)
         if "FunctionError" in response:
-            error = body if isinstance(body, dict) else {}
-            raise AssertionError(f"your caller failed with {error.get('errorType', '?')}: "
-                                 f"{error.get('errorMessage', body)}")
+            raise WrongAnswer(f"your caller failed with {error_summary(body)}")
         return body, [r for r in cloud.invocations(inventory) if r.start >= started]
 
     def every_item(inventory: str, count: int, limit: int | None) -> Callable[[Any], str]:
@@ -517,32 +512,32 @@ def fan_out_cases(cloud: Any) -> list[Case]:
         def run(callers: dict[str, str]) -> str:
             report, records = check_batch(callers, inventory, items)
             refused = sum(r.outcome == "throttled" for r in records)
-            assert not refused, (
-                "Lambda refused calls of your caller (the inventory function's records show "
-                "them; boto3 retried them, hidden). Make no more calls at once than the "
-                "function may run")
+            expect(not refused,
+                   "Lambda refused calls of your caller (the inventory function's records show "
+                   "them; boto3 retried them, hidden). Make no more calls at once than the "
+                   "function may run")
             stock = report.get("stock", {}) if isinstance(report, dict) else {}
-            assert len(stock) == count, f"expected {count} stock levels, got {report!r}"
+            expect(len(stock) == count, f"expected {count} stock levels, got {report!r}")
             at_once = most_at_once(records)
             if limit is not None:
-                assert at_once == limit, (
-                    f"your caller ran at most {at_once} at once where the function allows "
-                    f"{limit}: read its limit with get_function_concurrency instead of "
-                    "assuming one")
+                expect(at_once == limit,
+                       f"your caller ran at most {at_once} at once where the function allows "
+                       f"{limit}: read its limit with get_function_concurrency instead of "
+                       "assuming one")
             else:
-                assert at_once > 1, "your caller made the calls one by one: with no " \
-                                    "reserved concurrency, calls may run in parallel"
-            assert span_within_budget(records, count, limit or count), \
-                "the batch took far longer than its calls need, even one wave after another"
+                expect(at_once > 1, "your caller made the calls one by one: with no "
+                                    "reserved concurrency, calls may run in parallel")
+            expect(span_within_budget(records, count, limit or count),
+                   "the batch took far longer than its calls need, even one wave after another")
             return f"{count} stock levels, no refusal, {at_once} at once"
         return run
 
     def switched_off(callers: dict[str, str]) -> str:
         items = BATCH["items"][:3]
         report, _ = check_batch(callers, "ex05-inventory-off", items)
-        failed = report.get("failed", {}) if isinstance(report, dict) else {}
-        assert set(failed.values()) == {THROTTLED} and len(failed) == 3, \
-            f"expected the 3 items reported failed (TooManyRequestsException), got {report!r}"
+        reported = report.get("failed", {}) if isinstance(report, dict) else {}
+        expect(set(reported.values()) == {THROTTLED} and len(reported) == 3,
+               f"expected the 3 items reported failed (TooManyRequestsException), got {report!r}")
         return "every item reported failed (TooManyRequestsException)"
 
     return [Case("the lab's inventory function (reserved concurrency 2), 10 items",
@@ -555,15 +550,8 @@ def fan_out_cases(cloud: Any) -> list[Case]:
                  switched_off)]
 
 
-def _detail_has(attempt: Attempt, text: str) -> bool:
-    return any(text in r.detail for r in attempt.results if not r.passed)
-
-
-exercise2 = Exercise(
-    title="Exercise 2 · fix the lab's fan-out",
-    handle="pitfall05.exercise2",
-    cases=fan_out_cases,
-    answer=deploy_your_caller,
+exercise2 = EXERCISES.exercise(
+    2, "fix the lab's fan-out", fan_out_cases, answer=deploy_your_caller,
     hints=[
         "How many calls may run at once? Which API tells you, for the function your caller "
         "calls?",
@@ -576,16 +564,13 @@ exercise2 = Exercise(
     mistakes=[
         Mistake("A function without reserved concurrency has no `ReservedConcurrentExecutions` "
                 "key: `get_function_concurrency` answers without it. Use `.get(...)` with a "
-                "default.", lambda attempt: _detail_has(attempt, "KeyError")),
+                "default.", failed_with("KeyError")),
         Mistake("`ThreadPoolExecutor(max_workers=0)` raises ValueError: a function switched "
                 "off (reserved concurrency 0) still needs one thread to report its refusals.",
-                lambda attempt: _detail_has(attempt, "max_workers")),
+                failed_with("max_workers")),
         Mistake("Retrying hides refusals but does not prevent them: every refused call is "
                 "wasted work and time. Bound the calls at once to the function's limit.",
-                lambda attempt: _detail_has(attempt, "Lambda refused calls")),
-        Mistake("Your function runs inside the lab's `caller/app.py`, where `json`, "
-                "`ThreadPoolExecutor`, `ClientError`, `THREADS` and `invoke_all_bounded` are "
-                "defined; import anything else inside your function.",
-                lambda attempt: _detail_has(attempt, "NameError")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                failed_with("Lambda refused calls")),
+        EDITABLE.undefined_name_mistake(
+            "`json`, `ThreadPoolExecutor`, `ClientError`, `THREADS` and `invoke_all_bounded`"),
+    ])

@@ -17,39 +17,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
 import json
 import re
 import secrets
 import textwrap
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import Attempt, Case, Exercise, Mistake
-from lambdalab.workshop.display import OUTPUT_WIDTH
+from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.detectors import failed_with, mentions
+from lambdalab.workshop.display import OUTPUT_WIDTH, SourceView
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, put_function
-from lambdalab.workshop.labs import lab_path
+from lambdalab.workshop.labs import import_file, lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import invoke_decoded
 
 LAB = "06_own_environment"
-SOLUTIONS = "notebooks/solutions/06_own_environment.py"
+EXERCISES = NotebookExercises("pitfall06", "notebooks/solutions/06_own_environment.py")
 ABSENT = "-"
 
-
-def _lab_module(name: str, file: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, lab_path(LAB, file))
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 # the lab's merge-safe helper (labs/06_own_environment/update_environment.py)
-update_environment = _lab_module("update_environment", "update_environment.py").update_environment
+update_environment = import_file(lab_path(LAB, "update_environment.py"),
+                                 "lab06_update_environment").update_environment
 
 # --- views ---------------------------------------------------------------------------------
 
@@ -140,34 +133,18 @@ def show_error(response: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-@dataclass(frozen=True)
-class TemplateView:
-    """Resources of a lab template, shown as YAML (Markdown in JupyterLab)."""
-
-    caption: str
-    text: str
-
-    def _repr_markdown_(self) -> str:
-        return f"{self.caption}\n\n```yaml\n{self.text}\n```"
-
-    def __repr__(self) -> str:
-        return f"{self.caption}\n\n{self.text}"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def show_resources(*logical_ids: str) -> TemplateView:
+def show_resources(*logical_ids: str) -> SourceView:
     """The named resources of the lab's template, as its author wrote them."""
     lines = lab_path(LAB, "template.yaml").read_text().splitlines()
-    shown = []
+    shown: list[str] = []
     for logical_id in logical_ids:
         start = lines.index(f"  {logical_id}:")
         end = next((i for i in range(start + 1, len(lines))
                     if lines[i] and not lines[i].startswith("   ")), len(lines))
         shown += ([""] if shown else []) + [line for line in lines[start:end] if line.strip()]
     files = f"`labs/{LAB}/template.yaml`"
-    return TemplateView(f"*{', '.join(logical_ids)} in {files}, as deployed*", "\n".join(shown))
+    return SourceView(f"*{', '.join(logical_ids)} in {files}, as deployed*", "\n".join(shown),
+                      language="yaml")
 
 
 def signed_with(invoice: dict[str, Any], key: bytes) -> bool:
@@ -244,12 +221,6 @@ def request_for(order_id: str) -> dict[str, Any]:
     return {"order": {"order_id": order_id, "items": [{"sku": "apple", "qty": 2}]}}
 
 
-def invoke(lam: Any, function_name: str, payload: Any) -> tuple[str | None, Any]:
-    response = lam.invoke(FunctionName=function_name, Payload=json.dumps(payload))
-    body = response["Payload"].read()
-    return response.get("FunctionError"), json.loads(body) if body else None
-
-
 def failure(result: Any) -> str:
     """``errorType: errorMessage`` of an error document, on one line."""
     error = result if isinstance(result, dict) else {}
@@ -287,13 +258,13 @@ def set_env_var_cases(cloud: Any) -> list[Case]:
                         value: str) -> None:
         lost = sorted(set(before) - set(after) - {key})
         if lost:
-            raise AssertionError(
+            raise WrongAnswer(
                 f"the function lost {', '.join(lost)}: its variables are now {after}. "
                 "`update_function_configuration` sets the whole map")
         if after.get(key) != value:
             now = after.get(key, "(absent)")
-            raise AssertionError(f"{key} is {now!r} in the function's configuration, not "
-                                 f"{value!r}")
+            raise WrongAnswer(f"{key} is {now!r} in the function's configuration, not "
+                              f"{value!r}")
 
     def adds(set_env_var: Callable[..., Any]) -> str:
         reset(lam, INVOICE, BASELINE)
@@ -305,19 +276,18 @@ def set_env_var_cases(cloud: Any) -> list[Case]:
         reset(lam, INVOICE, BASELINE)
         set_env_var(CallLog(cloud).client, INVOICE, "LOG_LEVEL", "DEBUG")
         lost_or_missing(BASELINE, variables_of(lam, INVOICE), "LOG_LEVEL", "DEBUG")
-        error, result = invoke(lam, INVOICE, request_for("EX-1001"))
-        assert not error, f"the invoice function failed after your change: {failure(result)}"
+        error, result = invoke_decoded(lam, INVOICE, request_for("EX-1001"))
+        expect(not error, f"the invoice function failed after your change: {failure(result)}")
         logged = messages(cloud, INVOICE)
-        assert "DEBUG" in levels(logged), "the invoice function did not log at DEBUG"
+        expect("DEBUG" in levels(logged), "the invoice function did not log at DEBUG")
         return "it logged at DEBUG and wrote its invoice"
 
     def no_variables_yet(set_env_var: Callable[..., Any]) -> str:
         reset(lam, BARE, {})
         set_env_var(CallLog(cloud).client, BARE, "GREETING", "hello")
         lost_or_missing({}, variables_of(lam, BARE), "GREETING", "hello")
-        error, seen = invoke(lam, BARE, {"keys": ["GREETING"]})
-        assert not error and seen == {"GREETING": "hello"}, \
-            f"the function itself saw {seen!r}"
+        error, seen = invoke_decoded(lam, BARE, {"keys": ["GREETING"]})
+        expect(not error and seen == {"GREETING": "hello"}, f"the function itself saw {seen!r}")
         return "GREETING=hello, seen by the function"
 
     def asks_in_order(set_env_var: Callable[..., Any]) -> str:
@@ -327,15 +297,15 @@ def set_env_var_cases(cloud: Any) -> list[Case]:
         calls = log.calls
         reads = ("GetFunctionConfiguration", "GetFunction")
         if "UpdateFunctionConfiguration" not in calls:
-            raise AssertionError(f"your code never called update_function_configuration "
-                                 f"(it called {', '.join(calls) or 'nothing'})")
+            raise WrongAnswer(f"your code never called update_function_configuration "
+                              f"(it called {', '.join(calls) or 'nothing'})")
         write = calls.index("UpdateFunctionConfiguration")
-        assert any(call in reads for call in calls[:write]), (
-            "your code wrote without reading the current variables first")
-        assert any(call in reads for call in calls[write + 1:]), (
-            "your code returns as soon as Lambda accepted the change. On AWS the update is "
-            "still in progress then (`LastUpdateStatus` 'InProgress'), and another change "
-            "meanwhile is refused with ResourceConflictException: wait for it")
+        expect(any(call in reads for call in calls[:write]),
+               "your code wrote without reading the current variables first")
+        expect(any(call in reads for call in calls[write + 1:]),
+               "your code returns as soon as Lambda accepted the change. On AWS the update is "
+               "still in progress then (`LastUpdateStatus` 'InProgress'), and another change "
+               "meanwhile is refused with ResourceConflictException: wait for it")
         return " -> ".join(_runs(calls))
 
     return [
@@ -359,29 +329,23 @@ def _runs(calls: list[str]) -> list[str]:
     return shown
 
 
-def _detail(attempt: Attempt, text: str) -> bool:
-    return any(text in r.detail for r in attempt.results if not r.passed)
-
-
 REPLACED = Mistake(
     "`update_function_configuration(Environment={'Variables': {...}})` makes the map you send "
     "the function's whole map. Read the current one (`get_function_configuration`), change "
     "your key in a copy, send them all.",
-    lambda attempt: _detail(attempt, "the function lost"))
+    failed_with("the function lost"))
 NO_ENVIRONMENT = Mistake(
     "A function without variables has no `Environment` in its configuration: start from "
     "`config.get('Environment', {}).get('Variables', {})`.",
-    lambda attempt: _detail(attempt, "KeyError: 'Environment'")
-    or _detail(attempt, "KeyError: 'Variables'"))
+    lambda attempt: attempt.failed_with("KeyError: 'Environment'")
+    or attempt.failed_with("KeyError: 'Variables'"))
 OWN_ENVIRON = Mistake(
     "`os.environ` here is the environment of this notebook's kernel. A function's variables "
     "live in its configuration, in Lambda: change them with the Lambda API.",
-    lambda attempt: attempt.mentions("os.environ"))
+    mentions("os.environ"))
 
-exercise1 = Exercise(
-    title="Exercise 1 · change one variable, keep the others",
-    handle="pitfall06.exercise1",
-    cases=set_env_var_cases,
+exercise1 = EXERCISES.exercise(
+    1, "change one variable, keep the others", set_env_var_cases,
     hints=[
         "What did `update_function_configuration` do to `TABLE_NAME` when the operator sent "
         "only `LOG_LEVEL`? What must your function send, then?",
@@ -392,8 +356,7 @@ exercise1 = Exercise(
         "`lam.get_waiter('function_updated_v2').wait(FunctionName=...)` polls "
         "`LastUpdateStatus` for you. The solution is in the Solutions block.",
     ],
-    mistakes=[REPLACED, NO_ENVIRONMENT, OWN_ENVIRON],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+    mistakes=[REPLACED, NO_ENVIRONMENT, OWN_ENVIRON])
 
 # --- exercises 2 and 3: fix the split-off invoice function -----------------------------------
 
@@ -438,34 +401,34 @@ def table_name_cases(cloud: Any) -> list[Case]:
     def writes_to(function_name: str, table: str) -> Callable[[dict[str, str]], str]:
         def run(functions: dict[str, str]) -> str:
             order = order_id()
-            error, result = invoke(lam, functions[function_name], request_for(order))
-            assert not error, f"it failed: {failure(result)}"
+            error, result = invoke_decoded(lam, functions[function_name], request_for(order))
+            expect(not error, f"it failed: {failure(result)}")
             where = stored(cloud, order)
-            assert where == [table], (f"the invoice went to {', '.join(where) or 'no table'}, "
-                                      f"not to {table}, the table its configuration names")
+            expect(where == [table], f"the invoice went to {', '.join(where) or 'no table'}, "
+                                     f"not to {table}, the table its configuration names")
             return f"invoice stored in {table}"
         return run
 
     def fails_clearly(function_name: str) -> Callable[[dict[str, str]], str]:
         def run(functions: dict[str, str]) -> str:
             order = order_id()
-            error, result = invoke(lam, functions[function_name], request_for(order))
+            error, result = invoke_decoded(lam, functions[function_name], request_for(order))
             where = stored(cloud, order)
             if not error:
-                raise AssertionError(
+                raise WrongAnswer(
                     f"it wrote the invoice to {', '.join(where) or 'no table of ours'}: a "
                     "fallback hides the missing setting, and invoices go where nobody "
                     "looks. Fail instead")
-            assert not where, f"it failed, but wrote the invoice to {', '.join(where)} first"
+            expect(not where, f"it failed, but wrote the invoice to {', '.join(where)} first")
             error_type = result.get("errorType", "?") if isinstance(result, dict) else "?"
             message = result.get("errorMessage", "") if isinstance(result, dict) else ""
-            assert not error_type.startswith(PLATFORM), f"Lambda ended it: {failure(result)}"
+            expect(not error_type.startswith(PLATFORM), f"Lambda ended it: {failure(result)}")
             if "TABLE_NAME" not in message:
-                raise AssertionError(
+                raise WrongAnswer(
                     f"it failed with {failure(result)}: a message that does not name "
                     "TABLE_NAME leaves whoever reads the log guessing")
             if error_type == "KeyError":
-                raise AssertionError(
+                raise WrongAnswer(
                     f"it failed with KeyError: {message}, the bare name of the key: say that "
                     "the function's configuration lacks it, and where to set it")
             return f"{failure(result)}"
@@ -487,7 +450,7 @@ FALLBACK = Mistake(
     "into invoices written to the wrong table, or a failure far from its cause. The table "
     "is this function's own setting: require it.",
     lambda attempt: attempt.failed("configured without TABLE_NAME")
-    and _detail(attempt, "a fallback hides"))
+    and attempt.failed_with("a fallback hides"))
 EMPTY = Mistake(
     "An empty value is set but useless: `if not value` catches both a missing and an empty "
     "variable (`os.environ.get` returns '' for the second).",
@@ -497,12 +460,10 @@ EDITED_NAMES = Mistake(
     "Your function runs inside the lab's `invoked/split.py`, where `os`, `logging`, "
     "`invoice_for`, `sign` and `store` are defined; keep its name, and import anything else "
     "inside it.",
-    lambda attempt: _detail(attempt, "NameError"))
+    failed_with("NameError"))
 
-exercise2 = Exercise(
-    title="Exercise 2 · a clear failure when the table is not configured",
-    handle="pitfall06.exercise2",
-    cases=table_name_cases,
+exercise2 = EXERCISES.exercise(
+    2, "a clear failure when the table is not configured", table_name_cases,
     answer=deploy_your_table_name,
     hints=[
         "Which error does the on-call engineer read when `TABLE_NAME` is missing today? What "
@@ -514,8 +475,7 @@ exercise2 = Exercise(
         "Lambda's reserved variables); the lab's `invoked/app.py` has a `setting()` helper "
         "that does it all. The solution is in the Solutions block.",
     ],
-    mistakes=[FALLBACK, EMPTY, EDITED_NAMES],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+    mistakes=[FALLBACK, EMPTY, EDITED_NAMES])
 
 KEY_FUNCTIONS = {
     "ex06-split-key": {"LOG_LEVEL": "INFO", "TABLE_NAME": ORDERS, "SIGNING_KEY_PARAMETER": KEY},
@@ -533,18 +493,18 @@ def signing_key_cases(cloud: Any) -> list[Case]:
 
     def signs_with(function_name: str, parameter: str) -> Callable[[dict[str, str]], str]:
         def run(functions: dict[str, str]) -> str:
-            error, result = invoke(lam, functions[function_name],
+            error, result = invoke_decoded(lam, functions[function_name],
                                    request_for(f"EX-3{secrets.token_hex(3)}"))
             if error:
                 message = result.get("errorMessage", "") if isinstance(result, dict) else ""
                 if "SIGNING_KEY" in message and "PARAMETER" not in message:
-                    raise AssertionError(
+                    raise WrongAnswer(
                         f"it failed with {failure(result)}: the function still reads the key "
                         "from its configuration, where anyone allowed "
                         "lambda:GetFunctionConfiguration reads it too")
-                raise AssertionError(f"it failed: {failure(result)}")
-            assert signed_with(result, key_of(cloud, parameter)), (
-                f"the invoice is not signed with the key stored in {parameter}")
+                raise WrongAnswer(f"it failed: {failure(result)}")
+            expect(signed_with(result, key_of(cloud, parameter)),
+                   f"the invoice is not signed with the key stored in {parameter}")
             variables = variables_of(lam, functions[function_name])
             return (f"signed with the key in {parameter}; its configuration: "
                     f"{', '.join(sorted(variables))}")
@@ -567,17 +527,15 @@ STILL_IN_ENVIRONMENT = Mistake(
     "`os.environ['SIGNING_KEY']` reads the key from the function's configuration, which "
     "anyone allowed `lambda:GetFunctionConfiguration` (and the console) shows in plain text. "
     "Keep only the parameter's name there.",
-    lambda attempt: _detail(attempt, "still reads the key from its configuration"))
+    failed_with("still reads the key from its configuration"))
 NO_SSM_CLIENT = Mistake(
     "`split.py` has no Parameter Store client: create one inside your function "
     "(`boto3.client('ssm')`, after `import boto3`).",
-    lambda attempt: _detail(attempt, "name 'ssm' is not defined")
-    or _detail(attempt, "name 'boto3' is not defined"))
+    lambda attempt: attempt.failed_with("name 'ssm' is not defined")
+    or attempt.failed_with("name 'boto3' is not defined"))
 
-exercise3 = Exercise(
-    title="Exercise 3 · the signing key from Parameter Store",
-    handle="pitfall06.exercise3",
-    cases=signing_key_cases,
+exercise3 = EXERCISES.exercise(
+    3, "the signing key from Parameter Store", signing_key_cases,
     answer=deploy_your_signing_key,
     hints=[
         "The configuration will hold `SIGNING_KEY_PARAMETER`, the name of a SecureString "
@@ -589,5 +547,4 @@ exercise3 = Exercise(
         "`signing_key()` once, at init: the key is read once per execution environment. "
         "The solution is in the Solutions block.",
     ],
-    mistakes=[STILL_IN_ENVIRONMENT, NOT_DECRYPTED, NO_SSM_CLIENT, EDITED_NAMES],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+    mistakes=[STILL_IN_ENVIRONMENT, NOT_DECRYPTED, NO_SSM_CLIENT, EDITED_NAMES])

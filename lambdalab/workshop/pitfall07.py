@@ -23,13 +23,16 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from lambdalab.workshop.checks import Case, Exercise, Mistake
+from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.detectors import failed, said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import decoded, invoke_decoded
 
 LAB = "07_timeouts_and_retries"
 SOLUTIONS = "notebooks/solutions/07_timeouts_and_retries.py"
+EXERCISES = NotebookExercises("pitfall07", SOLUTIONS)
 COUNTS = {1: "once", 2: "twice", 3: "three_times", 5: "five_times"}
 
 # --- the prediction ----------------------------------------------------------------------
@@ -152,48 +155,44 @@ DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}  # boto3's retrie
 
 
 def exercise1_cases(cloud: Any) -> list[Case]:
-    def expect(config: Config, payment_seconds: float, runs: int, why: str,
-               wrong: dict[int, str] | None = None) -> Callable[[Any], str]:
+    def runs_times(config: Config, payment_seconds: float, runs: int, why: str,
+                   wrong: dict[int, str] | None = None) -> Callable[[Any], str]:
         def run(payment_runs: Callable[[Config, float], int]) -> str:
             answer = payment_runs(config, payment_seconds)
             if answer != runs:
                 reason = (wrong or {}).get(answer, why)
-                raise AssertionError(f"you answered {answer!r}, it runs {runs} time(s): "
-                                     f"{reason}")
+                raise WrongAnswer(f"you answered {answer!r}, it runs {runs} time(s): {reason}")
             return f"{runs}"
         return run
 
     standard_default = ("with boto3 1.44 and later the default mode is standard: 3 attempts "
                         "in all, and a read timeout is retried.")
     return [
-        Case("Config(read_timeout=1), a 3 s payment", expect(
+        Case("Config(read_timeout=1), a 3 s payment", runs_times(
             Config(read_timeout=1), 3, 3, standard_default,
             {5: "5 was legacy mode's default; " + standard_default})),
-        Case("Config(read_timeout=1, retries={'mode': 'legacy'}), a 3 s payment", expect(
+        Case("Config(read_timeout=1, retries={'mode': 'legacy'}), a 3 s payment", runs_times(
             Config(read_timeout=1, retries={"mode": "legacy"}), 3, 5,
             "legacy mode makes 5 attempts in all, and retries a read timeout.")),
-        Case("Config() (boto3's defaults), a 3 s payment", expect(
+        Case("Config() (boto3's defaults), a 3 s payment", runs_times(
             Config(), 3, 1, "the default read_timeout is 60 s: the answer comes first, "
             "and an answer is never retried.")),
-        Case("Config() (boto3's defaults), a 90 s payment", expect(
+        Case("Config() (boto3's defaults), a 90 s payment", runs_times(
             Config(), 90, 3, "the default read_timeout, 60 s, is shorter than 90 s: each "
             "attempt times out, and standard mode makes 3.")),
         Case("Config(read_timeout=1, retries={'total_max_attempts': 2}), a 3 s payment",
-             expect(Config(read_timeout=1, retries={"total_max_attempts": 2}), 3, 2,
+             runs_times(Config(read_timeout=1, retries={"total_max_attempts": 2}), 3, 2,
                     "`total_max_attempts` counts every attempt, the first one included.",
                     {3: "`total_max_attempts` counts the first attempt too: 2 in all."})),
         Case("Config(read_timeout=1, retries={'max_attempts': 0}), a 3 s payment",
-             expect(Config(read_timeout=1, retries={"max_attempts": 0}), 3, 1,
+             runs_times(Config(read_timeout=1, retries={"max_attempts": 0}), 3, 1,
                     "`max_attempts` counts retries only, without the first attempt: 0 "
                     "retries, one run.")),
     ]
 
 
-exercise1 = Exercise(
-    title="Exercise 1 · how many times does the payment run?",
-    handle="pitfall07.exercise1",
-    cases=exercise1_cases,
-    needs_cloud=False,
+exercise1 = EXERCISES.exercise(
+    1, "how many times does the payment run?", exercise1_cases, needs_cloud=False,
     hints=[
         "When is there nothing to retry at all? Compare `config.read_timeout` with how long "
         "the payment takes.",
@@ -211,9 +210,8 @@ exercise1 = Exercise(
                 or attempt.failed("Config(read_timeout=1, retries={'max_attempts")),
         Mistake("A call that gets its answer before the read timeout is not retried: the "
                 "payment ran once, whatever the mode.",
-                lambda attempt: attempt.failed("Config() (boto3's defaults), a 3 s")),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                failed("Config() (boto3's defaults), a 3 s")),
+    ])
 
 # --- exercise 2: one run, and the caller learns the outcome ---------------------------------
 
@@ -236,43 +234,43 @@ def exercise2_cases(cloud: Any) -> list[Case]:
 
     def client_from(safe_config: Callable[[int], Any]) -> Any:
         config = safe_config(PAYMENT_TIMEOUT)
-        assert isinstance(config, Config), (
-            f"return a botocore.config.Config, not {type(config).__name__}")
+        expect(isinstance(config, Config),
+               f"return a botocore.config.Config, not {type(config).__name__}")
         return cloud.client("lambda", config=config)
 
-    def once(name: str, expect_error: str | None) -> Callable[[Any], str]:
+    def once(name: str, expected_error: str | None) -> Callable[[Any], str]:
         def run(safe_config: Callable[[int], Any]) -> str:
             lam = client_from(safe_config)
             since = time.time()
             try:
                 response = lam.invoke(FunctionName=name, Payload=b"{}")
                 error = response.get("FunctionError")
-                body = json.loads(response["Payload"].read() or b"null")
+                body = decoded(response)
             except ReadTimeoutError:
                 wait_until_idle(cloud, name)
                 runs = len(payment_runs(cloud, name, since))
-                raise AssertionError(
+                raise WrongAnswer(
                     f"your client gave up waiting (ReadTimeoutError) and the payment ran "
                     f"{runs} time(s): it never learned how the payment ended. Wait longer "
                     f"than the payment function's own {PAYMENT_TIMEOUT} s timeout") from None
             wait_until_idle(cloud, name)
             runs = len(payment_runs(cloud, name, since))
-            assert runs == 1, f"the payment ran {runs} times"
-            if expect_error:
+            expect(runs == 1, f"the payment ran {runs} times")
+            if expected_error:
                 kind = body.get("errorType") if isinstance(body, dict) else None
-                assert error and kind == expect_error, f"expected {expect_error}, got {body!r}"
-                return f"ran once; the caller got FunctionError ({expect_error})"
-            assert not error, f"the payment failed: {body!r}"
+                expect(error and kind == expected_error, f"expected {expected_error}, got {body!r}")
+                return f"ran once; the caller got FunctionError ({expected_error})"
+            expect(not error, f"the payment failed: {body!r}")
             return "ran once; the caller got the capture"
         return run
 
     def not_repeated(safe_config: Callable[[int], Any]) -> str:
         lam = client_from(safe_config)
         attempts = _total_attempts(lam.meta.config.retries or {})
-        assert attempts == 1, (
-            f"your client makes up to {attempts} attempts: if a connection breaks after "
-            "Lambda got the request (Lambda is running the payment), boto3 sends it again "
-            "and the card is charged again. Allow one attempt")
+        expect(attempts == 1,
+               f"your client makes up to {attempts} attempts: if a connection breaks after "
+               "Lambda got the request (Lambda is running the payment), boto3 sends it again "
+               "and the card is charged again. Allow one attempt")
         return "one attempt: a sent capture is never sent again by boto3"
 
     return [Case("a payment that takes 1.5 s (its timeout: 2 s)", once(QUICK, None)),
@@ -290,10 +288,8 @@ def _total_attempts(retries: dict[str, Any]) -> int:
     return DEFAULT_ATTEMPTS[retries.get("mode", "standard")]
 
 
-exercise2 = Exercise(
-    title="Exercise 2 · a client that waits once, long enough",
-    handle="pitfall07.exercise2",
-    cases=exercise2_cases,
+exercise2 = EXERCISES.exercise(
+    2, "a client that waits once, long enough", exercise2_cases,
     hints=[
         "Who should end a payment that runs too long: your client, or Lambda? Which of the "
         "two tells the caller what happened?",
@@ -306,9 +302,8 @@ exercise2 = Exercise(
         Mistake("A `read_timeout` at or below the payment function's timeout makes your "
                 "client give up before Lambda answers: the payment's end is never known, "
                 "and with retries it runs again.",
-                lambda attempt: any("ReadTimeoutError" in r.detail for r in attempt.results)),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                said("ReadTimeoutError")),
+    ])
 
 # --- exercise 3: make the payment function idempotent ------------------------------------------
 
@@ -347,8 +342,7 @@ def exercise3_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
 
     def send(order_id: str) -> tuple[str | None, Any]:
-        response = lam.invoke(FunctionName=YOUR_PAYMENT, Payload=json.dumps(payment(order_id)))
-        return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
+        return invoke_decoded(lam, YOUR_PAYMENT, payment(order_id))
 
     def captured(order_id: str) -> int:
         return len(captures(cloud, CAPTURES_TABLE, order_id))
@@ -359,13 +353,13 @@ def exercise3_cases(cloud: Any) -> list[Case]:
 
     def after_the_first(function_name: str) -> str:
         error, first = send("B-1")
-        assert not error, f"the first payment failed: {failure(first)}"
+        expect(not error, f"the first payment failed: {failure(first)}")
         error, second = send("B-1")
         count = captured("B-1")
-        assert count == 1, f"the card was charged {count} times for one order"
-        assert not error, (f"the repeat failed ({failure(second)}); once the first capture "
-                           "is done, answer its result")
-        assert second == first, f"the repeat answered {second!r}, the first {first!r}"
+        expect(count == 1, f"the card was charged {count} times for one order")
+        expect(not error, f"the repeat failed ({failure(second)}); once the first capture is "
+                          "done, answer its result")
+        expect(second == first, f"the repeat answered {second!r}, the first {first!r}")
         return "captured once; the repeat got the first capture's result"
 
     def during_the_first(function_name: str) -> str:
@@ -376,18 +370,18 @@ def exercise3_cases(cloud: Any) -> list[Case]:
         answers.append(send("B-2"))
         first.join()
         count = captured("B-2")
-        assert count == 1, (f"the card was charged {count} times: the second call came "
-                            "while the first was still charging. Claim the key before you "
-                            "charge, with a conditional write")
-        assert any(not error for error, _ in answers), "neither call answered a capture"
+        expect(count == 1, f"the card was charged {count} times: the second call came while the "
+                           "first was still charging. Claim the key before you charge, with a "
+                           "conditional write")
+        expect(any(not error for error, _ in answers), "neither call answered a capture")
         return "captured once"
 
     def different_orders(function_name: str) -> str:
         for order_id in ("B-3", "B-4"):
             error, body = send(order_id)
-            assert not error, f"the payment of {order_id} failed: {failure(body)}"
+            expect(not error, f"the payment of {order_id} failed: {failure(body)}")
         counts = [captured("B-3"), captured("B-4")]
-        assert counts == [1, 1], f"captures of two different orders: {counts}, expected [1, 1]"
+        expect(counts == [1, 1], f"captures of two different orders: {counts}, expected [1, 1]")
         return "one capture each"
 
     return [Case("the same payment sent again after the first one ended", after_the_first),
@@ -396,11 +390,8 @@ def exercise3_cases(cloud: Any) -> list[Case]:
             Case("two different orders", different_orders)]
 
 
-exercise3 = Exercise(
-    title="Exercise 3 · capture once per idempotency key",
-    handle="pitfall07.exercise3",
-    cases=exercise3_cases,
-    answer=deploy_your_payment,
+exercise3 = EXERCISES.exercise(
+    3, "capture once per idempotency key", exercise3_cases, answer=deploy_your_payment,
     hints=[
         "Two runs of the same payment can overlap. What must the second run find, and when, "
         "so that it does not charge the card?",
@@ -421,6 +412,5 @@ exercise3 = Exercise(
         Mistake("Your function runs inside the lab's `invoked/app.py`, where `json`, `os`, "
                 "`time`, `uuid`, `boto3`, `captures`, `claims`, `charge_card`, "
                 "`CaptureInProgress` and `first_result` are defined.",
-                lambda attempt: any("NameError" in r.detail for r in attempt.results)),
-    ],
-    solution_at=f"the Solutions block below the exercises ({SOLUTIONS})")
+                said("NameError")),
+    ])

@@ -37,7 +37,7 @@ class Check:
 
 
 def python_version(version: tuple[int, ...] | None = None) -> Check:
-    version = tuple(sys.version_info) if version is None else version
+    version = tuple(sys.version_info[:3]) if version is None else version
     label = f"Python {version[0]}.{version[1]} (3.11 or newer)"
     if tuple(version[:2]) >= MIN_PYTHON:
         return Check("OK", label)

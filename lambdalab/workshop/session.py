@@ -10,10 +10,10 @@ after *Run All*, and checks find it with :func:`current_cloud`.
 from __future__ import annotations
 
 import atexit
-import gc
 from typing import Any
 
 from lambdalab import LocalCloud
+from lambdalab.cloud import running_cloud
 
 _current: LocalCloud | None = None
 _stop_registered = False
@@ -27,20 +27,16 @@ def is_running(cloud: Any) -> bool:
         return False
 
 
-def _running_clouds() -> list[LocalCloud]:
-    """Every running LocalCloud of this process, also one started by hand in a cell."""
-    found = [cloud for cloud in gc.get_objects() if isinstance(cloud, LocalCloud)]
-    return [cloud for cloud in found if is_running(cloud)]
-
-
 def start_cloud(**options: Any) -> LocalCloud:
     """Stop this kernel's running cloud, if any, and start a fresh, empty one.
 
     ``options`` go to :class:`LocalCloud` (``time_scale``, ``account_concurrency``, ...).
+    The cloud stopped first may be one a cell started by hand: one runs per process.
     """
     global _current, _stop_registered
-    for cloud in {id(c): c for c in [_current, *_running_clouds()] if is_running(c)}.values():
-        cloud.stop()
+    for cloud in (_current, running_cloud()):
+        if cloud is not None and is_running(cloud):
+            cloud.stop()
     _current = None
     cloud = LocalCloud(**options).start()
     _current = cloud
@@ -58,6 +54,6 @@ def current_cloud() -> LocalCloud | None:
 def stop_cloud() -> None:
     """Stop the kernel's cloud (the kernel's end does it too)."""
     global _current
-    if is_running(_current):
+    if _current is not None and is_running(_current):
         _current.stop()
     _current = None

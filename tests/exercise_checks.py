@@ -1,0 +1,57 @@
+"""Driving a notebook's exercise checks as the exercise tests (test_exercises_NN) do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from notebook_material import Material
+
+from lambdalab.workshop import Exercise, LabFunction, Report, Verdict
+
+
+def passing(exercise: Exercise, answer: Any, cloud: Any) -> Report:
+    """The report on an answer that must pass (its text, when it does not, says why)."""
+    report = exercise.evaluate(answer, cloud)
+    assert report.verdict is Verdict.PASS, report.text()
+    return report
+
+
+def assert_not_attempted(exercise: Exercise, answer: Any, cloud: Any,
+                         summary: str | None = None) -> None:
+    """The check asks for an answer first (NOT ATTEMPTED), saying ``summary`` when given."""
+    report = exercise.evaluate(answer, cloud)
+    assert report.verdict is Verdict.NOT_ATTEMPTED, report.text()
+    if summary is not None:
+        assert report.summary == summary
+
+
+def assert_unedited_copy_not_attempted(material: Material, exercise: Exercise,
+                                       editable: LabFunction, cloud: Any) -> None:
+    """The notebook's editable copy of a lab function, checked as stored, asks for an edit."""
+    assert_not_attempted(exercise, material.editable_copy(editable), cloud,
+                         f"edit `{editable.name}` in this cell, then run it.")
+
+
+def printed_check(exercise: Exercise, answer: Any, cloud: Any,
+                  capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``exercise.check`` prints outside a notebook: the verdict's text."""
+    exercise.check(answer, cloud)
+    return capsys.readouterr().out
+
+
+def edited(editable: LabFunction, old: str, new: str) -> str:
+    """The lab function as the exercise cell holds it, with one edit a learner might make."""
+    source = editable.original()
+    assert old in source
+    return source.replace(old, new)
+
+
+def passing_fix(material: Material, exercise: Exercise, editable: LabFunction,
+                cloud: Any) -> Report:
+    """The report on a fix-the-lab exercise's solution (the solutions file's function of the
+    editable's name), which must pass and leave the lab file as it was."""
+    before = editable.module_source()
+    report = passing(exercise, material.solution_source(editable.name), cloud)
+    assert editable.module_source() == before
+    return report
