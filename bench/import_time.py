@@ -1,4 +1,4 @@
-"""What a kernel's first ``import lambdalab`` costs, with the IRI grammars skipped and, side
+"""What a kernel's first ``import lambdalab`` costs, with the IRI grammars deferred and, side
 by side, loaded as they were before (``lambdalab.import_speed``).
 
 Each round starts two fresh Python processes, one per way, alternating which goes first;
@@ -16,7 +16,7 @@ import sys
 import time
 
 WAYS = {
-    "skipped (lambdalab)": "import lambdalab.cloud",
+    "deferred (lambdalab)": "import lambdalab.cloud",
     "loaded (before)": "import rfc3987_syntax\nimport lambdalab.cloud",
 }
 
@@ -39,8 +39,8 @@ def main() -> None:
     medians = {way: statistics.median(values) for way, values in times.items()}
     for way, median in medians.items():
         print(f"{way:<22} median {median:5.2f} s  ({', '.join(f'{t:.2f}' for t in times[way])})")
-    skipped, loaded = medians.values()
-    print(f"ratio loaded/skipped: {loaded / skipped:.2f}x ({loaded - skipped:.2f} s saved)")
+    deferred, loaded = medians.values()
+    print(f"ratio loaded/deferred: {loaded / deferred:.2f}x ({loaded - deferred:.2f} s saved)")
 
 
 if __name__ == "__main__":

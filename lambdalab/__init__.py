@@ -9,10 +9,6 @@ Imports are lazy so that an execution environment, which imports
 
 from typing import TYPE_CHECKING, Any
 
-from lambdalab.import_speed import skip_iri_grammars
-
-skip_iri_grammars()  # before anything imports moto: seconds off every kernel's first cell
-
 __all__ = ["LocalCloud"]
 __version__ = "0.1.0"
 

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from moto.cloudformation.models import Stack
+from moto.cloudformation.parsing import OutputMap
 from moto.core.exceptions import JsonRESTError, ServiceException
 
 from lambdalab.control.patcher import Patcher
@@ -34,20 +35,12 @@ def _roll_back_on_refusal(original: Any, stack: Stack) -> None:
             stack.resource_map.delete()
         except Exception:  # noqa: BLE001 - best effort, as a partial rollback on AWS
             pass
-        stack.output_map = _NoOutputs()  # outputs would re-create the refused resource
+        # no outputs, no exports: they would re-create the refused resource
+        stack.output_map = OutputMap(stack.resource_map, {"Outputs": {}}, stack.stack_id)
         stack.status = "ROLLBACK_COMPLETE"
         stack._add_stack_event("ROLLBACK_COMPLETE")
     finally:
         building_stack.reset(token)
-
-
-class _NoOutputs:
-    """What a rolled-back stack offers: no outputs, no exports."""
-
-    exports: list[Any] = []
-
-    def values(self) -> list[Any]:
-        return []
 
 
 def install(patcher: Patcher) -> None:

@@ -79,7 +79,7 @@ class AliasResource(_StackResource):
         raise NotImplementedError(attribute_name)
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def create_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str, **kwargs: Any) -> AliasResource:
         props = cloudformation_json["Properties"]
@@ -90,7 +90,7 @@ class AliasResource(_StackResource):
         return cls(alias.arn, function_name, props["Name"])
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource: AliasResource,  # type: ignore[override]
+    def update_from_cloudformation_json(cls, original_resource: AliasResource,
                                         new_resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> AliasResource:
@@ -106,7 +106,7 @@ class AliasResource(_StackResource):
                               self.function_name)
 
     @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def delete_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> None:
         props = cloudformation_json["Properties"]
@@ -135,7 +135,7 @@ class EventInvokeConfigResource(_StackResource):
         return False
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def create_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str,
                                         **kwargs: Any) -> EventInvokeConfigResource:
@@ -147,7 +147,7 @@ class EventInvokeConfigResource(_StackResource):
         return cls(function_name, str(props["Qualifier"]))
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any,  # type: ignore[override]
+    def update_from_cloudformation_json(cls, original_resource: Any,
                                         new_resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> EventInvokeConfigResource:
@@ -159,7 +159,7 @@ class EventInvokeConfigResource(_StackResource):
                               self.function_name)
 
     @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def delete_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> None:
         props = cloudformation_json["Properties"]
@@ -195,7 +195,7 @@ class VersionResource(_StackResource):
         raise NotImplementedError(attribute_name)
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def create_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str, **kwargs: Any) -> VersionResource:
         props = cloudformation_json["Properties"]
@@ -204,14 +204,14 @@ class VersionResource(_StackResource):
         return cls(fn.function_arn, str(fn.version))
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any,  # type: ignore[override]
+    def update_from_cloudformation_json(cls, original_resource: Any,
                                         new_resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> VersionResource:
         return original_resource  # a version never changes; a new one is a new resource
 
     @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str,  # type: ignore[override]
+    def delete_from_cloudformation_json(cls, resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> None:
         pass  # AWS keeps a version after its stack is deleted unless told otherwise

@@ -196,7 +196,7 @@ class SecurityGroupEgress(CloudFormationModel):
         return False
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str, **kwargs: Any) -> SecurityGroupEgress:
         properties = cloudformation_json["Properties"]
@@ -212,7 +212,7 @@ class SecurityGroupEgress(CloudFormationModel):
         return cls(group, properties)
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str) -> None:
         return None

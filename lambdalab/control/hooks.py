@@ -41,6 +41,7 @@ from lambdalab.control.patcher import Patcher
 from lambdalab.invoke.functions import unqualified_arn
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network import ec2_state
+from lambdalab.owned_state import STATE
 
 ChangeListener = Callable[[str], None]  # receives the unqualified function ARN
 ReservableLimit = Callable[[str], int]  # function name -> most it may reserve
@@ -95,7 +96,7 @@ class LambdaBackendHooks:
         fn = original(backend, spec)
         latest = _latest(backend, fn.function_name)
         if "DeadLetterConfig" in spec:
-            latest.dead_letter_config = spec["DeadLetterConfig"]
+            STATE.set_dead_letter(unqualified_arn(latest), spec["DeadLetterConfig"])
         if in_vpc and not cloudformation.building_stack.get():
             lifecycle.start_creating(latest)
         return fn
@@ -112,7 +113,7 @@ class LambdaBackendHooks:
             _check_network(backend, body.get("VpcConfig", fn._vpc_config),
                            body.get("Role", fn.role))
         if "DeadLetterConfig" in body:
-            fn.dead_letter_config = body["DeadLetterConfig"]
+            STATE.set_dead_letter(unqualified_arn(fn), body["DeadLetterConfig"])
         if network_change:  # before the update, so that its answer says InProgress
             lifecycle.start_updating(fn)
         try:
@@ -134,12 +135,16 @@ class LambdaBackendHooks:
     def _publish_version(self, original: Any, backend: LambdaBackend, name: str,
                          *args: Any, **kwargs: Any) -> Any:
         lifecycle.check_modifiable(backend.get_function(name))
-        return original(backend, name, *args, **kwargs)
+        published = original(backend, name, *args, **kwargs)
+        if published is not None:
+            STATE.publish(unqualified_arn(published), str(published.version))
+        return published
 
     def _delete_function(self, original: Any, backend: LambdaBackend, name: str,
                          qualifier: str | None = None) -> Any:
         arn = _unqualified_arn(backend, name)
         result = original(backend, name, qualifier)
+        STATE.forget_function(arn, qualifier)
         self._on_change(arn)
         return result
 
@@ -191,7 +196,7 @@ def _configuration_as_aws(original: Any, fn: LambdaFunction,
                           *args: Any, **kwargs: Any) -> dict[str, Any]:
     """The configuration with what moto drops (DeadLetterConfig) or fakes (VpcId, State)."""
     config = original(fn, *args, **kwargs)
-    dead_letter = getattr(fn, "dead_letter_config", None)
+    dead_letter = STATE.dead_letter(unqualified_arn(fn), str(fn.version))
     if dead_letter:
         config["DeadLetterConfig"] = dead_letter
     if fn._vpc_config:

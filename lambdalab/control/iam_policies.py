@@ -65,4 +65,4 @@ def install(patcher: Patcher, region: str) -> None:
 def _catalogue() -> dict[str, Any]:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return json.loads(aws_managed_policies_data)  # type: ignore[no-any-return]
+    return json.loads(aws_managed_policies_data)

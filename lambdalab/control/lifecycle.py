@@ -15,12 +15,13 @@ the stack completes, because CloudFormation waits for it (as it does on AWS).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
 from lambdalab.invoke import errors
+from lambdalab.invoke.functions import unqualified_arn
+from lambdalab.owned_state import STATE
 
 SETUP_SECONDS = 0.3
 CREATING = {"State": "Pending", "StateReason": "The function is being created.",
@@ -31,35 +32,24 @@ UPDATING = {"LastUpdateStatus": "InProgress",
 
 
 def start_creating(fn: LambdaFunction, seconds: float | None = None) -> None:
-    fn._lambdalab_pending_until = time.monotonic() + _duration(seconds)
+    STATE.start_pending(unqualified_arn(fn), _duration(seconds))
 
 
 def start_updating(fn: LambdaFunction, seconds: float | None = None) -> None:
-    fn._lambdalab_updating_until = time.monotonic() + _duration(seconds)
+    STATE.start_updating(unqualified_arn(fn), _duration(seconds))
 
 
 def _duration(seconds: float | None) -> float:
     return SETUP_SECONDS if seconds is None else seconds
 
 
-def is_pending(fn: LambdaFunction) -> bool:
-    return time.monotonic() < getattr(fn, "_lambdalab_pending_until", 0.0)
-
-
-def is_updating(fn: LambdaFunction) -> bool:
-    return time.monotonic() < getattr(fn, "_lambdalab_updating_until", 0.0)
-
-
-def state(fn: LambdaFunction) -> str:
-    return "Pending" if is_pending(fn) else "Active"
-
-
 def with_state(fn: LambdaFunction, config: dict[str, Any]) -> dict[str, Any]:
     """``config`` (a GetFunctionConfiguration answer) with the function's current state."""
-    if is_pending(fn):
+    arn = unqualified_arn(fn)
+    if STATE.is_pending(arn):
         config.update(CREATING)
         config.update(UPDATING)
-    elif is_updating(fn):
+    elif STATE.is_updating(arn):
         config["State"] = "Active"
         config["LastUpdateStatus"] = "InProgress"
     return config
@@ -67,10 +57,10 @@ def with_state(fn: LambdaFunction, config: dict[str, Any]) -> dict[str, Any]:
 
 def check_modifiable(fn: LambdaFunction) -> None:
     """Code and configuration updates wait for the previous change to finish."""
-    if is_pending(fn):
+    arn = unqualified_arn(fn)
+    if STATE.is_pending(arn):
         raise _conflict(errors.function_not_active("Pending").message)
-    if is_updating(fn):
-        arn = f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+    if STATE.is_updating(arn):
         raise _conflict(f"The operation cannot be performed at this time. An update is in "
                         f"progress for resource: {arn}")
 

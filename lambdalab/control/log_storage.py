@@ -16,7 +16,7 @@ from moto.logs.models import LogEvent
 from lambdalab.control.patcher import Patcher
 
 
-class _Untracked(list):  # type: ignore[type-arg]
+class _Untracked(list):
     """A list that forgets what is appended to it."""
 
     def append(self, item: Any) -> None:

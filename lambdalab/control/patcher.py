@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -21,8 +22,8 @@ class Patcher:
         def method(obj: Any, *args: Any, **kwargs: Any) -> Any:
             return wrapper(original, obj, *args, **kwargs)
 
-        method.__name__ = name
-        method.__doc__ = original.__doc__
+        # name, docs and __wrapped__: inspect (and a traceback's reader) sees moto's method
+        functools.update_wrapper(method, original)
         setattr(owner, name, method)
 
     def set(self, owner: Any, name: str, value: Any) -> None:

@@ -35,6 +35,7 @@ from moto.ec2.responses.vpcs import VPCs
 from lambdalab.control.patcher import Patcher
 from lambdalab.network.ec2_state import flag
 from lambdalab.network.hosts import default_name, endpoint_dns_label
+from lambdalab.owned_state import STATE
 
 SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 KNOWN_SERVICES = frozenset(moto_vpcs.AWS_ENDPOINT_SERVICES) | frozenset(
@@ -69,8 +70,8 @@ def _create_vpc_endpoint(original: Any, ec2: Any, *args: Any, **kwargs: Any) -> 
             default = ec2.get_security_group_from_name("default", vpc_id=vpc.id)
             endpoint.security_group_ids = [default.id] if default else []
         endpoint.private_dns_enabled = bool(params.get("private_dns_enabled"))
-        endpoint._lambdalab_dns_suffix = "".join(
-            secrets.choice(SUFFIX_ALPHABET) for _ in range(8))
+        STATE.set_endpoint_dns_suffix(endpoint.id, "".join(
+            secrets.choice(SUFFIX_ALPHABET) for _ in range(8)))
         endpoint.dns_entries = dns_entries(ec2, endpoint)
     else:
         endpoint.private_dns_enabled = False
@@ -100,7 +101,7 @@ def dns_entries(ec2: Any, endpoint: Any) -> list[dict[str, str]]:
     """Regional name, one zonal name per availability zone, then the private DNS name."""
     region = ec2.region_name
     label = endpoint_dns_label(endpoint.service_name)
-    stem = f"{endpoint.id}-{endpoint._lambdalab_dns_suffix}"
+    stem = f"{endpoint.id}-{STATE.endpoint_dns_suffix(endpoint.id)}"
     zone_id = _hosted_zone_id(f"vpce.{region}")
     entries = [{"dns_name": f"{stem}.{label}.{region}.vpce.amazonaws.com",
                 "hosted_zone_id": zone_id}]
@@ -128,7 +129,7 @@ def _modify_vpc_endpoint(original: Any, ec2: Any, *args: Any, **kwargs: Any) -> 
     result = original(ec2, *args, **kwargs)
     vpce_id = kwargs.get("vpc_id") if "vpc_id" in kwargs else args[0]
     endpoint = ec2.get_vpc_end_point(vpce_id)
-    if hasattr(endpoint, "_lambdalab_dns_suffix"):
+    if STATE.endpoint_dns_suffix(endpoint.id) is not None:
         endpoint.dns_entries = dns_entries(ec2, endpoint)  # subnets may have changed
     return result
 

@@ -15,8 +15,8 @@ from typing import Any
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from lambdalab.control import lifecycle
 from lambdalab.invoke import errors
+from lambdalab.owned_state import STATE
 
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -66,9 +66,10 @@ def unqualified_arn(fn: LambdaFunction) -> str:
 def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
     reserved = latest.reserved_concurrency
     event_configs = latest.event_invoke_config
+    arn = unqualified_arn(fn)
     return FunctionSpec(
         name=fn.function_name,
-        arn=unqualified_arn(fn),
+        arn=arn,
         version=str(fn.version),
         handler=fn.handler or "",
         runtime=fn.run_time or "",
@@ -83,8 +84,8 @@ def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
         code_bytes=getattr(fn, "code_bytes", b""),
         reserved_concurrency=None if reserved is None else int(reserved),
         event_config=dict(event_configs[-1].config) if event_configs else {},
-        dead_letter_target=(getattr(fn, "dead_letter_config", None) or {}).get("TargetArn"),
-        state=lifecycle.state(latest),
+        dead_letter_target=(STATE.dead_letter(arn, str(fn.version)) or {}).get("TargetArn"),
+        state="Pending" if STATE.is_pending(arn) else "Active",
     )
 
 

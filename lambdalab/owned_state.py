@@ -1,0 +1,94 @@
+"""What the cloud knows about moto's resources that moto has no field for.
+
+moto keeps every resource; a few facts Lambda and EC2 have and moto does not (a function's
+dead-letter queue, how long its VPC setup lasts, an endpoint's DNS name) live here, in
+tables keyed by the resource's ARN or id, rather than as attributes stuck onto moto's
+objects. Like moto's own state they are one per process (one cloud runs per process), and
+the cloud clears them whenever moto's state is reset.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+LATEST = "$LATEST"
+
+
+@dataclass
+class OwnedState:
+    """The tables; every method is safe to call from the server's threads."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # unqualified function ARN -> monotonic time its VPC setup (Pending) ends
+    _pending_until: dict[str, float] = field(default_factory=dict)
+    # unqualified function ARN -> monotonic time its configuration update ends
+    _updating_until: dict[str, float] = field(default_factory=dict)
+    # (unqualified function ARN, version) -> DeadLetterConfig
+    _dead_letter: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # VPC endpoint id -> the random part of its DNS names
+    _endpoint_dns_suffix: dict[str, str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending_until.clear()
+            self._updating_until.clear()
+            self._dead_letter.clear()
+            self._endpoint_dns_suffix.clear()
+
+    # --- a function's setup and updates (Pending, LastUpdateStatus InProgress) -------------
+
+    def start_pending(self, function_arn: str, seconds: float) -> None:
+        with self._lock:
+            self._pending_until[function_arn] = time.monotonic() + seconds
+
+    def start_updating(self, function_arn: str, seconds: float) -> None:
+        with self._lock:
+            self._updating_until[function_arn] = time.monotonic() + seconds
+
+    def is_pending(self, function_arn: str) -> bool:
+        return time.monotonic() < self._pending_until.get(function_arn, 0.0)
+
+    def is_updating(self, function_arn: str) -> bool:
+        return time.monotonic() < self._updating_until.get(function_arn, 0.0)
+
+    # --- dead-letter queues, per version as Lambda keeps them --------------------------------
+
+    def set_dead_letter(self, function_arn: str, config: dict[str, Any],
+                        version: str = LATEST) -> None:
+        with self._lock:
+            self._dead_letter[(function_arn, version)] = dict(config)
+
+    def dead_letter(self, function_arn: str, version: str = LATEST) -> dict[str, Any] | None:
+        return self._dead_letter.get((function_arn, version))
+
+    def publish(self, function_arn: str, version: str) -> None:
+        """A published version keeps the dead-letter queue $LATEST has now."""
+        with self._lock:
+            latest = self._dead_letter.get((function_arn, LATEST))
+            if latest is not None:
+                self._dead_letter[(function_arn, version)] = dict(latest)
+
+    def forget_function(self, function_arn: str, version: str | None = None) -> None:
+        """A deleted function (or one deleted version) leaves nothing behind."""
+        with self._lock:
+            if version is None:
+                self._pending_until.pop(function_arn, None)
+                self._updating_until.pop(function_arn, None)
+            for key in [k for k in self._dead_letter
+                        if k[0] == function_arn and version in (None, k[1])]:
+                del self._dead_letter[key]
+
+    # --- VPC endpoints ---------------------------------------------------------------------
+
+    def set_endpoint_dns_suffix(self, endpoint_id: str, suffix: str) -> None:
+        with self._lock:
+            self._endpoint_dns_suffix[endpoint_id] = suffix
+
+    def endpoint_dns_suffix(self, endpoint_id: str) -> str | None:
+        return self._endpoint_dns_suffix.get(endpoint_id)
+
+
+STATE = OwnedState()
