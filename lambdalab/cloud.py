@@ -11,6 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from lambdalab.import_speed import defer_iri_grammars
+
+defer_iri_grammars()  # before moto imports jsonschema: seconds off every kernel's first cell
+
 import boto3
 import psutil
 from botocore.config import Config
@@ -26,18 +30,20 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
-from lambdalab.invoke import runtime_client_mode
+from lambdalab.invoke import fork_server, runtime_client_mode
 from lambdalab.invoke.async_queue import AsyncQueue, AsyncResult
 from lambdalab.invoke.clock import LambdaClock
 from lambdalab.invoke.codecache import CodeCache
 from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.destinations import DestinationSender
 from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
+from lambdalab.invoke.fork_server import ForkServer
 from lambdalab.invoke.functions import DEFAULT_ACCOUNT, FunctionSpec, reserved_total
 from lambdalab.invoke.guardian import Guardian
 from lambdalab.invoke.pool import IDLE_TIMEOUT_S, MAX_IDLE_ENVIRONMENTS, EnvironmentPool
 from lambdalab.invoke.records import RECORDS_LIMIT, InvocationLog, InvocationRecord
 from lambdalab.invoke.service import InvokeService
+from lambdalab.owned_state import STATE
 from lambdalab.reachability import Reachability, ReachabilityExplanation
 
 DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
@@ -72,6 +78,12 @@ def _session() -> boto3.session.Session:
 
 # moto keeps its state in process-wide globals: one running cloud per process.
 _running_lock = threading.Lock()
+_running: LocalCloud | None = None
+
+
+def running_cloud() -> LocalCloud | None:
+    """This process's running cloud, however it was started (None if there is none)."""
+    return _running
 
 
 class LocalCloud:
@@ -93,6 +105,10 @@ class LocalCloud:
     ``max_warm_environments`` stay warm (the longest idle goes first), and
     :meth:`invocations` keeps the newest ``records_limit`` records.
 
+    New execution environments are forked from a template process that has already loaded
+    the runtime (``fork_environments``, where the platform can fork): a cold start then
+    costs what the function's own module costs, not an interpreter's start as well.
+
     Only requests signed with :attr:`credentials` (random at each construction, or
     ``access_key_id``/``secret_access_key``, or ``$LAMBDALAB_ACCESS_KEY_ID`` and
     ``$LAMBDALAB_SECRET_ACCESS_KEY``) or with the temporary credentials the cloud gives each
@@ -104,7 +120,7 @@ class LocalCloud:
                  runtime_client: str | None = None, idle_timeout: float = IDLE_TIMEOUT_S,
                  max_warm_environments: int = MAX_IDLE_ENVIRONMENTS,
                  records_limit: int = RECORDS_LIMIT, access_key_id: str | None = None,
-                 secret_access_key: str | None = None) -> None:
+                 secret_access_key: str | None = None, fork_environments: bool = True) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -129,12 +145,15 @@ class LocalCloud:
         self.records = InvocationLog(records_limit)
         self.credentials = owner_credentials(access_key_id, secret_access_key)
         self._credentials: CredentialStore | None = None
+        self._fork_environments = fork_environments and fork_server.available()
+        self._forker: ForkServer | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> LocalCloud:
         if self._server is not None:
             return self
+        global _running
         if not _running_lock.acquire(blocking=False):
             raise RuntimeError("Another LocalCloud is already running in this process; stop it "
                                "first (moto keeps one state per process).")
@@ -144,15 +163,19 @@ class LocalCloud:
             self._stop()
             _running_lock.release()
             raise
+        _running = self
         return self
 
     def _start(self) -> None:
         moto_api_backend.reset()
+        STATE.clear()
         _remove_orphaned_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._guardian = Guardian()
+        if self._fork_environments:
+            self._forker = ForkServer(self._workdir / "home")
         self._pool = EnvironmentPool(self._new_environment, self.clock,
                                      idle_timeout_s=self._idle_timeout, max_idle=self._max_warm)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
@@ -176,9 +199,11 @@ class LocalCloud:
 
     def stop(self) -> None:
         """Stop serving, end every execution environment, forget all state."""
+        global _running
         if self._server is None and self._pool is None:
             return
         self._stop()
+        _running = None
         _running_lock.release()
 
     def _stop(self) -> None:
@@ -191,14 +216,17 @@ class LocalCloud:
             self._queue.close()
         if self._pool is not None:
             self._pool.shutdown()
+        if self._forker is not None:  # after the pool: it reports the environments' ends
+            self._forker.close()
         if self._guardian is not None:
             self._guardian.close()
         if self._hooks is not None:
             self._hooks.uninstall()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
+        STATE.clear()
         self._server = self._thread = self._pool = self._hooks = self._workdir = None
-        self._guardian = None
+        self._guardian = self._forker = None
         self._queue = self._reachability = None
         self._internal_clients.clear()
 
@@ -238,8 +266,9 @@ class LocalCloud:
         Pass ``config=botocore.config.Config(...)`` to study retry behaviour.
         """
         kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
+        new_client: Any = _session().client  # any service name (the stubs list literals)
         with _client_lock:  # creating clients is not thread-safe; using them is
-            return _session().client(
+            return new_client(
                 service_name, region_name=self.region, endpoint_url=self.endpoint_url,
                 aws_access_key_id=self.credentials.access_key_id,
                 aws_secret_access_key=self.credentials.secret_access_key, **kwargs)
@@ -321,6 +350,7 @@ class LocalCloud:
             credentials=credentials,
             runtime_client=self.runtime_client,
             guardian=self._guardian,
+            forker=self._forker,
             on_end=lambda: store.revoke(credentials.access_key_id))
         try:
             environment = ExecutionEnvironment(spec, settings)

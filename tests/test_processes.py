@@ -18,11 +18,8 @@ import pytest
 from botocore.config import Config
 
 from lambdalab import LocalCloud
-from lambdalab.invoke.runtime_client_mode import ENV_VAR
 from lambdalab.packaging import zip_files
 from lambdalab.workshop.functions import execution_role_arn
-
-pytestmark = pytest.mark.both_runtime_clients
 
 HANDLER = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n"
 
@@ -40,7 +37,9 @@ CLOUD_SCRIPT = textwrap.dedent("""
     lam.invoke(FunctionName="a")
     threading.Thread(target=lambda: lam.invoke(FunctionName="b", Payload=b'{{"sleep": 60}}'),
                      daemon=True).start()
-    import time; time.sleep(1)
+    import time
+    while not (cloud.concurrency_in_use("b") and len(cloud.environment_pids()) == 2):
+        time.sleep(0.05)  # until b runs (a loaded machine takes its time)
     print(json.dumps(cloud.environment_pids()), flush=True)
     time.sleep(600)
 """).format(handler=HANDLER)
@@ -53,7 +52,16 @@ def gone(pid: int) -> bool:
         return True
 
 
-def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
+def became_stopped(pid: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while psutil.Process(pid).status() != psutil.STATUS_STOPPED:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def wait_gone(pids: list[int], seconds: float = 30) -> list[int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         alive = [pid for pid in pids if not gone(pid)]
@@ -63,8 +71,8 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
     return alive
 
 
-def test_stop_ends_every_environment_including_busy_ones(runtime_client):
-    with LocalCloud(runtime_client=runtime_client) as cloud:
+def test_stop_ends_every_environment_including_busy_ones():
+    with LocalCloud() as cloud:
         lam = cloud.client("lambda", config=Config(read_timeout=2, retries={"max_attempts": 0}))
         role_arn = execution_role_arn(cloud)
         lam.create_function(FunctionName="f", Runtime="python3.11", Role=role_arn,
@@ -77,17 +85,16 @@ def test_stop_ends_every_environment_including_busy_ones(runtime_client):
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how, runtime_client):
+def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how):
     parent = subprocess.Popen([sys.executable, "-c", CLOUD_SCRIPT], stdout=subprocess.PIPE,
-                              cwd=os.path.dirname(os.path.dirname(__file__)),
-                              env={**os.environ, ENV_VAR: runtime_client})
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
     try:
         pids = json.loads(parent.stdout.readline())
         assert len(pids) == 2  # one idle, one busy
         assert all(not gone(pid) for pid in pids)
-        assert psutil.Process(pids[0]).status() == psutil.STATUS_STOPPED  # idle: frozen
+        assert became_stopped(pids[0])  # idle: frozen
         descendants = [p.pid for p in psutil.Process(parent.pid).children(recursive=True)]
-        assert len(descendants) == 3  # both environments and the cloud's guardian
+        assert len(descendants) == 4  # both environments, the guardian and the template
         parent.send_signal(how)
         parent.wait(timeout=10)
         assert wait_gone(descendants) == []
@@ -100,8 +107,8 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how,
         parent.wait()
 
 
-def test_every_listening_socket_of_the_cloud_is_on_loopback(runtime_client):
-    with LocalCloud(runtime_client=runtime_client) as cloud:
+def test_every_listening_socket_of_the_cloud_is_on_loopback():
+    with LocalCloud() as cloud:
         role_arn = execution_role_arn(cloud)
         cloud.client("lambda").create_function(
             FunctionName="f", Runtime="python3.11", Role=role_arn,
@@ -113,9 +120,9 @@ def test_every_listening_socket_of_the_cloud_is_on_loopback(runtime_client):
         assert {c.laddr.ip for c in listening} == {"127.0.0.1"}
 
 
-def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm(runtime_client):
+def test_serve_runs_the_cloud_for_any_client_and_stops_cleanly_on_sigterm():
     serve = subprocess.Popen([sys.executable, "-m", "lambdalab", "serve", "--port", "0",
-                              "--runtime-client", runtime_client],
+                              "--runtime-client", "python"],
                              stdout=subprocess.PIPE, text=True)
     try:
         first_line = serve.stdout.readline()
@@ -176,9 +183,8 @@ def started_daemon(pidfile: Path) -> int:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="macOS has no subreaper: a daemon outlives its environment there")
-def test_a_daemon_the_handler_started_in_its_own_session_dies_with_the_cloud(runtime_client,
-                                                                             tmp_path):
-    with LocalCloud(runtime_client=runtime_client) as cloud:
+def test_a_daemon_the_handler_started_in_its_own_session_dies_with_the_cloud(tmp_path):
+    with LocalCloud() as cloud:
         lam = cloud.client("lambda")
         lam.create_function(FunctionName="d", Runtime="python3.12",
                             Role=execution_role_arn(cloud), Handler="app.handler",
@@ -206,12 +212,10 @@ DAEMON_CLOUD_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="macOS has no subreaper: a daemon outlives its environment there")
-def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(runtime_client,
-                                                                              tmp_path):
+def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", DAEMON_CLOUD_SCRIPT, str(tmp_path / "pid")],
                               stdout=subprocess.PIPE, text=True,
-                              cwd=os.path.dirname(os.path.dirname(__file__)),
-                              env={**os.environ, ENV_VAR: runtime_client})
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
     try:
         assert parent.stdout.readline() == "ready\n"
         daemon = started_daemon(tmp_path / "pid")
@@ -221,3 +225,23 @@ def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(ru
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_a_recycled_process_id_is_never_killed_for_an_environment():
+    """An environment's id can be given to another process once the environment is gone
+    (pid_max is 32,768 on many Linux machines): the guardian kills by id and start time."""
+    from lambdalab.invoke.guardian import guard, start_time
+
+    stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    ours = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        other_start = start_time(stranger.pid) - 1  # as if the id had belonged to another
+        guard([f"+{stranger.pid} {other_start!r}\n".encode(),
+               f"+{ours.pid} {start_time(ours.pid)!r}\n".encode()])
+        assert ours.wait(timeout=10) == -signal.SIGKILL
+        assert stranger.poll() is None  # not ours: left alone
+    finally:
+        stranger.kill()
+        ours.kill()
+        stranger.wait()
+        ours.wait()

@@ -29,11 +29,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lambdalab.access.credentials import Credentials
 from lambdalab.invoke import invocation as inv_mod
+from lambdalab.invoke.fork_server import ForkedProcess, ForkServer, ForkUnavailable, forkable
 from lambdalab.invoke.functions import FunctionSpec
-from lambdalab.invoke.guardian import Guardian, kill_environment
+from lambdalab.invoke.guardian import Guardian, kill_environment, start_time
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine, new_stream_name
@@ -52,6 +54,7 @@ class EnvironmentSettings:
     credentials: Credentials  # the environment's own temporary credentials
     runtime_client: str = "native"  # or "python": see runtime_client_mode
     guardian: Guardian | None = None  # kills the environment if the cloud dies
+    forker: ForkServer | None = None  # starts environments from the template, if set
     on_end: Callable[[], None] | None = None  # called once the process is gone
     python: str = field(default_factory=lambda: sys.executable)
 
@@ -87,9 +90,10 @@ def lambda_variables(spec: FunctionSpec, stream: str, runtime_api: str, code_dir
 
 def _exit_description(returncode: int) -> str:
     if returncode < 0:
-        name = {signal.SIGKILL: "killed", signal.SIGTERM: "terminated",
-                signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}
-        return f"signal: {name.get(-returncode, signal.Signals(-returncode).name.lower())}"
+        number = signal.Signals(-returncode)
+        named = {signal.SIGKILL: "killed", signal.SIGTERM: "terminated",
+                 signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}
+        return f"signal: {named.get(number, number.name.lower())}"
     return f"exit status {returncode}"
 
 
@@ -133,38 +137,63 @@ class ExecutionEnvironment:
         self._final_peak_mb: int | None = None
         self._peak_seen_mb = 0
         self._started_at = time.monotonic()
+        # The runtime may call its API before this constructor is done (a forked runtime
+        # is there in a few milliseconds, a new interpreter when this thread is slow): the
+        # API waits until the environment is whole.
+        self._whole = threading.Event()
         self._runtime_api = RuntimeApiServer(self, self.id)
-        self._process = self._spawn()
-        self.output = ProcessOutput(self._process.stdout, self.id)  # type: ignore[arg-type]
-        self._monitor = threading.Thread(target=self._watch_process, name=f"env-{self.id}",
-                                         daemon=True)
-        self._monitor.start()
+        try:
+            self._process = self._spawn()
+            self.output = ProcessOutput(self._process.stdout, self.id)  # type: ignore[arg-type]
+            self._monitor = threading.Thread(target=self._watch_process,
+                                             name=f"env-{self.id}", daemon=True)
+            self._monitor.start()
+        except BaseException:
+            self._runtime_api.close()
+            raise
+        finally:
+            self._whole.set()
 
     # --- process -------------------------------------------------------------------------
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self) -> subprocess.Popen[bytes] | ForkedProcess:
+        """The environment's process: forked from the template when the function allows,
+        else a new interpreter. Either way it sees Lambda's variables and nothing else."""
         settings = self._settings
-        # Secrets (the Runtime API's, the network token) travel through a pipe the child
-        # inherits: a command line is readable by every user of the machine.
-        launch = json.dumps({"routes": settings.routes.to_json(),
-                             "runtime_client": settings.runtime_client,
-                             "runtime_secret": self._runtime_api.secret}).encode()
+        # Secrets (the Runtime API's, the network token) travel through a pipe or socket
+        # the child inherits: a command line is readable by every user of the machine.
+        launch: dict[str, Any] = {"routes": settings.routes.to_json(),
+                                  "runtime_client": settings.runtime_client,
+                                  "runtime_secret": self._runtime_api.secret}
         env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
                                settings.code_dir, settings.home_dir, settings.credentials)
+        process: subprocess.Popen[bytes] | ForkedProcess | None = None
+        if settings.forker is not None and forkable(self.spec.variables):
+            try:
+                process = settings.forker.fork(env, settings.code_dir, launch)
+            except ForkUnavailable:
+                process = None
+        if process is None:
+            process = self._new_interpreter(env, launch)
+        self._process_started = start_time(process.pid)
+        if settings.guardian is not None and self._process_started is not None:
+            settings.guardian.watch(process.pid, self._process_started)
+        return process
+
+    def _new_interpreter(self, env: dict[str, str],
+                         launch: dict[str, Any]) -> subprocess.Popen[bytes]:
+        settings = self._settings
         read_end, write_end = os.pipe()
         try:
-            os.write(write_end, launch)  # far below a pipe's buffer: never blocks
+            os.write(write_end, json.dumps(launch).encode())  # far below a pipe's buffer
             os.close(write_end)
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 [settings.python, "-m", "lambdalab.runtime.launch", str(read_end)],
                 cwd=settings.code_dir, env=env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                 pass_fds=(read_end,))
         finally:
             os.close(read_end)
-        if settings.guardian is not None:
-            settings.guardian.watch(process.pid)
-        return process
 
     def _watch_process(self) -> None:
         self._process.wait()
@@ -208,7 +237,7 @@ class ExecutionEnvironment:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        kill_environment(self._process.pid)
+        kill_environment(self._process.pid, self._process_started)
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -255,6 +284,7 @@ class ExecutionEnvironment:
     # --- Runtime API (called from the runtime's requests) ----------------------------------
 
     def next_invocation(self) -> tuple[bytes, dict[str, str]] | None:
+        self._whole.wait()
         with self._cond:
             if self.init_duration_ms is None:
                 self.init_duration_ms = (time.monotonic() - self._started_at) * 1000
@@ -277,13 +307,19 @@ class ExecutionEnvironment:
             return invocation.payload, invocation.runtime_headers()
 
     def _signal_group(self, signum: int) -> None:
-        """Freeze (SIGSTOP) or thaw (SIGCONT) every process of the environment's group."""
+        """Freeze (SIGSTOP) or thaw (SIGCONT) every process of the environment's group.
+
+        Only while the process has not been reaped: a reaped one's id may be recycled.
+        """
+        if self._process.returncode is not None:
+            return
         try:
             os.killpg(self._process.pid, signum)
         except (ProcessLookupError, PermissionError):
             pass
 
     def _active(self, request_id: str) -> Invocation | None:
+        self._whole.wait()
         with self._cond:
             pending = self._pending
         if pending is None or pending.request_id != request_id or pending.handed_at is None:
@@ -313,6 +349,7 @@ class ExecutionEnvironment:
         return True
 
     def post_init_error(self, body: bytes) -> None:
+        self._whole.wait()
         with self._cond:
             self._init_error = body
             pending = self._pending

@@ -2,9 +2,12 @@
 
 Environments are frozen (SIGSTOP) between invocations, so they cannot watch for their
 cloud's death themselves. The guardian is never frozen: the cloud tells it, through a
-pipe, each process group it starts (``+pgid``) and ends (``-pgid``). When the pipe closes
-(the cloud stopped, or its process died for any reason, SIGKILL included), the guardian
-kills every environment it still knows, with all their descendants, and exits.
+pipe, each process group it starts (``+pgid start-time``) and ends (``-pgid``). When the
+pipe closes (the cloud stopped, or its process died for any reason, SIGKILL included), the
+guardian kills every environment it still knows, with all their descendants, and exits.
+
+A process id is recycled once its process is gone (after 32,768 on many Linux machines),
+so each kill first checks that a process holding the id is the one started then.
 
 Cloud side: :class:`Guardian`. Guardian side: ``python -m lambdalab.invoke.guardian``,
 which imports nothing heavy.
@@ -17,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable
 
 
 class Guardian:
@@ -32,8 +36,8 @@ class Guardian:
     def pid(self) -> int:
         return self._process.pid
 
-    def watch(self, pgid: int) -> None:
-        self._tell(f"+{pgid}\n")
+    def watch(self, pgid: int, started: float) -> None:
+        self._tell(f"+{pgid} {started!r}\n")
 
     def forget(self, pgid: int) -> None:
         self._tell(f"-{pgid}\n")
@@ -55,36 +59,71 @@ class Guardian:
                     self._process.stdin.close()
                 except BrokenPipeError:
                     pass
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        await_end(self._process)
 
 
-def guard(commands: object) -> None:
-    """Follow ``+pgid``/``-pgid`` lines until end of input, then kill the groups left."""
-    groups: set[int] = set()
-    for line in commands:  # type: ignore[attr-defined]
-        sign, number = line[:1], line[1:].strip()
-        if number.isdigit():
-            (groups.add if sign == b"+" else groups.discard)(int(number))
-    for pgid in groups:
-        kill_environment(pgid)
+def await_end(process: subprocess.Popen[bytes], seconds: float = 5) -> None:
+    """Wait for a helper process told to end (its input closed); kill it if it does not."""
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
-def kill_environment(pid: int) -> None:
+def guard(commands: Iterable[bytes]) -> None:
+    """Follow ``+pgid start``/``-pgid`` lines until end of input, then kill the groups left."""
+    groups: dict[int, float | None] = {}
+    for line in commands:
+        number, _, start = line[1:].decode(errors="replace").strip().partition(" ")
+        if not number.isdigit():
+            continue
+        if line[:1] == b"+":
+            groups[int(number)] = _as_float(start)
+        else:
+            groups.pop(int(number), None)
+    for pgid, started in groups.items():
+        kill_environment(pgid, started)
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def start_time(pid: int) -> float | None:
+    """When the process with this id started (None if there is none): with the id, what
+    tells the process apart from a later one that was given the same id."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def kill_environment(pid: int, started: float | None = None) -> None:
     """SIGKILL an environment's process group and every process descended from it.
 
     A handler's child that starts a session of its own (a daemon: fork, ``setsid``, fork)
     leaves the group; on Linux the environment is its children's subreaper
     (:mod:`lambdalab.runtime.launch`), so such a process stays a descendant and is found
     here. Stopped (frozen) processes die of SIGKILL too.
+
+    ``started`` is the environment's start time: if a process now holding the id started
+    at another time, the id was recycled and nothing here is the environment's (an id in
+    use as a group id is never recycled, so a group left behind by the environment is
+    killed whenever its leader is gone).
     """
     import psutil
 
     try:
-        descendants = psutil.Process(pid).children(recursive=True)
+        leader = psutil.Process(pid)
+        if started is not None and leader.create_time() != started:
+            return  # another process, given the id after the environment's was gone
+        descendants = leader.children(recursive=True)
     except psutil.Error:
         descendants = []
     try:

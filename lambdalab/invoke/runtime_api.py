@@ -20,13 +20,16 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import logging
 import secrets
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
 PREFIX = "/2018-06-01/runtime"
+log = logging.getLogger(__name__)
 
 
 def basic_authorization(secret: str) -> str:
@@ -81,6 +84,24 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
+        self._answering(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answering(self._post)
+
+    def _answering(self, handle: Callable[[], None]) -> None:
+        """Handle the request; a failure of the cloud's own answers 500 and is logged,
+        never a silently closed connection (which the runtime takes as fatal)."""
+        try:
+            handle()
+        except Exception:
+            log.exception("the Runtime API failed on %s %s", self.command, self.path)
+            self.close_connection = True
+            self._reply(HTTPStatus.INTERNAL_SERVER_ERROR, json.dumps({
+                "errorMessage": "The local cloud failed to answer", "errorType": "ServiceError",
+            }).encode(), {"Content-Type": "application/json"})
+
+    def _get(self) -> None:
         if not self._authorized():
             return
         if self.path != f"{PREFIX}/invocation/next":
@@ -94,7 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
         body, headers = invocation
         self._reply(HTTPStatus.OK, body, headers)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def _post(self) -> None:
         if not self._authorized():
             return
         body = self._read_body()
@@ -138,8 +159,7 @@ class RuntimeApiServer:
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"127.0.0.1:{self._server.server_port}"
 
     def close(self) -> None:
         self._server.shutdown()

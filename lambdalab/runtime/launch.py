@@ -7,7 +7,8 @@ process (:mod:`lambdalab.invoke.guardian`) ends it if the cloud dies.
 
 Usage: ``python -m lambdalab.runtime.launch <fd>``: the settings (JSON) come through
 the inherited pipe ``fd``, not on the command line (every user can read it) nor in the
-environment (which must hold only what Lambda puts there).
+environment (which must hold only what Lambda puts there). A process forked from the
+template environment (:mod:`lambdalab.runtime.template`) calls :func:`run` instead.
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def _authenticate_awslambdaric_own_calls(secret: str) -> None:
                                lambda_runtime_client.to_json(payload), headers=all_headers)
         response = connection.getresponse()
         body = response.read()
-        if response.code != expected_http_code:
-            raise lambda_runtime_client.LambdaRuntimeClientError(endpoint, response.code, body)
+        if response.status != expected_http_code:
+            raise lambda_runtime_client.LambdaRuntimeClientError(endpoint, response.status, body)
 
     lambda_runtime_client.BaseLambdaRuntimeClient.call_rapid = call_rapid
 
@@ -136,7 +137,11 @@ def _adopt_orphans() -> None:
 
 
 def main(argv: list[str]) -> None:
-    settings = _read_settings(int(argv[1]))
+    run(_read_settings(int(argv[1])))
+
+
+def run(settings: dict) -> None:
+    """Become the environment: this process's variables and folder are already Lambda's."""
     _adopt_orphans()
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
