@@ -54,8 +54,11 @@ def load_template(path: Path) -> dict[str, Any]:
                 value = value.split(".", 1)
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = loader.construct_mapping(node, deep=True)
+        else:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unexpected {type(node).__name__}", node.start_mark)
         return {name: value}
 
     Loader.add_multi_constructor("!", intrinsic)

@@ -133,7 +133,7 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
     times, levels = concurrency_steps(records)
     level.step(times, levels, where="post", color="#1565c0", label="running")
     span = until if until is not None else max([r.end - origin for r in records] + [1.0])
-    top = max(levels + [0])
+    top: float = max(levels + [0])
     if limit is not None:
         level.axhline(limit, color=LIMIT_COLOR, linestyle="--", linewidth=1.2,
                       label=limit_label or f"limit: {limit}")

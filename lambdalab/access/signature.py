@@ -7,7 +7,7 @@ an access key it did not issue, or that IAM or STS (moto) did not.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.credentials import Credentials as BotocoreCredentials
@@ -54,7 +54,8 @@ class _SignedRequest(IAMRequestBase):
         # The attributes moto's signature methods read; its own key lookup is skipped.
         self._method, self._path, self._body, self._data = method, path, body, {}
         self._headers, self._service, self._region = headers, service, region
-        self._access_key = _KnownKey(credentials)
+        # moto's verifier reads only create_credentials() of its key: ours duck-types it
+        self._access_key = cast(Any, _KnownKey(credentials))
 
     def _create_auth(self, credentials: Any) -> SigV4Auth:
         signer = S3SigV4Auth if self._service == "s3" else SigV4Auth

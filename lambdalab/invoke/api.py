@@ -49,5 +49,6 @@ def handle(service: InvokeService, request: Request, found: re.Match[str]) -> Re
         return Response(b"", 400)  # whose thread was sending): nobody left to answer
     except Exception:  # never a traceback to the client: log it, answer as AWS would
         log.exception("Invoke failed inside the local cloud")
-        e = errors.service_error("The local cloud failed to run this invocation; see its log.")
-        return Response(e.body(), e.status, e.headers(request_id))
+        failure = errors.service_error(
+            "The local cloud failed to run this invocation; see its log.")
+        return Response(failure.body(), failure.status, failure.headers(request_id))

@@ -44,7 +44,10 @@ def _shape(operation: str, member: str) -> Any:
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("lambda")
-    return model.operation_model(operation).input_shape.members[member]
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        raise KeyError(f"{operation} takes no input")
+    return shape.members[member]
 
 
 def validation_error(value: str, field: str, constraint: str) -> errors.LambdaError:

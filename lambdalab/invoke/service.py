@@ -218,9 +218,10 @@ class InvokeService:
                 lines.append(LogLine(now, f"{message}\nRuntime.ExitError"))
             status = "error"
         lines.append(LogLine(now, logs.end_line(request_id)))
-        init_ms = env.init_duration_ms if cold and outcome.kind != inv_mod.INIT_ERROR else None
+        cold_init_ms = (env.init_duration_ms if cold and outcome.kind != inv_mod.INIT_ERROR
+                        else None)
         lines.append(LogLine(now, logs.report_line(
-            request_id, _elapsed_s(invocation) * 1000, spec.memory_size, memory, init_ms,
+            request_id, _elapsed_s(invocation) * 1000, spec.memory_size, memory, cold_init_ms,
             status, outcome.error_type if status else None)))
         return lines
 

@@ -32,7 +32,7 @@ class Rule:
             return False
         low = 0 if self.from_port in (None, -1) else self.from_port
         high = 65535 if self.to_port in (None, -1) else self.to_port
-        return low <= HTTPS_PORT <= high  # type: ignore[operator]
+        return low <= HTTPS_PORT <= high
 
     def covers(self, cidr: str) -> bool:
         """Does one of the rule's CIDRs contain every address of ``cidr``?"""

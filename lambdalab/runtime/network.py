@@ -25,7 +25,7 @@ import importlib.machinery
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 REACH_CLOUD = "cloud"
@@ -107,7 +107,7 @@ def connect_timeout(session: Any) -> float:
     return float(connect) if isinstance(connect, (int, float)) else DEFAULT_CONNECT_TIMEOUT_S
 
 
-def _hang_until_connect_timeout(session: Any, url: str, started: float) -> None:
+def _hang_until_connect_timeout(session: Any, url: str, started: float) -> NoReturn:
     """Behave like a TCP connect to a black hole: nothing answers until the timeout."""
     from botocore.exceptions import ConnectTimeoutError
 
