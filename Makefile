@@ -1,18 +1,19 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make lab   - set up .venv and open the workshop in JupyterLab (127.0.0.1 only)
-#   make test  - set up .venv and run every test, notebooks included
+#   make test  - set up .venv and run every test, notebooks included (about 7 minutes on 2 cores)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SANITIZE := notebooks/nbval_sanitize.cfg
 
-.PHONY: setup lab test lint notebooks bench diagrams site clean
+.PHONY: setup lock lab test test-all lint typecheck notebooks bench diagrams site clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lambdalab needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 
+# requirements.txt is the lock: every package at one version, this project editable.
 $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -20,6 +21,14 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 
 # Install only (what lab and test do first); Codespaces and Binder run it at build time.
 setup: $(STAMP)
+
+# Resolve requirements.in (this project with its extras; ranges in pyproject.toml) into the
+# lock again, for every platform and Python 3.11+, keeping each pin that still fits.
+UV_VERSION := 0.13.9
+lock: | $(PY)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile requirements.in --universal --python-version 3.11 \
+		--annotation-style line --custom-compile-command "make lock" -o requirements.txt
 
 # JupyterLab refuses root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -34,15 +43,28 @@ LAB_OPTIONS := --ip=127.0.0.1 --ServerApp.root_dir=. \
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(LAB_OPTIONS) $(ALLOW_ROOT) $(JUPYTER_ARGS)
 
-# Tests of the cloud run with both Runtime API clients (conftest's both_runtime_clients);
-# the notebooks run once more on the pure-Python client, the one every Mac uses.
-test: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images tools notebooks/solutions
-	$(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) tests notebooks
-	LAMBDALAB_RUNTIME_CLIENT=python $(PY) -m pytest --nbval --nbval-sanitize-with $(SANITIZE) notebooks
+# The suite runs on TEST_WORKERS workers (pytest-xdist; conftest.py shares the work out):
+# most of it waits on handlers, Lambda's clock, kernels and a browser, so 4 workers on 2
+# cores take a third of the time one does. Tests of the cloud where the Runtime API client
+# matters run with both clients (tests/conftest.py's both_runtime_clients); nbval runs the
+# notebooks on awslambdaric's native client, the browser test on the pure-Python one that
+# every Mac uses. The 15 slowest tests are listed at the end.
+TEST_WORKERS ?= 4
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 \
+	--nbval --nbval-sanitize-with $(SANITIZE)
+
+test: lint typecheck
+	$(PYTEST) tests notebooks
+
+# The same, with the load tests at their full size (slower; for a nightly run).
+test-all: lint typecheck
+	$(PYTEST) --full-size tests notebooks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lambdalab tests bench labs images tools notebooks/solutions
+	$(VENV)/bin/ruff check lambdalab tests bench labs images tools notebooks/solutions conftest.py
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 # Re-run every notebook in place, refreshing the outputs that nbval compares.
 notebooks: $(STAMP)

@@ -52,6 +52,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                              scope="module")
 
 
+@pytest.fixture(scope="session")
+def full_size(request: pytest.FixtureRequest) -> bool:
+    """Whether load tests run at their full size (``--full-size``, ``make test-all``)."""
+    return bool(request.config.getoption("full_size"))
+
+
 @pytest.fixture(scope="module")
 def runtime_client(request: pytest.FixtureRequest) -> str | None:
     """The Runtime API client mode of this module's clouds (None: the cloud's default)."""

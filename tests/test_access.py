@@ -31,8 +31,6 @@ from botocore.exceptions import ClientError
 from conftest import read_json
 from lambdalab.access.credentials import Credentials
 
-pytestmark = pytest.mark.both_runtime_clients
-
 ECHO = "def handler(event, context):\n    print('ran', event)\n    return event\n"
 WHO_AM_I = """
 import os, boto3

@@ -13,8 +13,6 @@ import pytest
 from lambdalab import LocalCloud
 from test_concurrency import SLOW, burst, throttles
 
-pytestmark = pytest.mark.both_runtime_clients
-
 
 @pytest.fixture(scope="module")
 def cloud(runtime_client) -> Iterator[LocalCloud]:

@@ -17,8 +17,6 @@ from botocore.exceptions import ClientError
 
 from conftest import read_json
 
-pytestmark = pytest.mark.both_runtime_clients
-
 
 @pytest.fixture(scope="module", autouse=True)
 def healthy(deploy):

@@ -9,6 +9,13 @@ attendee does, in each pitfall notebook: the correct answer to each exercise (fr
 ``notebooks/solutions/``), typed in after Run All, must PASS, and running the first code
 cell again must give a fresh cloud without an error.
 
+Each notebook is a unit of work of its own (conftest.py): under ``make test`` the eight run
+side by side on the workers, each worker with its own JupyterLab. The kernels use the
+pure-Python Runtime API client (the one every Mac uses), and nbval runs the same notebooks
+with awslambdaric's native one: every notebook runs once on each client. The Run All time
+and footprint of each notebook are printed at the end of the run (under ``make test`` they
+include the load of the tests running beside them; run this file alone to time a sitting).
+
 Chromium is Debian's (``chromium``), driven by Playwright with ``executable_path``: no
 browser is downloaded. Run this test alone with ``.venv/bin/python -m pytest
 tests/test_browser.py``; without Chromium it is skipped, saying how to install it.
@@ -35,6 +42,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN_ALL_PROPERTY = "browser_run_all"  # a notebook's Run All time and footprint
 INSTALL = "sudo apt-get install -y chromium fonts-noto-cjk"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
 # no traffic but to 127.0.0.1: no background updates, sync, field trials or QUIC probes
@@ -64,6 +72,13 @@ pytestmark = [
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
                    for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PITFALLS = [nb for nb in NOTEBOOKS if not Path(nb).name.startswith("00_")]
+RUNTIME_CLIENT = "python"  # nbval runs the notebooks on the native client
+
+
+def each(notebooks: list[str]) -> list[Any]:
+    """One parameter per notebook, named by its stem: each notebook's tests are one unit of
+    work for xdist (conftest.py's PER_PARAMETER)."""
+    return [pytest.param(nb, id=Path(nb).stem) for nb in notebooks]
 
 
 def typed_answers(notebook: str) -> list[tuple[str, str]]:
@@ -126,7 +141,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "IPYTHONDIR": str(home / "ipython")}
+           "IPYTHONDIR": str(home / "ipython"), "LAMBDALAB_RUNTIME_CLIENT": RUNTIME_CLIENT}
     notification = home / "settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text(
@@ -340,10 +355,15 @@ def run_all(lab: Lab, browser: Any) -> Any:
 
 # --- the tests -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all):
+@pytest.mark.parametrize("notebook", each(NOTEBOOKS))
+def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all,
+                                                               record_property):
     opened: Opened = run_all(notebook)
-    print(f"{notebook}: Run All in the browser, kernel start included: {opened.seconds:.1f} s")
+    assert opened.footprint is not None
+    record_property(RUN_ALL_PROPERTY, {  # printed at the end of the run (conftest.py)
+        "notebook": Path(notebook).stem, "seconds": round(opened.seconds, 1),
+        "processes": opened.footprint.peak_processes,
+        "megabytes": round(opened.footprint.peak_mb)})
     for i, cell in enumerate(opened.saved["cells"]):
         if cell["cell_type"] != "code":
             continue
@@ -356,7 +376,7 @@ def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all
         assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:500]}"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize("notebook", each(NOTEBOOKS))
 def test_every_image_loads_and_every_relative_link_resolves(notebook, run_all, lab):
     opened: Opened = run_all(notebook)
     assert opened.images, "the notebook shows a diagram"
@@ -414,7 +434,7 @@ def answer_exercise(opened: Opened, lab: Lab, function: str, answer: str) -> str
     return shown
 
 
-@pytest.mark.parametrize("notebook", [nb for nb in PITFALLS if typed_answers(nb)])
+@pytest.mark.parametrize("notebook", each([nb for nb in PITFALLS if typed_answers(nb)]))
 def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
     opened: Opened = run_all(notebook)
     started = time.monotonic()
@@ -424,7 +444,7 @@ def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
     print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
 
 
-@pytest.mark.parametrize("notebook", PITFALLS)
+@pytest.mark.parametrize("notebook", each(PITFALLS))
 def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook, run_all,
                                                                          lab):
     opened: Opened = run_all(notebook)
@@ -438,29 +458,24 @@ def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook
         assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
 
 
-def test_the_whole_workshop_in_one_sitting_and_nothing_outlives_its_kernel(run_all, lab,
-                                                                            capsys):
-    """Every notebook, one after the other as a full-day attendee runs them: prints each
-    Run All time and footprint and the total; then shuts every kernel down, as the
-    attendee's last step, and checks that every process a notebook started has ended."""
+@pytest.mark.parametrize("notebook", each(NOTEBOOKS))
+def test_shutting_the_kernel_down_ends_every_process_the_notebook_started(notebook, run_all,
+                                                                         lab):
+    """The attendee's last step: shut the notebook's kernel down (its session); every process
+    the notebook started (the kernel, its cloud, the execution environments) must end."""
     import psutil
 
-    rows = [run_all(notebook) for notebook in NOTEBOOKS]
-    with capsys.disabled():  # the timing table shows in every run, make test's too
-        print("\nnotebook                              Run All   peak processes   peak MB")
-        for opened in rows:
-            print(f"{Path(opened.path).stem:<36} {opened.seconds:6.1f} s   "
-                  f"{opened.footprint.peak_processes:14d}   {opened.footprint.peak_mb:7.0f}")
-        heaviest = max(rows, key=lambda o: o.footprint.peak_mb)
-        print(f"total Run All: {sum(o.seconds for o in rows):.1f} s; heaviest: "
-              f"{Path(heaviest.path).stem} ({heaviest.footprint.peak_mb:.0f} MB)")
+    opened: Opened = run_all(notebook)
+    assert opened.footprint is not None
+    seen = opened.footprint.processes
+    assert seen, "the notebook started processes"
     for session in lab.api("api/sessions"):
+        if session["path"] != notebook:
+            continue
         request = urllib.request.Request(f"{lab.url}api/sessions/{session['id']}",
                                          method="DELETE",
                                          headers={"Authorization": f"token {lab.token}"})
         urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback
-    seen = set().union(*(o.footprint.processes for o in rows))
-    assert seen, "the notebooks started processes"
 
     def still_running() -> list[int]:
         alive = []

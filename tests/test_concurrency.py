@@ -16,8 +16,6 @@ from botocore.exceptions import ClientError
 from conftest import read_json
 from lambdalab import LocalCloud
 
-pytestmark = pytest.mark.both_runtime_clients
-
 SLOW = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n" \
        "    return 'done'\n"
 

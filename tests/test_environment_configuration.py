@@ -19,11 +19,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from conftest import read_json
-
-pytestmark = pytest.mark.both_runtime_clients
 
 READ_ENVIRONMENT = ("import os\n\n\ndef handler(event, context):\n"
                     "    return {key: os.environ.get(key) for key in event['keys']}\n")

@@ -21,7 +21,7 @@ import pytest
 pytestmark = pytest.mark.both_runtime_clients
 
 TICKER = """
-import subprocess, sys, threading, time
+import os, subprocess, sys, threading, time
 
 TICK = ("import sys, time\\nwhile True:\\n    open(sys.argv[1], 'a').write('.')\\n"
         "    time.sleep(0.02)\\n")
@@ -32,13 +32,18 @@ def tick(path):
             f.write(".")
         time.sleep(0.02)
 
+def write_when(go, path):
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    open(path, "w").write("done")
+
 def handler(event, context):
     if "thread" in event:
         threading.Thread(target=tick, args=(event["thread"],), daemon=True).start()
     if "process" in event:
         subprocess.Popen([sys.executable, "-c", TICK, event["process"]])
-    if "later" in event:
-        threading.Thread(target=lambda: (time.sleep(0.3), open(event["later"], "w").write("done")),
+    if "later" in event:  # write once the test says go: it says so once we are frozen
+        threading.Thread(target=write_when, args=(event["when"], event["later"]),
                          daemon=True).start()
     time.sleep(event.get("sleep", 0))
     return "returned"
@@ -54,13 +59,22 @@ def status(pid: int) -> str:
 
 
 def stopped_soon(pid: int) -> bool:
-    """The runtime asks for its next event just after answering, then it is frozen."""
-    deadline = time.monotonic() + 2
-    while status(pid) != psutil.STATUS_STOPPED:
+    """The runtime asks for its next event just after answering, then it is frozen (a
+    deadline, not a speed: a loaded machine may take a while to get there)."""
+    return became(lambda: status(pid) == psutil.STATUS_STOPPED)
+
+
+def became(condition, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
     return True
+
+
+def gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or status(pid) == psutil.STATUS_ZOMBIE
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +98,7 @@ def test_work_the_handler_left_running_waits_for_the_next_invocation(cloud, lam,
     time.sleep(1.0)
     assert ticks(counter) == frozen_at  # no progress at all while frozen
     assert invoke(lam, {"sleep": 0.5}) == "returned"
+    assert all(stopped_soon(pid) for pid in cloud.environment_pids())
     thawed = ticks(counter) - frozen_at
     assert thawed > 0  # it ran during the next invocation (every 20 ms while it could)
     time.sleep(0.5)
@@ -94,23 +109,25 @@ def test_an_idle_environment_is_stopped_and_a_busy_one_runs(cloud, lam, ticker):
     invoke(lam, {})
     [pid] = cloud.environment_pids()
     assert stopped_soon(pid)
-    busy = threading.Thread(target=invoke, args=(lam, {"sleep": 1}))
+    busy = threading.Thread(target=invoke, args=(lam, {"sleep": 3}))
     busy.start()
-    time.sleep(0.5)
-    try:
-        assert status(pid) != psutil.STATUS_STOPPED
+    try:  # thawed while it runs the invocation
+        assert became(lambda: status(pid) != psutil.STATUS_STOPPED or not busy.is_alive())
+        assert busy.is_alive()
     finally:
         busy.join()
     assert stopped_soon(pid)
 
 
 def test_pending_work_is_lost_when_the_environment_is_retired(cloud, lam, ticker, tmp_path):
-    done = tmp_path / "done"
-    invoke(lam, {"later": str(done)})  # a thread that writes 0.3 s later
-    time.sleep(0.6)
-    assert not done.exists()  # frozen
+    done, go = tmp_path / "done", tmp_path / "go"
+    invoke(lam, {"later": str(done), "when": str(go)})  # a thread that waits for "go"
     pids = cloud.environment_pids()
+    assert all(stopped_soon(pid) for pid in pids)
+    go.touch()
+    time.sleep(1.0)
+    assert not done.exists()  # frozen
     lam.update_function_configuration(FunctionName="ticker", Description="retire it")
-    time.sleep(0.6)
+    assert became(lambda: all(gone(pid) for pid in pids))
+    time.sleep(1.0)
     assert not done.exists()  # killed with its environment, never run
-    assert not any(psutil.pid_exists(p) and status(p) != psutil.STATUS_ZOMBIE for p in pids)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 
 import pytest
 
@@ -182,10 +183,13 @@ def test_client_context_is_decoded_into_context_client_context(deploy, lam):
                   "            'remaining': context.get_remaining_time_in_millis()}\n",
            Timeout=7)
     client_context = base64.b64encode(json.dumps({"custom": {"tenant": "t-1"}}).encode())
+    started = time.monotonic()
     result = read_json(lam.invoke(FunctionName="ctx", ClientContext=client_context.decode()))
+    elapsed_ms = (time.monotonic() - started) * 1000
     assert result["custom"] == {"tenant": "t-1"}
     assert result["arn"].endswith(":function:ctx")
-    assert 6000 < result["remaining"] <= 7000
+    # the deadline was set during the call and read by the handler before it returned
+    assert 7000 - elapsed_ms - 1 <= result["remaining"] <= 7000
 
 
 def test_warm_environment_is_reused_and_a_configuration_change_retires_it(deploy, lam):
@@ -289,7 +293,8 @@ def test_a_record_tells_a_cold_starts_init_from_the_handlers_time(cloud, deploy,
     lam.invoke(FunctionName="slow-init")
     lam.invoke(FunctionName="slow-init")
     cold, warm = cloud.invocations("slow-init")
-    assert cold.cold and 0.4 <= cold.init_s < cold.end - cold.start - 0.2
-    assert cold.end - cold.handler_start == pytest.approx(0.2, abs=0.15)
+    assert cold.cold and cold.init_s >= 0.4  # the module's 0.4 s sleep
+    assert cold.start + cold.init_s <= cold.handler_start  # the init, then the handler...
+    assert cold.end - cold.handler_start >= 0.2  # ...which slept 0.2 s
     assert not warm.cold and warm.init_s == 0
-    assert warm.handler_start - warm.start < 0.1
+    assert warm.start <= warm.handler_start <= warm.end - 0.2

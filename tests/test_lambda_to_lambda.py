@@ -6,11 +6,7 @@ it would on AWS; the function error of the callee reaches the caller as on AWS.
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import read_json
-
-pytestmark = pytest.mark.both_runtime_clients
 
 CALLER = """
 import json

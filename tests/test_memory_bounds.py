@@ -9,6 +9,7 @@ laptop; README's "differences" section lists them.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -19,9 +20,25 @@ from moto.logs.models import LogEvent
 from conftest import Deployer
 from lambdalab import LocalCloud
 from lambdalab.invoke import logs
+from lambdalab.invoke.pool import IDLE_TIMEOUT_S
 
 SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n" \
           "    print('working')\n"
+
+
+GATED = ("import os, time\ndef handler(event, context):\n"
+         "    while not os.path.exists(event['gate']):\n        time.sleep(0.01)\n")
+
+
+def wait_until(condition, seconds: float) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` have passed: a deadline, so that a
+    loaded machine is given time rather than failed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def alive(pid: int) -> bool:
@@ -32,17 +49,19 @@ def alive(pid: int) -> bool:
 
 
 def test_an_idle_environment_is_shut_down_after_the_idle_timeout():
-    # 300 s of Lambda's clock at time_scale 0.002: 0.6 s
-    with LocalCloud(time_scale=0.002) as cloud:
+    # 300 s of Lambda's clock at time_scale 0.01: 3 s
+    with LocalCloud(time_scale=0.01) as cloud:
+        timeout = cloud.clock.real_seconds(IDLE_TIMEOUT_S)
         Deployer(cloud)("f", SLEEPER)
         lam = cloud.client("lambda")
         lam.invoke(FunctionName="f")
         [pid] = cloud.environment_pids()
         time.sleep(0.3)
+        sent = time.monotonic()
         lam.invoke(FunctionName="f")  # still warm, and the idle clock starts again
         assert cloud.environment_pids() == [pid]
-        time.sleep(1.5)
-        assert cloud.environment_pids() == []
+        assert wait_until(lambda: not cloud.environment_pids(), timeout + 30)
+        assert time.monotonic() - sent >= timeout  # not before its idle time was up
         assert not alive(pid)
         lam.invoke(FunctionName="f")
         assert [r.cold for r in cloud.invocations("f")] == [True, False, True]
@@ -62,17 +81,19 @@ def test_at_most_max_warm_environments_stay_warm_the_longest_idle_goes_first():
         assert not alive(pids["a"])
 
 
-def test_busy_environments_are_never_evicted():
+def test_busy_environments_are_never_evicted(tmp_path):
+    gate = tmp_path / "open"  # the handlers run until the test opens it
     with LocalCloud(max_warm_environments=0) as cloud:
-        Deployer(cloud)("f", SLEEPER)
+        Deployer(cloud)("f", GATED)
         lam = cloud.client("lambda")
         results = []
+        payload = json.dumps({"gate": str(gate)}).encode()
         calls = [threading.Thread(target=lambda: results.append(
-            lam.invoke(FunctionName="f", Payload=b'{"sleep": 1}'))) for _ in range(3)]
+            lam.invoke(FunctionName="f", Payload=payload))) for _ in range(3)]
         for call in calls:
             call.start()
-        time.sleep(0.5)
-        assert len(cloud.environment_pids()) == 3
+        assert wait_until(lambda: len(cloud.environment_pids()) == 3, 60)
+        gate.touch()  # all three ran at once, and none was evicted meanwhile
         for call in calls:
             call.join()
         assert [r["StatusCode"] for r in results] == [200, 200, 200]

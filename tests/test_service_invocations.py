@@ -16,8 +16,6 @@ import pytest
 
 from lambdalab.control.service_invocations import invocation_type
 
-pytestmark = pytest.mark.both_runtime_clients
-
 RECORDER = """
 def handler(event, context):
     record = event["Records"][0]
