@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -33,11 +34,30 @@ def assert_unedited_copy_not_attempted(material: Material, exercise: Exercise,
                          f"edit `{editable.name}` in this cell, then run it.")
 
 
+def advised(report: Report, start: str) -> bool:
+    """Whether the report names a known mistake whose message starts with ``start``."""
+    return any(advice.startswith(start) for advice in report.advice)
+
+
 def printed_check(exercise: Exercise, answer: Any, cloud: Any,
                   capsys: pytest.CaptureFixture[str]) -> str:
     """What ``exercise.check`` prints outside a notebook: the verdict's text."""
     exercise.check(answer, cloud)
     return capsys.readouterr().out
+
+
+def crashing(*args: Any, **kwargs: Any) -> Any:
+    """An answer whose own code raises, whatever it is given."""
+    return 1 / 0
+
+
+def assert_crash_reported(exercise: Exercise, cloud: Any, capsys: pytest.CaptureFixture[str],
+                          *, cases: int, detail: str) -> None:
+    """An answer that raises fails each of the ``cases`` and shows what it raised
+    (``detail``): the check prints its verdict and never raises itself."""
+    printed = printed_check(exercise, crashing, cloud, capsys)
+    assert printed.startswith(f"{exercise.title}: FAIL - 0 of {cases} cases right."), printed
+    assert detail in printed, printed
 
 
 def edited(editable: LabFunction, old: str, new: str) -> str:
@@ -47,11 +67,14 @@ def edited(editable: LabFunction, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
-def passing_fix(material: Material, exercise: Exercise, editable: LabFunction,
-                cloud: Any) -> Report:
+def passing_fix(material: Material, exercise: Exercise, editable: LabFunction, cloud: Any,
+                cases: Sequence[str] | None = None) -> Report:
     """The report on a fix-the-lab exercise's solution (the solutions file's function of the
-    editable's name), which must pass and leave the lab file as it was."""
+    editable's name), which must pass and leave the lab file as it was; when given,
+    ``cases`` are the descriptions of the cases it ran (the mistakes' detectors match them)."""
     before = editable.module_source()
     report = passing(exercise, material.solution_source(editable.name), cloud)
     assert editable.module_source() == before
+    if cases is not None:
+        assert [r.description for r in report.results] == list(cases)
     return report

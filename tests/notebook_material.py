@@ -7,10 +7,24 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lambdalab.workshop import Exercise, LabFunction
+from lambdalab.workshop import (
+    Exercise,
+    LabFunction,
+    pitfall01,
+    pitfall02,
+    pitfall03,
+    pitfall04,
+    pitfall05,
+    pitfall06,
+    pitfall07,
+)
 from lambdalab.workshop.labs import import_file
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = {pitfall01: "01_function_error", pitfall02: "02_values_do_not_travel",
+             pitfall03: "03_vpc_reachability", pitfall04: "04_sync_by_default",
+             pitfall05: "05_concurrency_throttling", pitfall06: "06_own_environment",
+             pitfall07: "07_timeouts_and_retries"}  # each notebook's checks module: its stem
 
 
 class Material:

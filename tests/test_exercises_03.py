@@ -112,8 +112,8 @@ def test_an_endpoint_without_private_dns_is_not_used_by_the_unchanged_order_serv
 
     report = pitfall03.exercise2.evaluate(without_private_dns, cloud)
     assert [r.passed for r in report.results] == [True, False, False, True]
-    assert any(a.startswith("An endpoint with private DNS off answers only to its own DNS "
-                            "name") for a in report.advice)
+    assert checks.advised(report, "An endpoint with private DNS off answers only to its own "
+                                  "DNS name")
 
 
 def test_a_group_open_to_one_private_subnet_leaves_the_other_without_a_way(cloud):

@@ -93,9 +93,9 @@ def test_believing_that_an_event_waits_too_is_answered(cloud):
 
 
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
-    printed = checks.printed_check(pitfall04.exercise1, lambda *args: 1 / 0, cloud, capsys)
-    assert printed.startswith("Exercise 1 · how long does the caller run?: FAIL - 0 of 4 cases")
-    assert "  ✗ 1 order, invoked the default way: your code raised ZeroDivisionError" in printed
+    checks.assert_crash_reported(pitfall04.exercise1, cloud, capsys, cases=4,
+                                 detail="  ✗ 1 order, invoked the default way: your code "
+                                        "raised ZeroDivisionError")
 
 
 # --- exercise 2 -------------------------------------------------------------------------
@@ -109,8 +109,7 @@ def test_a_caller_that_leaves_its_invoices_to_threads_is_told_about_the_freeze(c
         cloud)
     assert [r.passed for r in report.results] == [True, False, False]
     assert report.results[1].detail.startswith("3 of the 3 orders never got an invoice")
-    assert any(a.startswith("A thread (or an executor) that the handler leaves running")
-               for a in report.advice)
+    assert checks.advised(report, "A thread (or an executor) that the handler leaves running")
 
 
 def test_a_thread_whose_request_got_out_still_fails_as_a_race(cloud):
@@ -120,7 +119,7 @@ def test_a_thread_whose_request_got_out_still_fails_as_a_race(cloud):
                            "            'Payload': json.dumps(order)}).start()")
     report = pitfall04.exercise2.evaluate(racing, cloud)
     assert report.results[1].passed is False  # never sent, or sent but waited for: a race
-    assert any(a.startswith("A thread (or an executor)") for a in report.advice)
+    assert checks.advised(report, "A thread (or an executor)")
 
 
 def test_a_caller_that_swallows_a_refused_call_is_told_to_let_it_fail(cloud):
@@ -150,8 +149,7 @@ def test_a_dead_letter_queue_is_told_apart_from_a_destination(cloud):
     assert [r.passed for r in report.results] == [False, False, True]
     assert report.results[0].detail.startswith("the event itself reached the queue, not an "
                                                "invocation record")
-    assert any(a.startswith("`DeadLetterConfig` sends the failed event itself")
-               for a in report.advice)
+    assert checks.advised(report, "`DeadLetterConfig` sends the failed event itself")
 
 
 def test_an_on_success_destination_and_dropped_retries_are_answered(cloud):
@@ -181,7 +179,7 @@ def test_a_destination_given_as_the_bare_arn_is_named(cloud):
     report = pitfall04.exercise3.evaluate(bare, cloud)
     assert report.verdict is Verdict.FAIL
     assert report.results[0].detail.startswith("your code raised ParamValidationError")
-    assert any(a.startswith("`DestinationConfig` maps `OnFailure`") for a in report.advice)
+    assert checks.advised(report, "`DestinationConfig` maps `OnFailure`")
 
 
 # --- exercise 4 -------------------------------------------------------------------------
@@ -207,8 +205,7 @@ def test_keying_on_the_request_id_survives_retries_but_not_a_second_delivery(clo
         "    invoice_number = context.aws_request_id"), cloud)
     assert [r.passed for r in report.results] == [True, False, True]
     assert report.results[1].detail.startswith("2 invoices for one order: each delivery")
-    assert any(a.startswith("`context.aws_request_id` is the same for Lambda's retries")
-               for a in report.advice)
+    assert checks.advised(report, "`context.aws_request_id` is the same for Lambda's retries")
 
 
 def test_a_broken_handler_says_what_it_raised(cloud):

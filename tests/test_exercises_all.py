@@ -5,24 +5,9 @@ question) without handing over a line of the solutions."""
 from __future__ import annotations
 
 import pytest
-from notebook_material import Material
+from notebook_material import NOTEBOOKS, Material
 
-from lambdalab.workshop import (
-    Exercise,
-    LabFunction,
-    pitfall01,
-    pitfall02,
-    pitfall03,
-    pitfall04,
-    pitfall05,
-    pitfall06,
-    pitfall07,
-)
-
-NOTEBOOKS = {pitfall01: "01_function_error", pitfall02: "02_values_do_not_travel",
-             pitfall03: "03_vpc_reachability", pitfall04: "04_sync_by_default",
-             pitfall05: "05_concurrency_throttling", pitfall06: "06_own_environment",
-             pitfall07: "07_timeouts_and_retries"}
+from lambdalab.workshop import Exercise, LabFunction
 
 
 # hints that quote a line of the solutions today, for the notebook's authors to decide on

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
 from lambdalab.workshop.session import current_cloud, is_running
+from lambdalab.workshop.texts import Texts
 
 PLACEHOLDERS = (Ellipsis, None)  # `answer = ...` in an exercise cell means "not yet"
 NOT_RUNNING = "the local cloud is not running: run the first code cell, then this one."
@@ -266,23 +267,26 @@ class Exercise:
 
 @dataclass(frozen=True)
 class NotebookExercises:
-    """How a notebook's exercises are named, so that each module states it once.
+    """How a notebook's exercises are named and worded, so that each module states it once.
 
     Exercise ``n`` is titled "Exercise n · <topic>", the notebook calls it
-    ``<module>.exercise<n>`` (the "More help" line names it so), and its last hint sends
-    the learner to the Solutions block, which loads ``solutions``.
+    ``<module>.exercise<n>`` (the "More help" line names it so), its topic and hints are
+    the ``texts``' for exercise ``n``, and its last hint sends the learner to the Solutions
+    block, which loads ``solutions``.
     """
 
     module: str  # as the notebook imports it: "pitfall01"
     solutions: str  # "notebooks/solutions/01_function_error.py"
+    texts: Texts  # the notebook's catalogue: lambdalab/workshop/texts/<language>/<module>.toml
 
-    def exercise(self, number: int, topic: str, cases: Callable[[Any], Sequence[Case]], *,
-                 hints: Sequence[str], mistakes: Sequence[Mistake] = (),
+    def exercise(self, number: int, cases: Callable[[Any], Sequence[Case]], *,
+                 mistakes: Sequence[Mistake] = (),
                  answer: Callable[[Any, Any], Any] | None = None,
                  needs_cloud: bool = True) -> Exercise:
-        return Exercise(title=f"Exercise {number} · {topic}",
-                        handle=f"{self.module}.exercise{number}", cases=cases, hints=hints,
-                        mistakes=mistakes, answer=answer, needs_cloud=needs_cloud,
+        return Exercise(title=f"Exercise {number} · {self.texts.topic(number)}",
+                        handle=f"{self.module}.exercise{number}", cases=cases,
+                        hints=self.texts.hints(number), mistakes=mistakes, answer=answer,
+                        needs_cloud=needs_cloud,
                         solution_at=f"the Solutions block below the exercises "
                                     f"({self.solutions})")
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdalab.packaging import zip_folder
-from lambdalab.workshop.checks import AnswerError, Mistake, source_of
-from lambdalab.workshop.detectors import said
+from lambdalab.workshop.checks import AnswerError, source_of
 from lambdalab.workshop.functions import put_function
 from lambdalab.workshop.labs import lab_path
 
@@ -108,13 +107,6 @@ class LabFunction:
         put_function(cloud, function_name, package, handler, environment=environment,
                      timeout=timeout)
         return function_name
-
-    def undefined_name_mistake(self, names: str) -> Mistake:
-        """The known mistake of an edit that uses a name the lab file does not define:
-        ``names`` lists what the file does define (its imports, clients, helpers)."""
-        return Mistake(f"Your function runs inside the lab's `{self.file}`, where {names} are "
-                       "defined; import anything else inside your function.",
-                       said("NameError"))
 
     def _node(self, tree: ast.Module) -> ast.FunctionDef:
         for node in tree.body:

@@ -21,9 +21,12 @@ from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import error_summary, invoke_decoded
+from lambdalab.workshop.texts import load_texts
 
 LAB = "01_function_error"
-EXERCISES = NotebookExercises("pitfall01", "notebooks/solutions/01_function_error.py")
+PLATFORM = "Lambda's own errorTypes start with `Sandbox.`, `Runtime.` or `Function.`"
+T = load_texts("pitfall01", platform=PLATFORM)  # topics, hints, mistakes: texts/en/pitfall01.toml
+EXERCISES = NotebookExercises("pitfall01", "notebooks/solutions/01_function_error.py", T)
 
 # --- the prediction ----------------------------------------------------------------------
 
@@ -70,7 +73,6 @@ def prepare(cloud: Any) -> Any:
 # --- exercise 1: which kind of failure? -----------------------------------------------------
 
 KINDS = ("ok", "call_failed", "function_error", "platform_error")
-PLATFORM = "Lambda's own errorTypes start with `Sandbox.`, `Runtime.` or `Function.`"
 
 
 def failure_kind_cases(cloud: Any) -> list[Case]:
@@ -120,34 +122,15 @@ def _raised(attempt: Attempt, error: str) -> bool:
 
 
 STATUS_CODE = Mistake(
-    "`StatusCode` is 200 whenever Lambda ran the function, whether it failed or not: it is "
-    "the status of the call. A failed function shows in `FunctionError`.",
+    T.mistake("status_code_trusted"),
     lambda attempt: attempt.mentions("StatusCode") and (
         attempt.failed("a function whose code raises")
         or attempt.failed("an order the pricing function rejects")))
-STREAM_READ_TWICE = Mistake(
-    "`Payload` is a stream: the second `read()` returns b'' and `json.loads` fails on it. Read "
-    "it once, keep the bytes.",
-    said("JSONDecodeError"))
+STREAM_READ_TWICE = Mistake(T.mistake("stream_read_twice"), said("JSONDecodeError"))
 
-exercise1 = EXERCISES.exercise(
-    1, "which kind of failure?", failure_kind_cases,
-    hints=[
-        "Two things tell you about a failure: whether `invoke()` raised, and one field of "
-        "the response. Which field did the reveal above show?",
-        "Catch `botocore.exceptions.ClientError` around `invoke()`: that is a failed call. If "
-        "the call returned, `'FunctionError' in response` says whether the function failed; "
-        "`StatusCode` does not.",
-        f"Who ended it? Decode `Payload` once and read its `errorType`: {PLATFORM}; any other "
-        "errorType is the code's own exception.",
-    ],
-    mistakes=[
-        STATUS_CODE,
-        STREAM_READ_TWICE,
-        Mistake("A failed call is the one failure where `invoke()` raises: catch "
-                "`botocore.exceptions.ClientError` and answer 'call_failed'.",
-                lambda attempt: _raised(attempt, "ClientError")),
-    ])
+exercise1 = EXERCISES.exercise(1, failure_kind_cases, mistakes=[
+    STATUS_CODE, STREAM_READ_TWICE,
+    Mistake(T.mistake("call_failure_uncaught"), lambda attempt: _raised(attempt, "ClientError"))])
 
 # --- exercise 2: fix the lab's caller -------------------------------------------------------
 
@@ -211,20 +194,5 @@ def your_caller_cases(cloud: Any) -> list[Case]:
                  ended_by_lambda(CRASHES, "Runtime.ExitError"))]
 
 
-exercise2 = EXERCISES.exercise(
-    2, "fix the lab's caller", your_caller_cases, answer=deploy_your_caller,
-    hints=[
-        "For the rejected order, `invoke()` returned normally. What in `response` tells you "
-        "that the pricing function failed?",
-        "Read `response['Payload']` once. When `'FunctionError' in response`, the decoded "
-        "payload is an error document with `errorType` and `errorMessage`.",
-        "If the code said no, answer {'status': 'rejected', 'error_type': errorType, ...}; if "
-        f"Lambda ended it ({PLATFORM}), raise an exception instead.",
-    ],
-    mistakes=[
-        STATUS_CODE,
-        STREAM_READ_TWICE,
-        EDITABLE.undefined_name_mistake(
-            "`json`, `os`, `boto3`, `lambda_client`, `INVOKED_FUNCTION`, `invoke_checked`, "
-            "`InvokedFunctionError` and `InvokedFunctionCrashed`"),
-    ])
+exercise2 = EXERCISES.exercise(2, your_caller_cases, answer=deploy_your_caller, mistakes=[
+    STATUS_CODE, STREAM_READ_TWICE, Mistake(T.mistake("undefined_name"), said("NameError"))])

@@ -38,10 +38,12 @@ from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import import_file, lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import error_summary, invoke_decoded
+from lambdalab.workshop.texts import load_texts
 
 LAB = "02_values_do_not_travel"
 SOLUTIONS = "notebooks/solutions/02_values_do_not_travel.py"
-EXERCISES = NotebookExercises("pitfall02", SOLUTIONS)
+T = load_texts("pitfall02", solutions=SOLUTIONS)  # topics, hints, mistakes: texts/en/pitfall02.toml
+EXERCISES = NotebookExercises("pitfall02", SOLUTIONS, T)
 LEDGER = "LEDGER "  # how the lab's payment provider stand-in logs a captured charge
 
 # --- the predictions ---------------------------------------------------------------------
@@ -316,23 +318,9 @@ def prediction_cases(cloud: Any) -> list[Case]:
     ]
 
 
-exercise1 = EXERCISES.exercise(
-    1, "what does the payment function see?", prediction_cases, answer=your_predictions,
-    hints=[
-        "Which of these values did Lambda build for the payment function itself, and which "
-        "could only have come with the call?",
-        "A context object is made by Lambda for each invocation, from the function's own "
-        "configuration; a warm environment is the same process as for the previous "
-        "invocation.",
-        "A ContextVar belongs to a context, and a thread runs in a context of its own. Run "
-        "the situations in your head once more, then look at each ✗'s reason.",
-    ],
-    mistakes=[
-        Mistake("You expect request scope to follow the work wherever it goes. It ends "
-                "where its context ends: at the invocation's call (only the Payload and, "
-                "synchronously, ClientContext travel) and even at a new thread.",
-                lambda attempt: attempt.failed("remaining_ms") and attempt.failed("thread")),
-    ])
+exercise1 = EXERCISES.exercise(1, prediction_cases, answer=your_predictions, mistakes=[
+    Mistake(T.mistake("scope_expected_to_travel"),
+            lambda attempt: attempt.failed("remaining_ms") and attempt.failed("thread"))])
 
 # --- exercise 2: invoke_with_meta ----------------------------------------------------------
 
@@ -443,35 +431,13 @@ def invoke_with_meta_cases(cloud: Any) -> list[Case]:
             Case("a body that is a list of order ids", list_body)]
 
 
-exercise2 = EXERCISES.exercise(
-    2, "carry the request's metadata", invoke_with_meta_cases,
-    hints=[
-        "The audit function accepts the metadata in two places. Which one arrives whatever "
-        "the invocation type and the size?",
-        "Put metadata and body side by side in one JSON document, "
-        "`{\"meta\": ..., \"body\": ...}`, and send it as `Payload`, with the "
-        "`InvocationType` you were given.",
-        "`json.dumps` refuses `datetime` and `Decimal`: convert them (ISO 8601 text, a "
-        "number or its text), for example with its `default=` parameter. The solution is in "
-        f"{SOLUTIONS}.",
-    ],
-    mistakes=[
-        Mistake("ClientContext reaches the function only on a synchronous call: Lambda drops "
-                "it from an Event call, silently. The Payload always arrives.",
-                lambda attempt: attempt.mentions("ClientContext")
-                and attempt.failed("an asynchronous call")),
-        Mistake("ClientContext holds at most 3583 bytes of base64-encoded JSON; beyond that "
-                "Lambda refuses the whole call (400 InvalidRequestContentException). The "
-                "Payload takes 6 MB (1 MB for an Event call).",
-                said("InvalidRequestContentException")),
-        Mistake("JSON has no datetime or Decimal: convert them before `json.dumps` (or give "
-                "it a `default=` function), or the call never leaves the caller.",
-                said("is not JSON serializable")),
-        Mistake("Merging the metadata into the body breaks when the body is not a dict (or "
-                "has keys of its own named like yours): keep them apart, "
-                "{\"meta\": ..., \"body\": ...}.",
-                failed("a body that is a list")),
-    ])
+exercise2 = EXERCISES.exercise(2, invoke_with_meta_cases, mistakes=[
+    Mistake(T.mistake("client_context_dropped_from_event"),
+            lambda attempt: attempt.mentions("ClientContext")
+            and attempt.failed("an asynchronous call")),
+    Mistake(T.mistake("client_context_too_large"), said("InvalidRequestContentException")),
+    Mistake(T.mistake("json_without_datetime"), said("is not JSON serializable")),
+    Mistake(T.mistake("meta_merged_into_body"), failed("a body that is a list"))])
 
 # --- exercise 3: fix the lab's payment function ---------------------------------------------
 
@@ -586,35 +552,17 @@ def your_payment_cases(cloud: Any) -> list[Case]:
             Case("an envelope without a deadline (a back-office script's call)", no_deadline)]
 
 
-exercise3 = EXERCISES.exercise(
-    3, "fix the lab's payment function", your_payment_cases, answer=deploy_your_payment,
-    hints=[
-        "What does the fixed order service put in its Payload? Where are the tenant, the "
-        "user, the correlation id and its deadline in there?",
-        "`unwrap(event)` gives the envelope's `Meta` and its body (the order); "
-        "`Meta.time_left_ms()` says how long the caller still waits (infinite without a "
-        "deadline).",
-        "Money moves in `payment_provider.capture`. Ask for the time left just before it "
-        "(and, cheaply, on arrival): at zero or below, void the authorization and answer "
-        "`{\"status\": \"abandoned\", ...}`. The lab's `handler_fixed` is one answer.",
-    ],
-    mistakes=[
-        Mistake("`context.get_remaining_time_in_millis()` is the payment function's own time "
-                "left (its 5 s timeout), not the order service's. The caller's deadline "
-                "comes in the envelope: `meta.deadline_ms`, or `meta.time_left_ms()`.",
-                lambda attempt: attempt.mentions("get_remaining_time_in_millis")
-                and (attempt.failed("an order paid with tok_slow_bank")
-                     or attempt.failed("an envelope whose deadline passed"))),
-        Mistake("`deadline_ms` is in epoch milliseconds and `time.time()` in seconds: compare "
-                "`time.time() * 1000`, or use `meta.time_left_ms()`.",
-                lambda attempt: attempt.mentions("time.time()")
-                and not attempt.mentions("1000") and not attempt.mentions("time_left_ms")
-                and attempt.failed("an order paid with tok_slow_bank")),
-        Mistake("Checking the deadline when the order arrives is not enough: the slow issuer "
-                "takes 3 s, and by the end of `authorize` the order service has stopped "
-                "waiting. Look again just before `capture`.",
-                lambda attempt: attempt.failed("an order paid with tok_slow_bank")
-                and not attempt.failed("an envelope whose deadline passed")
-                and not attempt.mentions("get_remaining_time_in_millis")),
-        EDITABLE.undefined_name_mistake("`payment_provider`, `request_scope` and `unwrap`"),
-    ])
+exercise3 = EXERCISES.exercise(3, your_payment_cases, answer=deploy_your_payment, mistakes=[
+    Mistake(T.mistake("own_time_left_read"),
+            lambda attempt: attempt.mentions("get_remaining_time_in_millis")
+            and (attempt.failed("an order paid with tok_slow_bank")
+                 or attempt.failed("an envelope whose deadline passed"))),
+    Mistake(T.mistake("deadline_compared_in_seconds"),
+            lambda attempt: attempt.mentions("time.time()")
+            and not attempt.mentions("1000") and not attempt.mentions("time_left_ms")
+            and attempt.failed("an order paid with tok_slow_bank")),
+    Mistake(T.mistake("deadline_checked_on_arrival_only"),
+            lambda attempt: attempt.failed("an order paid with tok_slow_bank")
+            and not attempt.failed("an envelope whose deadline passed")
+            and not attempt.mentions("get_remaining_time_in_millis")),
+    Mistake(T.mistake("undefined_name"), said("NameError"))])

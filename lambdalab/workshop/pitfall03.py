@@ -34,10 +34,12 @@ from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import invoke_decoded
+from lambdalab.workshop.texts import load_texts
 from lambdalab.workshop.vpc import ANYWHERE, Network, https_from_cidr, put_vpc_function
 
 LAB = "03_vpc_reachability"
-EXERCISES = NotebookExercises("pitfall03", "notebooks/solutions/03_vpc_reachability.py")
+T = load_texts("pitfall03")  # topics, hints, mistakes: texts/en/pitfall03.toml
+EXERCISES = NotebookExercises("pitfall03", "notebooks/solutions/03_vpc_reachability.py", T)
 ORDER = json.loads(lab_path(LAB, "events", "order.json").read_text())
 RESOURCE_ID = re.compile(r"\b(vpc|subnet|rtb|igw|nat|sg|vpce|eipalloc|pl)-[0-9a-f]{8,17}"
                          r"(-[a-z0-9]{8}(?=[.-]))?")
@@ -249,29 +251,10 @@ def network_cases(cloud: Any) -> list[Case]:
             for number, description in NETWORKS.items()]
 
 
-exercise1 = EXERCISES.exercise(
-    1, "which networks reach Lambda?", network_cases, answer=your_predictions,
-    hints=[
-        "Follow the call from the function's subnet: where does its route table send "
-        "0.0.0.0/0, and does that place have a way to an internet gateway? If not, is there "
-        "an interface endpoint for Lambda, and would its security group let the function in?",
-        "A NAT gateway is only as good as its own subnet's route table. An endpoint is only "
-        "as open as its security group, and a VPC's default group lets in only its own "
-        "members.",
-        "Two of the five reach Lambda. For any network, `cloud.explain_reachability"
-        "('ex03-network-2')` says why, once the check has run.",
-    ],
-    mistakes=[
-        Mistake("A NAT gateway gives a way out only from a public subnet, one whose route "
-                "table sends 0.0.0.0/0 to an internet gateway. In the function's own private "
-                "subnet it forwards to nothing.", failed("network 2")),
-        Mistake("An interface endpoint created without security groups gets the VPC's "
-                "default group, which lets in only its own members: the function, in its own "
-                "group, cannot connect.", failed("network 3")),
-        Mistake("Gateway endpoints exist only for S3 and DynamoDB, and they carry only those "
-                "services. Lambda needs an interface endpoint.",
-                failed("network 5")),
-    ])
+exercise1 = EXERCISES.exercise(1, network_cases, answer=your_predictions, mistakes=[
+    Mistake(T.mistake("nat_in_private_subnet"), failed("network 2")),
+    Mistake(T.mistake("endpoint_with_default_group"), failed("network 3")),
+    Mistake(T.mistake("gateway_endpoint_for_lambda"), failed("network 5"))])
 
 
 # --- exercise 2: make it reachable without a NAT gateway -----------------------------------
@@ -355,35 +338,11 @@ def your_network_cases(cloud: Any) -> list[Case]:
             Case("no NAT gateway in the VPC", no_nat_gateway)]
 
 
-exercise2 = EXERCISES.exercise(
-    2, "make it reachable, without a NAT gateway", your_network_cases,
-    answer=prepare_your_network,
-    hints=[
-        "Which AWS resource inside the VPC can answer for lambda.ap-northeast-1.amazonaws.com "
-        "without any route to the internet?",
-        "An interface VPC endpoint for com.amazonaws.ap-northeast-1.lambda in both private "
-        "subnets, with private DNS on, and a security group of its own that lets TCP 443 in "
-        "from the order service's group. If AWS refuses the endpoint, read why: this VPC was "
-        "created like any new VPC.",
-        "Four calls: `modify_vpc_attribute` (EnableDnsHostnames), `create_security_group`, "
-        "`authorize_security_group_ingress` and `create_vpc_endpoint` with "
-        "`VpcEndpointType='Interface'`.",
-    ],
-    mistakes=[
-        Mistake("Private DNS for an endpoint needs the VPC's `enableDnsSupport` and "
-                "`enableDnsHostnames` on; a new VPC has DNS hostnames off. Turn it on with "
-                "`ec2.modify_vpc_attribute(VpcId=..., EnableDnsHostnames={'Value': True})` "
-                "first.", failed_with("InvalidParameter", "DNS")),
-        Mistake("An endpoint with private DNS off answers only to its own DNS name, and the "
-                "order service calls lambda.ap-northeast-1.amazonaws.com: create it with "
-                "`PrivateDnsEnabled=True`.", failed_with("private DNS off")),
-        Mistake("The endpoint's security group must let TCP 443 in from the order service: "
-                "from its group, network['function_security_group_id'], or from the CIDR of "
-                "each private subnet.", failed_with("allow no inbound TCP 443")),
-        Mistake("A NAT gateway is the public way out; an interface endpoint keeps the call "
-                "inside AWS's network and costs less per hour in Tokyo.",
-                failed("no NAT gateway")),
-    ])
+exercise2 = EXERCISES.exercise(2, your_network_cases, answer=prepare_your_network, mistakes=[
+    Mistake(T.mistake("dns_hostnames_off"), failed_with("InvalidParameter", "DNS")),
+    Mistake(T.mistake("private_dns_off"), failed_with("private DNS off")),
+    Mistake(T.mistake("endpoint_group_closed"), failed_with("allow no inbound TCP 443")),
+    Mistake(T.mistake("nat_gateway_used"), failed("no NAT gateway"))])
 
 
 # --- exercise 3: fail fast, but not too fast -----------------------------------------------
@@ -497,30 +456,9 @@ def your_config_cases(cloud: Any) -> list[Case]:
                  "4.5 s to answer", slow_callee)]
 
 
-exercise3 = EXERCISES.exercise(
-    3, "fail fast, but not too fast", your_config_cases, answer=deploy_your_config,
-    hints=[
-        "Two numbers decide how long a call that nobody answers takes: how long one attempt "
-        "waits to connect, and how many attempts botocore makes. What are boto3's defaults "
-        "for each?",
-        "A connection to Lambda's endpoint, in the VPC or behind a NAT gateway, opens in "
-        "milliseconds, so the connect timeout can be short. The read timeout cannot: a "
-        "synchronous invoke answers only once the invoked function has finished.",
-        "Aim for connect_timeout times the number of attempts at 1 s or less, and a "
-        "read_timeout above the inventory function's 6 s timeout but below the order "
-        "service's own 8 s. The lab's FAIL_FAST was made for a 3 s inventory function.",
-    ],
-    mistakes=[
-        Mistake("boto3 waits 60 s to connect unless told otherwise, and retries: set "
-                "`connect_timeout` in seconds.",
-                failed_with("Sandbox.Timedout")),
-        Mistake("Each attempt waits connect_timeout again, with a pause in between: "
-                "botocore's standard retry mode (its default since 2025) makes 3 attempts, "
-                "the legacy mode 5. `retries={'total_max_attempts': 1}` makes one.",
-                failed_with("more than 2 s")),
-        Mistake("`read_timeout` is how long the client waits for the answer, and a "
-                "synchronous invoke answers when the invoked function ends: keep it above "
-                "that function's timeout. A retried read timeout runs the function again.",
-                lambda a: a.failed_with("ReadTimeoutError")
-                or a.failed_with("ran ", "times")),
-    ])
+exercise3 = EXERCISES.exercise(3, your_config_cases, answer=deploy_your_config, mistakes=[
+    Mistake(T.mistake("connect_timeout_left_at_60s"), failed_with("Sandbox.Timedout")),
+    Mistake(T.mistake("attempts_repeat_connect_timeout"), failed_with("more than 2 s")),
+    Mistake(T.mistake("read_timeout_too_short"),
+            lambda attempt: attempt.failed_with("ReadTimeoutError")
+            or attempt.failed_with("ran ", "times"))])

@@ -41,6 +41,7 @@ from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded
+from lambdalab.workshop.texts import load_texts
 
 __all__ = ["wrong_caller", "thread_caller", "invoices", "show_invoices", "exercise1",
            "exercise2", "exercise3", "exercise4", "exercise5",
@@ -49,7 +50,8 @@ __all__ = ["wrong_caller", "thread_caller", "invoices", "show_invoices", "exerci
            "receive_records", "show_attempts", "wait_until_idle", "wait_until_reclaimed"]
 
 LAB = "04_sync_by_default"
-EXERCISES = NotebookExercises("pitfall04", "notebooks/solutions/04_sync_by_default.py")
+T = load_texts("pitfall04")  # topics, hints, mistakes: texts/en/pitfall04.toml
+EXERCISES = NotebookExercises("pitfall04", "notebooks/solutions/04_sync_by_default.py", T)
 
 # --- the predictions --------------------------------------------------------------------
 
@@ -212,24 +214,9 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
     ]
 
 
-exercise1 = EXERCISES.exercise(
-    1, "how long does the caller run?", caller_seconds_cases,
-    hints=[
-        "While `invoke()` waits, what is the caller doing? And what happens when its own "
-        "timeout comes first?",
-        "The default `RequestResponse` call returns when the invoice is done, and the loop "
-        "makes one call after another. `Event` returns when the event is queued.",
-        "Waiting: the invoices add up, but Lambda never lets the caller run past "
-        "`caller_timeout`. Queued: a few milliseconds, whatever the number of orders.",
-    ],
-    mistakes=[
-        Mistake("The calls do not overlap: the loop's next `invoke()` starts when the previous "
-                "one has returned, so the waits add up.",
-                said("invocations do not overlap")),
-        Mistake("A function never runs longer than its timeout: Lambda ends it there "
-                "(`Sandbox.Timedout`), whatever it was waiting for.",
-                said("stops the caller at its")),
-    ])
+exercise1 = EXERCISES.exercise(1, caller_seconds_cases, mistakes=[
+    Mistake(T.mistake("waits_add_up"), said("invocations do not overlap")),
+    Mistake(T.mistake("timeout_ends_the_caller"), said("stops the caller at its"))])
 
 
 # --- exercise 2: fix the lab's caller -------------------------------------------------------
@@ -320,28 +307,12 @@ def your_caller_cases(cloud: Any) -> list[Case]:
             Case("a batch with an order over Lambda's 1 MB limit for queued events", refused)]
 
 
-THREADS = Mistake(
-    "A thread (or an executor) that the handler leaves running is frozen with the execution "
-    "environment as soon as the handler returns: its request may never be sent. Ask Lambda to "
-    "queue the invocation instead: `InvocationType='Event'`.",
-    lambda attempt: attempt.failed("each order") and any(
-        attempt.mentions(name) for name in ("Thread", "Executor", "submit(")))
-SWALLOWED = Mistake(
-    "With `InvocationType='Event'` the invoice's result never comes back, but a call that "
-    "Lambda refuses still raises: do not catch it and answer 'accepted'.",
-    failed("a batch with an order over"))
-
-exercise2 = EXERCISES.exercise(
-    2, "fix the lab's caller", your_caller_cases, answer=deploy_your_caller,
-    hints=[
-        "Which argument of `invoke()` decides whether it waits for the invoice function?",
-        "`InvocationType` is `'RequestResponse'` unless you say otherwise. Which value asks "
-        "Lambda to queue the event and answer 202 at once?",
-        "Pass `InvocationType='Event'` in the loop's `invoke()`, and keep the loop otherwise "
-        "as it is: no thread, no `try` around the call.",
-    ],
-    mistakes=[THREADS, SWALLOWED, CALLER.undefined_name_mistake(
-        "`json`, `os`, `threading`, `boto3`, `lambda_client` and `INVOICE_FUNCTION`")])
+exercise2 = EXERCISES.exercise(2, your_caller_cases, answer=deploy_your_caller, mistakes=[
+    Mistake(T.mistake("thread_frozen_with_the_environment"),
+            lambda attempt: attempt.failed("each order") and any(
+                attempt.mentions(name) for name in ("Thread", "Executor", "submit("))),
+    Mistake(T.mistake("refusal_swallowed"), failed("a batch with an order over")),
+    Mistake(T.mistake("caller_undefined_name"), said("NameError"))])
 
 
 # --- exercise 3: an on-failure destination ------------------------------------------------
@@ -446,27 +417,10 @@ def destination_cases(cloud: Any) -> list[Case]:
             Case("an event that succeeds", quiet_on_success)]
 
 
-exercise3 = EXERCISES.exercise(
-    3, "where do failures go?", destination_cases,
-    hints=[
-        "Which Lambda API sets what happens to a function's asynchronous events: retries, "
-        "event age, destinations?",
-        "The function's event invoke configuration has a `DestinationConfig`: which of its "
-        "keys is for failures, and what names the queue there?",
-        "Failures have a key of their own, beside the one for successes; the queue is named "
-        "by its ARN (SQS's `GetQueueAttributes` gives it), never by its URL. Leave the "
-        "retries at their default.",
-    ],
-    mistakes=[
-        Mistake("A destination is named by its ARN (`arn:aws:sqs:...`), not by the queue's URL.",
-                said("ValidationException", "destination")),
-        Mistake("`DeadLetterConfig` sends the failed event itself, without the error: an "
-                "on-failure destination sends a record with the condition, the error and the "
-                "request.", mentions("DeadLetterConfig")),
-        Mistake("`DestinationConfig` maps `OnFailure` (and `OnSuccess`) to "
-                "`{'Destination': arn}`, a dict, not the ARN itself.",
-                said("ParamValidationError")),
-    ])
+exercise3 = EXERCISES.exercise(3, destination_cases, mistakes=[
+    Mistake(T.mistake("destination_named_by_url"), said("ValidationException", "destination")),
+    Mistake(T.mistake("dead_letter_queue_instead"), mentions("DeadLetterConfig")),
+    Mistake(T.mistake("destination_not_a_dict"), said("ParamValidationError"))])
 
 
 # --- exercise 4: an idempotent invoice function -------------------------------------------
@@ -569,27 +523,10 @@ def idempotent_cases(cloud: Any) -> list[Case]:
             Case("an order whose address is invalid, retried by Lambda", retried)]
 
 
-exercise4 = EXERCISES.exercise(
-    4, "one invoice per order", idempotent_cases, answer=deploy_your_invoice,
-    hints=[
-        "A retry runs your handler again with the same event. What in the event says which "
-        "invoice it is about, whatever the attempt?",
-        "Make the S3 key depend only on the order (not on a random number), or look for the "
-        "order's invoice before rendering a new one.",
-        "Key the invoice on `event['order_id']`; if it is already stored, do not store another "
-        "one, but still send it, and let a failed send raise as before.",
-    ],
-    mistakes=[
-        Mistake("Catching the error makes the event a success: Lambda stops retrying and "
-                "nothing reaches the on-failure destination, while the customer has no "
-                "invoice.", said("ended as a success")),
-        Mistake("`context.aws_request_id` is the same for Lambda's retries of one event, but a "
-                "second delivery of the order (or the caller's own retry) comes with a new "
-                "one: key on the order.", mentions("aws_request_id")),
-        INVOICE_CODE.undefined_name_mistake(
-            "`os`, `time`, `uuid`, `boto3`, `s3`, `BUCKET`, `render_pdf`, `send_to_customer` "
-            "and `InvoiceNotSent`"),
-    ])
+exercise4 = EXERCISES.exercise(4, idempotent_cases, answer=deploy_your_invoice, mistakes=[
+    Mistake(T.mistake("failure_caught"), said("ended as a success")),
+    Mistake(T.mistake("keyed_on_request_id"), mentions("aws_request_id")),
+    Mistake(T.mistake("invoice_undefined_name"), said("NameError"))])
 
 
 # --- exercise 5: billed GB-seconds ----------------------------------------------------------
@@ -676,14 +613,6 @@ def gb_seconds_cases(cloud: Any) -> list[Case]:
             Case("an invocation that ran into its 1 s timeout", bills("slow"))]
 
 
-exercise5 = EXERCISES.exercise(
-    5, "what did it cost?", gb_seconds_cases,
-    hints=[
-        "Which lines carry the billing, and which two of their fields make a GB-second?",
-        "Only `REPORT` lines; in each, `Billed Duration` (ms) and `Memory Size` (MB). Fields "
-        "are separated by tabs.",
-        "For each REPORT line: Billed Duration / 1000 × Memory Size / 1024; add them up.",
-    ],
-    mistakes=[Mistake("Lambda bills `Billed Duration`, not `Duration`: it is rounded up to the "
-                      "millisecond and includes a cold start's init.",
-                      said("the value `Duration` gives"))])
+exercise5 = EXERCISES.exercise(5, gb_seconds_cases, mistakes=[
+    Mistake(T.mistake("duration_instead_of_billed_duration"),
+            said("the value `Duration` gives"))])

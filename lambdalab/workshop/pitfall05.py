@@ -28,15 +28,17 @@ from botocore.exceptions import ClientError
 
 from lambdalab.invoke.records import InvocationRecord
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
-from lambdalab.workshop.detectors import failed, failed_with
+from lambdalab.workshop.detectors import failed, failed_with, said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded, error_summary
+from lambdalab.workshop.texts import load_texts
 
 LAB = "05_concurrency_throttling"
-EXERCISES = NotebookExercises("pitfall05", "notebooks/solutions/05_concurrency_throttling.py")
+T = load_texts("pitfall05")  # topics, hints, mistakes: texts/en/pitfall05.toml
+EXERCISES = NotebookExercises("pitfall05", "notebooks/solutions/05_concurrency_throttling.py", T)
 THROTTLED = "TooManyRequestsException"
 TIMELINE_SECONDS = 8.0  # every run's timeline at one scale, unless the run took longer
 
@@ -419,28 +421,10 @@ def patient_cases(cloud: Any) -> list[Case]:
             Case("four callers at once: their waits", random_waits)]
 
 
-exercise1 = EXERCISES.exercise(
-    1, "back off with full jitter, within a deadline", patient_cases,
-    hints=[
-        "Which error means \"try again later\", and which errors will never go away? "
-        "Catch `ClientError` and look at `error.response['Error']['Code']`.",
-        "Loop: invoke; on TooManyRequestsException compute the ceiling min(1, 0.05 * 2**n), "
-        "pick a random wait below it with `random.uniform`, and sleep it. Count n from 1.",
-        "Before sleeping, compare `time.monotonic()` + the wait with the deadline (start + "
-        "`seconds`): if it would pass it, raise the refusal instead.",
-    ],
-    mistakes=[
-        Mistake("Without a random part, every refused caller wakes up at the same moment and "
-                "collides again: that is why AWS recommends full jitter, "
-                "`random.uniform(0, ceiling)`.",
-                failed("four callers at once")),
-        Mistake("Only a refusal (TooManyRequestsException) is worth retrying; other errors "
-                "(no such function, no permission, a bad payload) come back the same.",
-                failed("a function name that does not exist")),
-        Mistake("The deadline is the caller's own budget (a function has a timeout too): "
-                "never start a wait that ends after it.",
-                failed_with("still trying")),
-    ])
+exercise1 = EXERCISES.exercise(1, patient_cases, mistakes=[
+    Mistake(T.mistake("waits_without_jitter"), failed("four callers at once")),
+    Mistake(T.mistake("lasting_error_retried"), failed("a function name that does not exist")),
+    Mistake(T.mistake("wait_past_the_deadline"), failed_with("still trying"))])
 
 # --- exercise 2: fix the lab's fan-out ------------------------------------------------------
 
@@ -550,27 +534,8 @@ def fan_out_cases(cloud: Any) -> list[Case]:
                  switched_off)]
 
 
-exercise2 = EXERCISES.exercise(
-    2, "fix the lab's fan-out", fan_out_cases, answer=deploy_your_caller,
-    hints=[
-        "How many calls may run at once? Which API tells you, for the function your caller "
-        "calls?",
-        "`client.get_function_concurrency(FunctionName=function_name)` answers "
-        "`{'ReservedConcurrentExecutions': n}`, or no such key when the function has none. "
-        "Size the thread pool with it.",
-        "Use at least one thread (a pool of 0 workers raises ValueError) and at most the "
-        "10 the lab uses when there is no limit; everything else in `invoke_all` stays.",
-    ],
-    mistakes=[
-        Mistake("A function without reserved concurrency has no `ReservedConcurrentExecutions` "
-                "key: `get_function_concurrency` answers without it. Use `.get(...)` with a "
-                "default.", failed_with("KeyError")),
-        Mistake("`ThreadPoolExecutor(max_workers=0)` raises ValueError: a function switched "
-                "off (reserved concurrency 0) still needs one thread to report its refusals.",
-                failed_with("max_workers")),
-        Mistake("Retrying hides refusals but does not prevent them: every refused call is "
-                "wasted work and time. Bound the calls at once to the function's limit.",
-                failed_with("Lambda refused calls")),
-        EDITABLE.undefined_name_mistake(
-            "`json`, `ThreadPoolExecutor`, `ClientError`, `THREADS` and `invoke_all_bounded`"),
-    ])
+exercise2 = EXERCISES.exercise(2, fan_out_cases, answer=deploy_your_caller, mistakes=[
+    Mistake(T.mistake("reserved_concurrency_key_missing"), failed_with("KeyError")),
+    Mistake(T.mistake("pool_of_zero_threads"), failed_with("max_workers")),
+    Mistake(T.mistake("retries_hide_refusals"), failed_with("Lambda refused calls")),
+    Mistake(T.mistake("undefined_name"), said("NameError"))])

@@ -35,9 +35,11 @@ from lambdalab.workshop.functions import ensure_function, put_function
 from lambdalab.workshop.labs import import_file, lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import invoke_decoded
+from lambdalab.workshop.texts import load_texts
 
 LAB = "06_own_environment"
-EXERCISES = NotebookExercises("pitfall06", "notebooks/solutions/06_own_environment.py")
+T = load_texts("pitfall06")  # topics, hints, mistakes: texts/en/pitfall06.toml
+EXERCISES = NotebookExercises("pitfall06", "notebooks/solutions/06_own_environment.py", T)
 ABSENT = "-"
 
 # the lab's merge-safe helper (labs/06_own_environment/update_environment.py)
@@ -329,34 +331,12 @@ def _runs(calls: list[str]) -> list[str]:
     return shown
 
 
-REPLACED = Mistake(
-    "`update_function_configuration(Environment={'Variables': {...}})` makes the map you send "
-    "the function's whole map. Read the current one (`get_function_configuration`), change "
-    "your key in a copy, send them all.",
-    failed_with("the function lost"))
-NO_ENVIRONMENT = Mistake(
-    "A function without variables has no `Environment` in its configuration: start from "
-    "`config.get('Environment', {}).get('Variables', {})`.",
-    lambda attempt: attempt.failed_with("KeyError: 'Environment'")
-    or attempt.failed_with("KeyError: 'Variables'"))
-OWN_ENVIRON = Mistake(
-    "`os.environ` here is the environment of this notebook's kernel. A function's variables "
-    "live in its configuration, in Lambda: change them with the Lambda API.",
-    mentions("os.environ"))
-
-exercise1 = EXERCISES.exercise(
-    1, "change one variable, keep the others", set_env_var_cases,
-    hints=[
-        "What did `update_function_configuration` do to `TABLE_NAME` when the operator sent "
-        "only `LOG_LEVEL`? What must your function send, then?",
-        "Read the function's current variables with `get_function_configuration`, copy them, "
-        "set your key in the copy, and send the whole copy. What does the configuration look "
-        "like for a function that has no variables?",
-        "After the write, wait until Lambda has applied it: "
-        "`lam.get_waiter('function_updated_v2').wait(FunctionName=...)` polls "
-        "`LastUpdateStatus` for you. The solution is in the Solutions block.",
-    ],
-    mistakes=[REPLACED, NO_ENVIRONMENT, OWN_ENVIRON])
+exercise1 = EXERCISES.exercise(1, set_env_var_cases, mistakes=[
+    Mistake(T.mistake("variables_replaced"), failed_with("the function lost")),
+    Mistake(T.mistake("environment_field_missing"),
+            lambda attempt: attempt.failed_with("KeyError: 'Environment'")
+            or attempt.failed_with("KeyError: 'Variables'")),
+    Mistake(T.mistake("kernel_environ_changed"), mentions("os.environ"))])
 
 # --- exercises 2 and 3: fix the split-off invoice function -----------------------------------
 
@@ -445,37 +425,16 @@ def table_name_cases(cloud: Any) -> list[Case]:
     ]
 
 
-FALLBACK = Mistake(
-    "A default table name (`os.environ.get('TABLE_NAME', 'orders')`) turns a missing setting "
-    "into invoices written to the wrong table, or a failure far from its cause. The table "
-    "is this function's own setting: require it.",
-    lambda attempt: attempt.failed("configured without TABLE_NAME")
-    and attempt.failed_with("a fallback hides"))
-EMPTY = Mistake(
-    "An empty value is set but useless: `if not value` catches both a missing and an empty "
-    "variable (`os.environ.get` returns '' for the second).",
-    lambda attempt: attempt.failed("configured with TABLE_NAME set to an empty string")
-    and not attempt.failed("configured without TABLE_NAME"))
-EDITED_NAMES = Mistake(
-    "Your function runs inside the lab's `invoked/split.py`, where `os`, `logging`, "
-    "`invoice_for`, `sign` and `store` are defined; keep its name, and import anything else "
-    "inside it.",
-    failed_with("NameError"))
+EDITED_NAMES = Mistake(T.mistake("undefined_name"), failed_with("NameError"))
 
-exercise2 = EXERCISES.exercise(
-    2, "a clear failure when the table is not configured", table_name_cases,
-    answer=deploy_your_table_name,
-    hints=[
-        "Which error does the on-call engineer read when `TABLE_NAME` is missing today? What "
-        "would tell them what to fix, and where?",
-        "`os.environ.get('TABLE_NAME')` gives None when the variable is missing and '' when it "
-        "is empty; in both cases raise an exception whose message names `TABLE_NAME` and the "
-        "function's configuration.",
-        "The function's own name is in `os.environ['AWS_LAMBDA_FUNCTION_NAME']` (one of "
-        "Lambda's reserved variables); the lab's `invoked/app.py` has a `setting()` helper "
-        "that does it all. The solution is in the Solutions block.",
-    ],
-    mistakes=[FALLBACK, EMPTY, EDITED_NAMES])
+exercise2 = EXERCISES.exercise(2, table_name_cases, answer=deploy_your_table_name, mistakes=[
+    Mistake(T.mistake("table_name_default"),
+            lambda attempt: attempt.failed("configured without TABLE_NAME")
+            and attempt.failed_with("a fallback hides")),
+    Mistake(T.mistake("table_name_empty"),
+            lambda attempt: attempt.failed("configured with TABLE_NAME set to an empty string")
+            and not attempt.failed("configured without TABLE_NAME")),
+    EDITED_NAMES])
 
 KEY_FUNCTIONS = {
     "ex06-split-key": {"LOG_LEVEL": "INFO", "TABLE_NAME": ORDERS, "SIGNING_KEY_PARAMETER": KEY},
@@ -518,33 +477,14 @@ def signing_key_cases(cloud: Any) -> list[Case]:
     ]
 
 
-NOT_DECRYPTED = Mistake(
-    "A SecureString comes back encrypted unless you ask for `WithDecryption=True`: the "
-    "invoice was signed with the ciphertext.",
-    lambda attempt: attempt.mentions("get_parameter") and not attempt.mentions("WithDecryption")
-    and any(not r.passed for r in attempt.results))
-STILL_IN_ENVIRONMENT = Mistake(
-    "`os.environ['SIGNING_KEY']` reads the key from the function's configuration, which "
-    "anyone allowed `lambda:GetFunctionConfiguration` (and the console) shows in plain text. "
-    "Keep only the parameter's name there.",
-    failed_with("still reads the key from its configuration"))
-NO_SSM_CLIENT = Mistake(
-    "`split.py` has no Parameter Store client: create one inside your function "
-    "(`boto3.client('ssm')`, after `import boto3`).",
-    lambda attempt: attempt.failed_with("name 'ssm' is not defined")
-    or attempt.failed_with("name 'boto3' is not defined"))
-
-exercise3 = EXERCISES.exercise(
-    3, "the signing key from Parameter Store", signing_key_cases,
-    answer=deploy_your_signing_key,
-    hints=[
-        "The configuration will hold `SIGNING_KEY_PARAMETER`, the name of a SecureString "
-        "parameter, and no key. Which AWS API returns a parameter's value?",
-        "`boto3.client('ssm').get_parameter(Name=..., WithDecryption=True)` returns "
-        "`{'Parameter': {'Value': ...}}`; take the name from `SIGNING_KEY_PARAMETER`. "
-        "`split.py` has no `boto3` import: import it inside your function.",
-        "Return the value as bytes (`.encode()`), as the original does. `split.py` calls "
-        "`signing_key()` once, at init: the key is read once per execution environment. "
-        "The solution is in the Solutions block.",
-    ],
-    mistakes=[STILL_IN_ENVIRONMENT, NOT_DECRYPTED, NO_SSM_CLIENT, EDITED_NAMES])
+exercise3 = EXERCISES.exercise(3, signing_key_cases, answer=deploy_your_signing_key, mistakes=[
+    Mistake(T.mistake("key_still_in_configuration"),
+            failed_with("still reads the key from its configuration")),
+    Mistake(T.mistake("secure_string_not_decrypted"),
+            lambda attempt: attempt.mentions("get_parameter")
+            and not attempt.mentions("WithDecryption")
+            and any(not r.passed for r in attempt.results)),
+    Mistake(T.mistake("ssm_client_missing"),
+            lambda attempt: attempt.failed_with("name 'ssm' is not defined")
+            or attempt.failed_with("name 'boto3' is not defined")),
+    EDITED_NAMES])

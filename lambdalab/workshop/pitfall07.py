@@ -29,10 +29,12 @@ from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded, invoke_decoded
+from lambdalab.workshop.texts import load_texts
 
 LAB = "07_timeouts_and_retries"
 SOLUTIONS = "notebooks/solutions/07_timeouts_and_retries.py"
-EXERCISES = NotebookExercises("pitfall07", SOLUTIONS)
+T = load_texts("pitfall07", solutions=SOLUTIONS)  # topics, hints, mistakes: texts/en/pitfall07.toml
+EXERCISES = NotebookExercises("pitfall07", SOLUTIONS, T)
 COUNTS = {1: "once", 2: "twice", 3: "three_times", 5: "five_times"}
 
 # --- the prediction ----------------------------------------------------------------------
@@ -191,27 +193,11 @@ def exercise1_cases(cloud: Any) -> list[Case]:
     ]
 
 
-exercise1 = EXERCISES.exercise(
-    1, "how many times does the payment run?", exercise1_cases, needs_cloud=False,
-    hints=[
-        "When is there nothing to retry at all? Compare `config.read_timeout` with how long "
-        "the payment takes.",
-        "When the read timeout comes first, every attempt times out: the count is the number "
-        "of attempts. `config.retries` is None or a dict with `mode`, `total_max_attempts` "
-        "or `max_attempts`.",
-        "`total_max_attempts` counts every attempt; `max_attempts` counts the retries only "
-        "(add 1). Without either, the mode decides: legacy 5, standard (the default) 3. The "
-        f"solution is in {SOLUTIONS}.",
-    ],
-    mistakes=[
-        Mistake("`total_max_attempts` includes the first attempt, `max_attempts` does not: "
-                "`{'max_attempts': 0}` means no retry at all.",
-                lambda attempt: attempt.failed("Config(read_timeout=1, retries={'total_max")
-                or attempt.failed("Config(read_timeout=1, retries={'max_attempts")),
-        Mistake("A call that gets its answer before the read timeout is not retried: the "
-                "payment ran once, whatever the mode.",
-                failed("Config() (boto3's defaults), a 3 s")),
-    ])
+exercise1 = EXERCISES.exercise(1, exercise1_cases, needs_cloud=False, mistakes=[
+    Mistake(T.mistake("max_attempts_miscounted"),
+            lambda attempt: attempt.failed("Config(read_timeout=1, retries={'total_max")
+            or attempt.failed("Config(read_timeout=1, retries={'max_attempts")),
+    Mistake(T.mistake("answer_in_time_not_retried"), failed("Config() (boto3's defaults), a 3 s"))])
 
 # --- exercise 2: one run, and the caller learns the outcome ---------------------------------
 
@@ -288,22 +274,8 @@ def _total_attempts(retries: dict[str, Any]) -> int:
     return DEFAULT_ATTEMPTS[retries.get("mode", "standard")]
 
 
-exercise2 = EXERCISES.exercise(
-    2, "a client that waits once, long enough", exercise2_cases,
-    hints=[
-        "Who should end a payment that runs too long: your client, or Lambda? Which of the "
-        "two tells the caller what happened?",
-        "Lambda ends the payment function at its own `Timeout` and answers `FunctionError` "
-        "(`Sandbox.Timedout`): give the client a `read_timeout` above that.",
-        "And retries: `retries={'total_max_attempts': ...}` counts every attempt, the first "
-        f"included. The solution is in {SOLUTIONS}.",
-    ],
-    mistakes=[
-        Mistake("A `read_timeout` at or below the payment function's timeout makes your "
-                "client give up before Lambda answers: the payment's end is never known, "
-                "and with retries it runs again.",
-                said("ReadTimeoutError")),
-    ])
+exercise2 = EXERCISES.exercise(2, exercise2_cases, mistakes=[
+    Mistake(T.mistake("read_timeout_too_short"), said("ReadTimeoutError"))])
 
 # --- exercise 3: make the payment function idempotent ------------------------------------------
 
@@ -390,27 +362,8 @@ def exercise3_cases(cloud: Any) -> list[Case]:
             Case("two different orders", different_orders)]
 
 
-exercise3 = EXERCISES.exercise(
-    3, "capture once per idempotency key", exercise3_cases, answer=deploy_your_payment,
-    hints=[
-        "Two runs of the same payment can overlap. What must the second run find, and when, "
-        "so that it does not charge the card?",
-        "Before `charge_card`, write an item keyed by `event['idempotency_key']` to the "
-        "`claims` table with a `ConditionExpression` that fails when the key exists; "
-        "DynamoDB decides atomically which run wins.",
-        "The run that loses the conditional write (ConditionalCheckFailedException) must "
-        "not charge: it answers the stored result, or fails while the first is still "
-        "running; the winner stores its result under the key. The solution is in "
-        f"{SOLUTIONS}.",
-    ],
-    mistakes=[
-        Mistake("Reading first and writing after (`get_item`, then `put_item`) leaves a gap: "
-                "two runs both read nothing and both charge. Only a conditional write "
-                "decides atomically.",
-                lambda attempt: attempt.failed("the same payment sent again while")
-                and attempt.mentions("get_item") and not attempt.mentions("ConditionExpression")),
-        Mistake("Your function runs inside the lab's `invoked/app.py`, where `json`, `os`, "
-                "`time`, `uuid`, `boto3`, `captures`, `claims`, `charge_card`, "
-                "`CaptureInProgress` and `first_result` are defined.",
-                said("NameError")),
-    ])
+exercise3 = EXERCISES.exercise(3, exercise3_cases, answer=deploy_your_payment, mistakes=[
+    Mistake(T.mistake("read_then_write"),
+            lambda attempt: attempt.failed("the same payment sent again while")
+            and attempt.mentions("get_item") and not attempt.mentions("ConditionExpression")),
+    Mistake(T.mistake("undefined_name"), said("NameError"))])
