@@ -30,12 +30,8 @@ import argparse
 import ast
 import json
 import os
-import platform
 import re
-import shutil
-import signal
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -45,25 +41,30 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-
-from common import (  # noqa: E402
+from common import (
     FIXED_CREDENTIALS,
     MINISTACK_VERSION,
     REGION,
-    ROLE_ARN,
-    MiniStackServer,
-    MiniStackUnavailable,
-    MiniStackVenv,
+    ErrorLog,
+    MiniStackRun,
+    TargetUnavailable,
+    add_run_options,
+    create_function,
     ensure_iam_role,
+    environment_info,
+    fmt,
     group_members,
+    import_local_cloud,
+    log,
     make_client,
     percentile,
+    run_together,
+    stop_on_sigterm,
+    table,
+    target_names,
+    wait_until_active,
     zip_handler,
 )
-from invoke_latency import TargetUnavailable, wait_until_active  # noqa: E402
 
 CLIENT_THREADS = 8
 LEVELS = (1, 5, 50)
@@ -73,11 +74,6 @@ DRAIN_TIMEOUT_S = 300.0
 POLL_INTERVAL_S = 0.5  # MiniStack drain: how often its logs and DLQ are counted
 THROTTLED_FUNCTION = "bench-throttled"  # reserved concurrency 0
 WARM_FUNCTION = "bench-warm"
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr so stdout holds only the report."""
-    print(message, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -135,20 +131,6 @@ class TargetResult:
     not_measured: dict[str, str] = field(default_factory=dict)  # measurement -> reason
     leftover_processes: int | None = None
     leftover_threads: int | None = None
-
-
-class ErrorLog:
-    """Counts failed calls across threads and keeps the first message."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.first = ""
-        self._lock = threading.Lock()
-
-    def add(self, message: str) -> None:
-        with self._lock:
-            self.count += 1
-            self.first = self.first or message
 
 
 @dataclass
@@ -314,9 +296,7 @@ class Target:
 
     def create(self, name: str, reserved: int | None, **extra: Any) -> None:
         client = self.client()
-        client.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE_ARN,
-                               Handler="app.handler", Code={"ZipFile": zip_handler()},
-                               Timeout=30, MemorySize=128, **extra)
+        create_function(client, name, zip_handler(), **extra)
         wait_until_active(client, name)
         if reserved is not None:
             client.put_function_concurrency(FunctionName=name,
@@ -350,14 +330,11 @@ class LambdaLab(Target):
         return str(self._cloud.endpoint_url)
 
     def start(self) -> None:
-        try:
-            from lambdalab import LocalCloud
-        except Exception as exc:  # any import-time failure means "not usable"
-            raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        local_cloud = import_local_cloud()
         self._threads_before = threading.active_count()
         # every throttle decision is counted from the records: keep them all
-        self._cloud = LocalCloud(region=REGION, time_scale=TIME_SCALE, **FIXED_CREDENTIALS,
-                                 records_limit=1_000_000).start()
+        self._cloud = local_cloud(region=REGION, time_scale=TIME_SCALE, **FIXED_CREDENTIALS,
+                                  records_limit=1_000_000).start()
         ensure_iam_role(self.endpoint_url)
         self.support = [
             Finding("InvocationType=Event", True, "AsyncQueue (lambdalab/invoke/async_queue.py)"),
@@ -409,26 +386,19 @@ class MiniStack(Target):
 
     def __init__(self, venv_dir: Path | None) -> None:
         super().__init__()
-        self._venv = MiniStackVenv(venv_dir)
-        self._workdir = Path(tempfile.mkdtemp(prefix="ministack-async-"))
-        self._server = MiniStackServer(self._venv, self._workdir)
+        self._ministack = MiniStackRun(venv_dir, "ministack-async-")
+        self._drain_unseen = ""  # why its drain cannot be observed ('' when it can)
         self._pgid: int | None = None
         self._dlq: dict[str, str] = {}  # function -> queue URL
 
     @property
     def endpoint_url(self) -> str:
-        return self._server.endpoint_url
+        return self._ministack.endpoint_url
 
     def start(self) -> None:
-        try:
-            self._venv.ensure()
-            package = self._venv.package_dir()
-            self.support = ministack_support(package)
-            self._server.start()
-        except (MiniStackUnavailable, TimeoutError, RuntimeError, OSError) as exc:
-            raise TargetUnavailable(str(exc)) from exc
-        assert self._server.proc is not None
-        self._pgid = self._server.proc.pid
+        self._ministack.start(read_source=self._read_source)
+        assert self._ministack.server.proc is not None
+        self._pgid = self._ministack.server.proc.pid
         ensure_iam_role(self.endpoint_url)
         supported = {f.feature: f for f in self.support}
         for feature, measurement in (("InvocationType=Event", "accepted/s"),
@@ -439,17 +409,16 @@ class MiniStack(Target):
                 self.not_measured.setdefault(measurement, f"{feature}: {supported[feature].detail}")
         if "accepted/s" in self.not_measured:
             self.not_measured["drained/s"] = self.not_measured["accepted/s"]
-        else:
-            reason = drain_observable(package)
-            if reason:
-                self.not_measured["drained/s"] = reason
+        elif self._drain_unseen:
+            self.not_measured["drained/s"] = self._drain_unseen
+
+    def _read_source(self, package: Path) -> None:
+        """What this MiniStack supports, and whether its drain can be seen, from its source."""
+        self.support = ministack_support(package)
+        self._drain_unseen = drain_observable(package)
 
     def stop(self) -> None:
-        try:
-            self._server.stop()
-        finally:
-            self._venv.cleanup()
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._ministack.stop()
 
     def leftovers(self) -> tuple[int, int | None]:
         return (len(group_members(self._pgid)) if self._pgid else 0), None
@@ -550,13 +519,13 @@ def send_events(target: Target, name: str, count: int,
     """
     clients = [target.client() for _ in range(CLIENT_THREADS)]
     shares = [range(i, count, CLIENT_THREADS) for i in range(CLIENT_THREADS)]
-    ready = threading.Barrier(CLIENT_THREADS + 1)
     accepted = [0] * CLIENT_THREADS
 
-    def run(index: int) -> None:
+    def warm_up(index: int) -> None:
+        clients[index].get_function_configuration(FunctionName=name)
+
+    def work(index: int) -> None:
         client = clients[index]
-        client.get_function_configuration(FunctionName=name)
-        ready.wait(timeout=120)
         for i in shares[index]:
             try:
                 response = client.invoke(FunctionName=name, InvocationType="Event",
@@ -569,15 +538,8 @@ def send_events(target: Target, name: str, count: int,
             else:
                 errors.add(f"Event invoke answered {response['StatusCode']}")
 
-    workers = [threading.Thread(target=run, args=(i,), daemon=True)
-               for i in range(CLIENT_THREADS)]
-    for worker in workers:
-        worker.start()
-    ready.wait(timeout=120)
-    wall0, perf0 = time.time(), time.perf_counter()
-    for worker in workers:
-        worker.join()
-    return sum(accepted), time.perf_counter() - perf0, wall0, perf0
+    wall0, perf0, seconds = run_together(CLIENT_THREADS, warm_up, work, timeout=120)
+    return sum(accepted), seconds, wall0, perf0
 
 
 def measure_level(target: Target, reserved: int, events: int) -> LevelResult:
@@ -685,20 +647,6 @@ def run_target(target: Target, events: int, samples: int) -> TargetResult:
 # --------------------------------------------------------------------------
 
 
-def fmt(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def table(rows: list[tuple[str, ...]]) -> list[str]:
-    """First column left-aligned, the others right-aligned, a rule under the header."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join([row[0].ljust(widths[0])]
-                       + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]).rstrip()
-             for row in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return lines
-
-
 def render(results: list[TargetResult], events: int, samples: int) -> str:
     out = [f"async throughput: {events} Event invokes per level from {CLIENT_THREADS} client "
            f"threads; {os.cpu_count()} CPUs",
@@ -714,9 +662,9 @@ def render(results: list[TargetResult], events: int, samples: int) -> str:
         if r.status != "ok" and not r.levels:
             continue
         for lv in r.levels:
-            rows.append((r.target, str(lv.reserved), str(lv.events), fmt(lv.accepted_per_s),
-                         fmt(lv.drained_per_s), fmt(lv.ran_ok), fmt(lv.lost),
-                         fmt(lv.throttles), str(lv.send_errors)))
+            rows.append((r.target, str(lv.reserved), str(lv.events), fmt(lv.accepted_per_s, 0),
+                         fmt(lv.drained_per_s, 0), fmt(lv.ran_ok, 0), fmt(lv.lost, 0),
+                         fmt(lv.throttles, 0), str(lv.send_errors)))
         if not r.levels and "accepted/s" in r.not_measured:
             rows.append((r.target, "-", "-", "not supported", "not supported", "", "", "", ""))
     out += table(rows)
@@ -810,12 +758,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="200 events per level and 50 throttle samples "
                              "instead of 1000 and 200")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--ministack-venv", type=Path, metavar="DIR",
-                        help="install MiniStack here and keep it for the next run "
-                             "(default: a temp dir removed at the end)")
-    parser.add_argument("--targets", default="lambdalab,ministack",
-                        help="comma-separated subset of lambdalab,ministack")
+    add_run_options(parser, "lambdalab,ministack", "comma-separated subset of lambdalab,ministack")
     return parser.parse_args(argv)
 
 
@@ -829,10 +772,9 @@ def build_targets(names: list[str], ministack_venv: Path | None) -> list[Target]
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM becomes SystemExit, so every target's finally-block stops its processes.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stop_on_sigterm()
     events, samples = (200, 50) if args.quick else (1000, 200)
-    names = [n.strip() for n in args.targets.split(",") if n.strip()]
+    names = target_names(args.targets)
     results = [run_target(target, events, samples)
                for target in build_targets(names, args.ministack_venv)]
     children = psutil.Process().children(recursive=True)
@@ -840,9 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"child processes of this script at the end: {len(children)}")
     if args.json:
         report = {
-            "environment": {"python": platform.python_version(),
-                            "platform": platform.platform(), "cpus": os.cpu_count(),
-                            "ministack_version": MINISTACK_VERSION},
+            "environment": environment_info(),
             "params": {"events": events, "throttle_samples": samples,
                        "client_threads": CLIENT_THREADS, "levels": list(LEVELS),
                        "lambdalab_time_scale": TIME_SCALE, "region": REGION,

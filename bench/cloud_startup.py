@@ -18,12 +18,8 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-
-from common import percentile  # noqa: E402
+from common import percentile
 
 MODES = ("none", "lambdalab", "moto")
 

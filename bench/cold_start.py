@@ -23,14 +23,10 @@ import argparse
 import json
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-
-from common import percentile  # noqa: E402
+from common import percentile
 
 HANDLERS = {
     "empty": "def handler(event, context):\n    return 1\n",

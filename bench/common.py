@@ -6,22 +6,25 @@ clients are pointed at loopback endpoints.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import logging
 import math
 import os
+import platform
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +75,75 @@ def zip_handler(source: str = ECHO_HANDLER_SOURCE, filename: str = "app.py") -> 
         info.external_attr = 0o644 << 16
         archive.writestr(info, source)
     return buf.getvalue()
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so stdout holds only the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def fmt(value: float | None, digits: int) -> str:
+    """A figure for a report table; '-' where it was not measured."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """Report rows as text: first column left-aligned (the target), the figures
+    right-aligned, a rule under the header row."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join([row[0].ljust(widths[0])]
+                       + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]).rstrip()
+             for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return lines
+
+
+def environment_info() -> dict[str, Any]:
+    """What the figures depend on, so runs on different machines are comparable."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "ministack_version": MINISTACK_VERSION,
+    }
+
+
+class ErrorLog:
+    """Counts failed calls across threads and keeps the first message."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first = ""
+        self._lock = threading.Lock()
+
+    def add(self, message: str) -> None:
+        with self._lock:
+            self.count += 1
+            self.first = self.first or message
+
+
+def run_together(threads: int, warm_up: Callable[[int], None], work: Callable[[int], None],
+                 timeout: float) -> tuple[float, float, float]:
+    """Run ``work(i)`` on ``threads`` threads that start it together, each after an
+    untimed ``warm_up(i)`` (connections, scale-out), so only the work is timed.
+
+    Returns (wall clock and perf counter at the start, seconds until the last ended).
+    """
+    ready = threading.Barrier(threads + 1)
+
+    def run(index: int) -> None:
+        warm_up(index)
+        ready.wait(timeout=timeout)
+        work(index)
+
+    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    ready.wait(timeout=timeout)
+    wall0, perf0 = time.time(), time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return wall0, perf0, time.perf_counter() - perf0
 
 
 def client_config() -> Config:
@@ -183,6 +255,25 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so every target's finally-block stops its processes."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def add_run_options(parser: argparse.ArgumentParser, targets: str, targets_help: str) -> None:
+    """The options of a script that compares targets: --json, --ministack-venv, --targets."""
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--ministack-venv", type=Path, metavar="DIR",
+                        help="install MiniStack here and keep it for the next run "
+                             "(default: a temp dir removed at the end)")
+    parser.add_argument("--targets", default=targets, help=targets_help)
+
+
+def target_names(targets: str) -> list[str]:
+    """The names in a comma-separated --targets value."""
+    return [n.strip() for n in targets.split(",") if n.strip()]
+
+
 def ensure_iam_role(endpoint_url: str, role_arn: str = ROLE_ARN) -> None:
     """Create the execution role if the emulator checks that it exists (moto does)."""
     iam = make_client(endpoint_url, "iam")
@@ -201,6 +292,44 @@ def ensure_iam_role(endpoint_url: str, role_arn: str = ROLE_ARN) -> None:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     except iam.exceptions.EntityAlreadyExistsException:
         pass
+
+
+def create_function(client: Any, name: str, zip_bytes: bytes, **config: Any) -> None:
+    """Create a function the way every benchmark does: python3.11, 128 MB, 30 s."""
+    client.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE_ARN,
+                           Handler="app.handler", Code={"ZipFile": zip_bytes},
+                           Timeout=30, MemorySize=128, **config)
+
+
+def wait_until_active(client: Any, name: str, timeout: float = 60.0) -> None:
+    """Functions start Pending on some emulators (as on AWS); invoke only once Active."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = client.get_function_configuration(FunctionName=name).get("State")
+        if state in (None, "Active"):
+            return
+        if state == "Failed" or time.monotonic() > deadline:
+            raise RuntimeError(f"function {name} stuck in state {state}")
+        time.sleep(0.02)
+
+
+# --------------------------------------------------------------------------
+# Targets that may not run here
+# --------------------------------------------------------------------------
+
+
+class TargetUnavailable(RuntimeError):
+    """The target cannot run on this machine; the message is printed as the reason."""
+
+
+def import_local_cloud() -> Any:
+    """lambdalab's LocalCloud, imported only when its target runs: any import-time
+    failure means "not usable" and is raised as TargetUnavailable."""
+    try:
+        from lambdalab import LocalCloud
+    except Exception as exc:
+        raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    return LocalCloud
 
 
 # --------------------------------------------------------------------------
@@ -429,3 +558,41 @@ class MiniStackServer:
             raise MiniStackUnavailable(
                 "listens beyond loopback despite BIND_HOST=127.0.0.1: " + ", ".join(exposed)
             )
+
+
+class MiniStackRun:
+    """MiniStack for one benchmark target: its venv, a work dir and the server.
+
+    ``start`` raises TargetUnavailable with the reason when MiniStack cannot be installed
+    or run here; ``stop`` removes everything ``start`` made (a named venv is kept).
+    """
+
+    def __init__(self, venv_dir: Path | None, workdir_prefix: str) -> None:
+        self.venv = MiniStackVenv(venv_dir)
+        self.workdir = Path(tempfile.mkdtemp(prefix=workdir_prefix))
+        self.server = MiniStackServer(self.venv, self.workdir)
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    def start(self, read_source: Callable[[Path], None] | None = None) -> None:
+        """Install (unless the venv has it) and start MiniStack. ``read_source`` is given
+        the installed package's directory before the server starts, to inspect its code."""
+        try:
+            self.venv.ensure()
+            if read_source is not None:
+                read_source(self.venv.package_dir())
+            self.server.start()
+        except (MiniStackUnavailable, TimeoutError, RuntimeError, OSError) as exc:
+            raise TargetUnavailable(str(exc)) from exc
+
+    def stop(self) -> None:
+        try:
+            self.server.stop()
+        finally:
+            self.venv.cleanup()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def worker_processes(self) -> list[psutil.Process]:
+        return self.server.worker_processes()

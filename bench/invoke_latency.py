@@ -25,12 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shutil
-import signal
 import sys
-import tempfile
-import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
@@ -38,37 +33,38 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-
-from common import (  # noqa: E402
+from common import (
     FIXED_CREDENTIALS,
-    MINISTACK_VERSION,
     REGION,
-    ROLE_ARN,
-    MiniStackServer,
-    MiniStackUnavailable,
-    MiniStackVenv,
+    ErrorLog,
+    MiniStackRun,
     MotoFloorServer,
+    TargetUnavailable,
+    add_run_options,
+    create_function,
     ensure_iam_role,
+    environment_info,
+    fmt,
+    import_local_cloud,
+    log,
     make_client,
     percentile,
     rss_mb,
+    run_together,
+    stop_on_sigterm,
+    table,
+    target_names,
+    wait_until_active,
     zip_handler,
 )
-from vpc_overhead import measure as measure_vpc_overhead  # noqa: E402
-from vpc_overhead import render as render_vpc_overhead  # noqa: E402
+from vpc_overhead import measure as measure_vpc_overhead
+from vpc_overhead import render as render_vpc_overhead
 
 FUNCTION_NAME = "bench-echo"
 PARALLEL_THREADS = 8
 GOAL_FLOOR_RATIO = 1.5  # ours warm p50 / moto floor warm p50 <= this
 GOAL_MINISTACK_RATIO = 5.0  # MiniStack warm p50 / ours warm p50 >= this
 GOAL_COLD_MS = 200.0  # ours cold start < this
-
-
-class TargetUnavailable(RuntimeError):
-    """The target cannot run on this machine; the message is printed as the reason."""
 
 
 # --------------------------------------------------------------------------
@@ -104,15 +100,7 @@ class Target(ABC):
         """Create the benchmark function and wait until it may be invoked."""
         ensure_iam_role(self.endpoint_url)
         client = self.client()
-        client.create_function(
-            FunctionName=FUNCTION_NAME,
-            Runtime="python3.11",
-            Role=ROLE_ARN,
-            Handler="app.handler",
-            Code={"ZipFile": zip_bytes},
-            Timeout=30,
-            MemorySize=128,
-        )
+        create_function(client, FUNCTION_NAME, zip_bytes)
         wait_until_active(client, FUNCTION_NAME)
 
     def worker_processes(self) -> list[psutil.Process]:
@@ -120,14 +108,11 @@ class Target(ABC):
         return []
 
 
-class MotoFloorTarget(Target):
-    """moto with use_docker=False, in-process: invoke executes nothing."""
+class ServerTarget(Target):
+    """A target that is one server object: its start, stop and endpoint are the target's."""
 
-    name = "moto floor"
-    executes_handler = False
-
-    def __init__(self) -> None:
-        self._server = MotoFloorServer()
+    def __init__(self, server: MotoFloorServer | MiniStackRun) -> None:
+        self._server = server
 
     @property
     def endpoint_url(self) -> str:
@@ -140,36 +125,27 @@ class MotoFloorTarget(Target):
         self._server.stop()
 
 
-class MiniStackTarget(Target):
+class MotoFloorTarget(ServerTarget):
+    """moto with use_docker=False, in-process: invoke executes nothing."""
+
+    name = "moto floor"
+    executes_handler = False
+
+    def __init__(self) -> None:
+        super().__init__(MotoFloorServer())
+
+
+class MiniStackTarget(ServerTarget):
     """MiniStack in its own venv and process group, bound to 127.0.0.1."""
 
     name = "MiniStack"
 
     def __init__(self, venv_dir: Path | None) -> None:
-        self._venv = MiniStackVenv(venv_dir)
-        self._workdir = Path(tempfile.mkdtemp(prefix="ministack-run-"))
-        self._server = MiniStackServer(self._venv, self._workdir)
-
-    @property
-    def endpoint_url(self) -> str:
-        return self._server.endpoint_url
-
-    def start(self) -> None:
-        try:
-            self._venv.ensure()
-            self._server.start()
-        except (MiniStackUnavailable, TimeoutError, RuntimeError, OSError) as exc:
-            raise TargetUnavailable(str(exc)) from exc
-
-    def stop(self) -> None:
-        try:
-            self._server.stop()
-        finally:
-            self._venv.cleanup()
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._ministack = MiniStackRun(venv_dir, "ministack-run-")
+        super().__init__(self._ministack)
 
     def worker_processes(self) -> list[psutil.Process]:
-        return self._server.worker_processes()
+        return self._ministack.worker_processes()
 
 
 class LambdaLabTarget(Target):
@@ -190,11 +166,8 @@ class LambdaLabTarget(Target):
         return str(self._cloud.endpoint_url)
 
     def start(self) -> None:
-        try:
-            from lambdalab import LocalCloud
-        except Exception as exc:  # any import-time failure means "not usable yet"
-            raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        cloud = LocalCloud(region=REGION, **FIXED_CREDENTIALS)
+        local_cloud = import_local_cloud()
+        cloud = local_cloud(region=REGION, **FIXED_CREDENTIALS)
         cloud.__enter__()
         self._cloud = cloud
 
@@ -237,32 +210,6 @@ class Result:
     envs_after_warm: int | None = None
     envs_after_parallel: int | None = None
     env_rss_mb: list[float] = field(default_factory=list)
-
-
-class ErrorLog:
-    """Counts failed invokes across threads and keeps the first message."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.first = ""
-        self._lock = threading.Lock()
-
-    def add(self, message: str) -> None:
-        with self._lock:
-            self.count += 1
-            self.first = self.first or message
-
-
-def wait_until_active(client: Any, name: str, timeout: float = 60.0) -> None:
-    """Functions start Pending on some emulators (as on AWS); invoke only once Active."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = client.get_function_configuration(FunctionName=name).get("State")
-        if state in (None, "Active"):
-            return
-        if state == "Failed" or time.monotonic() > deadline:
-            raise RuntimeError(f"function {name} stuck in state {state}")
-        time.sleep(0.02)
 
 
 def invoke_once(client: Any, event: dict[str, Any], executes_handler: bool) -> tuple[float, str]:
@@ -316,27 +263,21 @@ def measure_parallel(target: Target, threads: int, total: int, errors: ErrorLog)
     """
     clients = [target.client() for _ in range(threads)]
     shares = [total // threads + (1 if i < total % threads else 0) for i in range(threads)]
-    ready = threading.Barrier(threads + 1)
 
-    def run(index: int) -> None:
-        client = clients[index]
-        _, error = invoke_once(client, {"warmup": index}, target.executes_handler)
+    def invoke(index: int, event: dict[str, Any]) -> None:
+        _, error = invoke_once(clients[index], event, target.executes_handler)
         if error:
             errors.add(error)
-        ready.wait(timeout=300)
-        for i in range(shares[index]):
-            _, error = invoke_once(client, {"t": index, "i": i}, target.executes_handler)
-            if error:
-                errors.add(error)
 
-    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    ready.wait(timeout=300)
-    started = time.perf_counter()
-    for worker in workers:
-        worker.join()
-    return total / (time.perf_counter() - started)
+    def warm_up(index: int) -> None:
+        invoke(index, {"warmup": index})
+
+    def work(index: int) -> None:
+        for i in range(shares[index]):
+            invoke(index, {"t": index, "i": i})
+
+    _, _, seconds = run_together(threads, warm_up, work, timeout=300)
+    return total / seconds
 
 
 def run_target(target: Target, warm_n: int, parallel_total: int) -> Result:
@@ -397,24 +338,8 @@ def measure_into(result: Result, target: Target, warm_n: int, parallel_total: in
 # --------------------------------------------------------------------------
 
 
-def log(message: str) -> None:
-    """Progress goes to stderr so stdout holds only the report."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
-
-
-def format_row(cells: tuple[str, ...], widths: list[int]) -> str:
-    """Target name left-aligned, figures right-aligned."""
-    padded = [cells[0].ljust(widths[0])]
-    padded += [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
-    return "  ".join(padded).rstrip()
 
 
 def render_table(results: list[Result]) -> str:
@@ -427,12 +352,10 @@ def render_table(results: list[Result]) -> str:
             continue
         envs = "-" if not r.executes_handler else str(r.envs_after_parallel)
         rows.append((
-            r.target, fmt(r.cold_ms), fmt(r.warm_p50_ms, 2), fmt(r.warm_p95_ms, 2),
-            fmt(r.throughput_ips, 0), envs, fmt(mean(r.env_rss_mb)), str(r.errors),
+            r.target, fmt(r.cold_ms, 1), fmt(r.warm_p50_ms, 2), fmt(r.warm_p95_ms, 2),
+            fmt(r.throughput_ips, 0), envs, fmt(mean(r.env_rss_mb), 1), str(r.errors),
         ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [format_row(row, widths) for row in rows]
-    lines.insert(1, "-" * len(lines[0]))
+    lines = table(rows)
     for r in results:
         if r.status != "ok":
             lines.append(f"{r.target}: {r.status} ({r.reason})")
@@ -477,16 +400,6 @@ def render_goals(checks: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def environment_info() -> dict[str, Any]:
-    """What the figures depend on, so runs on different machines are comparable."""
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "ministack_version": MINISTACK_VERSION,
-    }
-
-
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
@@ -496,13 +409,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="50 sequential invokes and 160 parallel ones instead of 200 and 400")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--ministack-venv", type=Path, metavar="DIR",
-                        help="install MiniStack here and keep it for the next run "
-                             "(default: a temp dir removed at the end)")
-    parser.add_argument("--targets", default="moto,ministack,lambdalab,vpc",
-                        help="comma-separated subset of moto,ministack,lambdalab,vpc "
-                             "(vpc: lambdalab's reachability decision, in and out of a VPC)")
+    add_run_options(parser, "moto,ministack,lambdalab,vpc",
+                    "comma-separated subset of moto,ministack,lambdalab,vpc "
+                    "(vpc: lambdalab's reachability decision, in and out of a VPC)")
     return parser.parse_args(argv)
 
 
@@ -521,12 +430,11 @@ def build_targets(names: list[str], ministack_venv: Path | None) -> list[Target]
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Turn SIGTERM into SystemExit so every target's finally-block stops its processes.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stop_on_sigterm()
     warm_n = 50 if args.quick else 200
     parallel_total = 160 if args.quick else 400
 
-    names = [n.strip() for n in args.targets.split(",") if n.strip()]
+    names = target_names(args.targets)
     results = []
     for target in build_targets(names, args.ministack_venv):
         results.append(run_target(target, warm_n, parallel_total))

@@ -17,15 +17,12 @@ import gc
 import sys
 import threading
 import time
-from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lambdalab import LocalCloud  # noqa: E402
-from lambdalab.packaging import zip_files  # noqa: E402
-from lambdalab.workshop.functions import execution_role_arn  # noqa: E402
+from lambdalab import LocalCloud
+from lambdalab.packaging import zip_files
+from lambdalab.workshop.functions import execution_role_arn
 
 HANDLER = "def handler(event, context):\n    print('order', event.get('n'), 'priced')\n" \
           "    return {'n': event.get('n')}\n"

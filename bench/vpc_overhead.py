@@ -22,14 +22,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-
-from common import (  # noqa: E402
+from common import (
     ECHO_HANDLER_SOURCE,
     FIXED_CREDENTIALS,
     REGION,
     ROLE_ARN,
+    create_function,
     ensure_iam_role,
     make_client,
     percentile,
@@ -94,9 +92,7 @@ def _network(ec2: Any) -> tuple[str, str]:
 
 
 def _create(lam: Any, name: str, source: str, **config: Any) -> None:
-    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE_ARN,
-                        Handler="app.handler", Code={"ZipFile": zip_handler(source)},
-                        Timeout=30, MemorySize=128, **config)
+    create_function(lam, name, zip_handler(source), **config)
     lam.get_waiter("function_active_v2").wait(FunctionName=name,
                                               WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
 

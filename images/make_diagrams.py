@@ -23,6 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WIDTH = 12.0  # drawing units across; heights are chosen per diagram
+CALLER_X, SERVICE_X, INVOKED_X = 1.9, 6.0, 10.1  # the lifelines of a call diagram
 
 INK = "#263238"
 MUTED = "#607d8b"
@@ -102,6 +103,29 @@ def outcome(ax: Axes, x: float, y: float, width: float, height: float, title: st
             family=MONO, linespacing=1.5)
 
 
+def call_participants(ax: Axes, top: float, bottom: float, caller: tuple[str, str],
+                      service_kind: str, invoked: tuple[str, str],
+                      caller_bottom: float | None = None) -> tuple[float, float, float]:
+    """Caller, Lambda service and invoked function, left to right, as in every call diagram;
+    returns their x positions. ``caller`` and ``invoked`` are (name, kind)."""
+    participant(ax, CALLER_X, top, bottom if caller_bottom is None else caller_bottom, *caller)
+    participant(ax, SERVICE_X, top, bottom, "Lambda service", service_kind, fill=SERVICE)
+    participant(ax, INVOKED_X, top, bottom, *invoked)
+    return CALLER_X, SERVICE_X, INVOKED_X
+
+
+def caption(ax: Axes, y: float, text: str) -> None:
+    """The italic line that introduces the verdict boxes below it."""
+    ax.text(0.2, y, text, ha="left", va="bottom", fontsize=10, color=MUTED, style="italic")
+
+
+def verdicts(ax: Axes, height: float, wrong: tuple[str, str], fixed: tuple[str, str]) -> None:
+    """The pair of verdict boxes along the bottom, each (title, body): the mistake on the
+    left, its fix on the right."""
+    outcome(ax, 0.2, 0.15, 5.6, height, "\u2717  " + wrong[0], wrong[1], good=False)
+    outcome(ax, 6.2, 0.15, 5.6, height, "\u2713  " + fixed[0], fixed[1], good=True)
+
+
 def save(fig: Figure, name: str) -> Path:
     path = HERE / f"{name}.png"
     fig.savefig(path, dpi=100, facecolor="white", metadata={"Software": None})
@@ -111,14 +135,12 @@ def save(fig: Figure, name: str) -> Path:
 
 def function_error() -> Path:
     """Pitfall 1: a function error travels back as data inside a successful response."""
-    height = 9.3
-    fig, ax = canvas(height, "invoke() returns normally when the invoked function fails",
+    fig, ax = canvas(9.3, "invoke() returns normally when the invoked function fails",
                      "The error comes back as data in an HTTP 200 response; boto3 raises "
                      "nothing.")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    participant(ax, caller, 8.1, 2.85, "caller", "order service")
-    participant(ax, service, 8.1, 3.0, "Lambda service", "Invoke API", fill=SERVICE)
-    participant(ax, invoked, 8.1, 3.0, "invoked function", "pricing")
+    caller, service, invoked = call_participants(
+        ax, 8.1, 3.0, ("caller", "order service"), "Invoke API", ("invoked function", "pricing"),
+        caller_bottom=2.85)
 
     activation(ax, caller, 6.95, 2.85)
     activation(ax, service, 6.75, 4.45)
@@ -136,18 +158,18 @@ def function_error() -> Path:
          '                "errorMessage": "order A-1002: unknown sku durian",\n'
          '                "requestId": "...", "stackTrace": [...]}', color=BAD)
 
-    ax.text(0.2, 2.3, "what each caller makes of that response", ha="left", va="bottom",
-            fontsize=10, color=MUTED, style="italic")
-    outcome(ax, 0.2, 0.15, 5.6, 1.95, "\u2717  wrong caller",
-            "try: response = invoke(...)\n"
-            "except Exception: ...  # only if the call fails\n"
-            'return {"status": "accepted"}\n'
-            "-> the rejected order is lost", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 1.95, "\u2713  fixed caller",
-            'if "FunctionError" in response:\n'
-            '    raise InvokedFunctionError(\n'
-            '        "OrderRejected", ...)\n'
-            '-> answers {"status": "rejected"}', good=True)
+    caption(ax, 2.3, "what each caller makes of that response")
+    verdicts(ax, 1.95,
+             wrong=("wrong caller",
+                    "try: response = invoke(...)\n"
+                    "except Exception: ...  # only if the call fails\n"
+                    'return {"status": "accepted"}\n'
+                    "-> the rejected order is lost"),
+             fixed=("fixed caller",
+                    'if "FunctionError" in response:\n'
+                    '    raise InvokedFunctionError(\n'
+                    '        "OrderRejected", ...)\n'
+                    '-> answers {"status": "rejected"}'))
     return save(fig, "01_function_error")
 
 
@@ -166,8 +188,7 @@ def box(ax: Axes, x: float, y: float, width: float, height: float, title: str, b
 
 def what_runs_where() -> Path:
     """Notebook 00: which process runs what, from the browser to a function's handler."""
-    height = 5.7
-    fig, ax = canvas(height, "What runs where", "Everything stays on your machine (127.0.0.1). "
+    fig, ax = canvas(5.7, "What runs where", "Everything stays on your machine (127.0.0.1). "
                      "White boxes are processes; the kernel's two parts share its process.")
     box(ax, 0.2, 2.1, 2.0, 1.5, "browser", "JupyterLab's page:\nyour cells, their\noutputs",
         fill="white")
@@ -203,8 +224,7 @@ def path_arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], c
 
 def vpc_reachability() -> Path:
     """Pitfall 3: from a private subnet, Lambda's API is reachable only through a route."""
-    height = 8.4
-    fig, ax = canvas(height, "A function in a VPC reaches Lambda's API only if its subnet "
+    fig, ax = canvas(8.4, "A function in a VPC reaches Lambda's API only if its subnet "
                      "has a way there",
                      "Every SDK call goes to lambda.ap-northeast-1.amazonaws.com, also a call "
                      "to a function of the same account.")
@@ -250,15 +270,11 @@ def vpc_reachability() -> Path:
 
 def own_environment() -> Path:
     """Pitfall 6: an invocation carries its payload; the environment is the callee's own."""
-    height = 10.2
-    fig, ax = canvas(height, "The invoked function runs with its own environment variables",
+    fig, ax = canvas(10.2, "The invoked function runs with its own environment variables",
                      "An invoke carries the payload. The invoice function's variables come "
                      "from its own configuration, plus Lambda's reserved ones.")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    top, bottom = 9.0, 2.95
-    participant(ax, caller, top, bottom, "caller", "order service")
-    participant(ax, service, top, bottom, "Lambda service", "Invoke API", fill=SERVICE)
-    participant(ax, invoked, top, bottom, "invoked function", "invoice")
+    caller, service, invoked = call_participants(
+        ax, 9.0, 2.95, ("caller", "order service"), "Invoke API", ("invoked function", "invoice"))
 
     note(ax, caller - 1.75, 7.95, "os.environ['LOG_LEVEL']\n    = 'DEBUG'\n"
          "(its own process only)", color=BAD, fill=BAD_FILL, size=8.5)
@@ -280,18 +296,18 @@ def own_environment() -> Path:
     message(ax, invoked, service, 3.55, "the invoice", reply=True)
     message(ax, service, caller, 3.3, "HTTP 200", reply=True)
 
-    ax.text(0.2, 2.5, "how the debug flag travels", ha="left", va="bottom", fontsize=10,
-            color=MUTED, style="italic")
-    outcome(ax, 0.2, 0.15, 5.6, 2.15, "\u2717  wrong caller",
-            "os.environ['LOG_LEVEL'] = 'DEBUG'\n"
-            "invoke(Payload={'order': order})\n"
-            "-> the caller logs at DEBUG,\n"
-            "   the invoice function at INFO", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 2.15, "\u2713  fixed caller",
-            "invoke(Payload={'order': order,\n"
-            "                'log_level': 'DEBUG'})\n"
-            "-> the invoice function logs at\n"
-            "   DEBUG for this request only", good=True)
+    caption(ax, 2.5, "how the debug flag travels")
+    verdicts(ax, 2.15,
+             wrong=("wrong caller",
+                    "os.environ['LOG_LEVEL'] = 'DEBUG'\n"
+                    "invoke(Payload={'order': order})\n"
+                    "-> the caller logs at DEBUG,\n"
+                    "   the invoice function at INFO"),
+             fixed=("fixed caller",
+                    "invoke(Payload={'order': order,\n"
+                    "                'log_level': 'DEBUG'})\n"
+                    "-> the invoice function logs at\n"
+                    "   DEBUG for this request only"))
     return save(fig, "06_own_environment")
 
 
@@ -299,15 +315,12 @@ def own_environment() -> Path:
 
 def values_do_not_travel() -> Path:
     """Pitfall 2: only the request travels; the caller's values and deadline stay behind."""
-    height = 10.4
-    fig, ax = canvas(height, "Only the request travels: not the caller's values, "
+    fig, ax = canvas(10.4, "Only the request travels: not the caller's values, "
                      "not its deadline",
                      "invoke() sends one HTTPS request. The invoked function starts from its "
                      "own process, configuration and context.")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    participant(ax, caller, 9.2, 3.0, "caller", "order service")
-    participant(ax, service, 9.2, 3.0, "Lambda service", "Invoke API", fill=SERVICE)
-    participant(ax, invoked, 9.2, 3.0, "invoked function", "payment")
+    caller, service, invoked = call_participants(
+        ax, 9.2, 3.0, ("caller", "order service"), "Invoke API", ("invoked function", "payment"))
 
     note(ax, caller - 1.75, 8.05,
          "request_scope  tenant='acme'\n"
@@ -333,32 +346,29 @@ def values_do_not_travel() -> Path:
          size=8.5)
     message(ax, invoked, service, 3.55, "answer: nobody waits", color=MUTED, reply=True)
 
-    ax.text(0.2, 2.55, "what each pair of functions does about it", ha="left", va="bottom",
-            fontsize=10, color=MUTED, style="italic")
-    outcome(ax, 0.2, 0.15, 5.6, 2.2, "\u2717  wrong pair",
-            "values kept in memory, environment,\n"
-            "context: never sent\n"
-            "giving up cancels nothing\n"
-            "-> charged to tenant None, after \"failed\"", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 2.2, "\u2713  fixed pair",
-            'Payload = {"meta": {"tenant", "user_id",\n'
-            '            "correlation_id", "deadline_ms"},\n'
-            '           "body": order}\n'
-            "callee: meta.time_left_ms() before capture", good=True)
+    caption(ax, 2.55, "what each pair of functions does about it")
+    verdicts(ax, 2.2,
+             wrong=("wrong pair",
+                    "values kept in memory, environment,\n"
+                    "context: never sent\n"
+                    "giving up cancels nothing\n"
+                    "-> charged to tenant None, after \"failed\""),
+             fixed=("fixed pair",
+                    'Payload = {"meta": {"tenant", "user_id",\n'
+                    '            "correlation_id", "deadline_ms"},\n'
+                    '           "body": order}\n'
+                    "callee: meta.time_left_ms() before capture"))
     return save(fig, "02_values_do_not_travel")
 
 
 def sync_by_default() -> Path:
     """Pitfall 4: the default invoke waits for the invoked function; an Event is queued."""
-    height = 12.9
-    fig, ax = canvas(height, "invoke() waits for the invoked function, unless you ask it not to",
+    fig, ax = canvas(12.9, "invoke() waits for the invoked function, unless you ask it not to",
                      "Above: the default call (RequestResponse). Below: a queued event "
                      "(InvocationType='Event').")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    participant(ax, caller, 11.75, 2.75, "caller", "order service")
-    participant(ax, service, 11.75, 2.75, "Lambda service", "Invoke API, event queue",
-                fill=SERVICE)
-    participant(ax, invoked, 11.75, 2.75, "invoked function", "invoice: seconds of work")
+    caller, service, invoked = call_participants(
+        ax, 11.75, 2.75, ("caller", "order service"), "Invoke API, event queue",
+        ("invoked function", "invoice: seconds of work"))
 
     activation(ax, caller, 10.45, 8.05, color=BAD)
     activation(ax, service, 10.25, 8.25)
@@ -391,16 +401,17 @@ def sync_by_default() -> Path:
     note(ax, service + 0.3, 3.55, "then the record goes to the\non-failure destination (SQS)",
          size=8.5)
 
-    outcome(ax, 0.2, 0.15, 5.6, 2.15, "\u2717  default call",
-            "the caller's duration = the sum of\n"
-            "the invocations, up to its timeout;\n"
-            "both are billed; a thread won't help:\n"
-            "it is frozen when the handler returns", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 2.15, "\u2713  InvocationType='Event'",
-            "202 in milliseconds, work queued;\n"
-            "failures: retried twice, then sent\n"
-            "to a destination you configure;\n"
-            "async payloads: 1 MB (sync: 6 MB)", good=True)
+    verdicts(ax, 2.15,
+             wrong=("default call",
+                    "the caller's duration = the sum of\n"
+                    "the invocations, up to its timeout;\n"
+                    "both are billed; a thread won't help:\n"
+                    "it is frozen when the handler returns"),
+             fixed=("InvocationType='Event'",
+                    "202 in milliseconds, work queued;\n"
+                    "failures: retried twice, then sent\n"
+                    "to a destination you configure;\n"
+                    "async payloads: 1 MB (sync: 6 MB)"))
     return save(fig, "04_sync_by_default")
 
 
@@ -410,15 +421,12 @@ DIAGRAMS: list[Callable[[], Path]] = [what_runs_where, function_error, values_do
 
 def concurrency_throttling() -> Path:
     """Pitfall 5: calls beyond the callee's reserved concurrency are refused at once."""
-    height = 9.6
-    fig, ax = canvas(height, "Calls beyond reserved concurrency are refused at once",
+    fig, ax = canvas(9.6, "Calls beyond reserved concurrency are refused at once",
                      "Lambda does not queue a synchronous call: no free unit, HTTP 429 "
                      "at once. The SDK's retries decide the rest.")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    participant(ax, caller, 8.4, 2.85, "caller", "10 threads")
-    participant(ax, service, 8.4, 3.0, "Lambda service", "reserved concurrency 2",
-                fill=SERVICE)
-    participant(ax, invoked, 8.4, 3.0, "inventory", "2 environments at most")
+    caller, service, invoked = call_participants(
+        ax, 8.4, 3.0, ("caller", "10 threads"), "reserved concurrency 2",
+        ("inventory", "2 environments at most"), caller_bottom=2.85)
 
     activation(ax, caller, 7.25, 2.85)
     activation(ax, service, 7.05, 3.6)
@@ -440,18 +448,18 @@ def concurrency_throttling() -> Path:
          "  seconds after the refusal", color=INK)
     message(ax, caller, service, 3.6, "retries: some find a free unit", color=MUTED)
 
-    ax.text(0.2, 2.3, "what each caller does about it", ha="left", va="bottom",
-            fontsize=10, color=MUTED, style="italic")
-    outcome(ax, 0.2, 0.15, 5.6, 1.95, "\u2717  wrong caller",
-            "ThreadPoolExecutor(max_workers=10)\n"
-            "plain boto3.client('lambda')\n"
-            "-> refusals retried unseen,\n"
-            "   some items still lost", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 1.95, "\u2713  fixed caller",
-            "pool = get_function_concurrency(...)\n"
-            "        -> 2 calls at a time\n"
-            "backoff with full jitter if shared\n"
-            "-> every item, no refusal", good=True)
+    caption(ax, 2.3, "what each caller does about it")
+    verdicts(ax, 1.95,
+             wrong=("wrong caller",
+                    "ThreadPoolExecutor(max_workers=10)\n"
+                    "plain boto3.client('lambda')\n"
+                    "-> refusals retried unseen,\n"
+                    "   some items still lost"),
+             fixed=("fixed caller",
+                    "pool = get_function_concurrency(...)\n"
+                    "        -> 2 calls at a time\n"
+                    "backoff with full jitter if shared\n"
+                    "-> every item, no refusal"))
     return save(fig, "05_concurrency_throttling")
 
 
@@ -459,14 +467,12 @@ DIAGRAMS.append(concurrency_throttling)
 
 def timeouts_and_retries() -> Path:
     """Bonus pitfall 7: the client stops waiting and retries; each retry runs the callee."""
-    height = 11.2
-    fig, ax = canvas(height, "The client stops waiting and sends the call again",
+    fig, ax = canvas(11.2, "The client stops waiting and sends the call again",
                      "A 1 s read_timeout, a 2 s payment, boto3's standard retries: "
                      "one invoke(), three runs, three captures.")
-    caller, service, invoked = 1.9, 6.0, 10.1
-    participant(ax, caller, 10.05, 2.2, "checkout", "client: read_timeout 1 s")
-    participant(ax, service, 10.05, 2.2, "Lambda service", "Invoke API", fill=SERVICE)
-    participant(ax, invoked, 10.05, 2.2, "payment function", "2 s per capture")
+    caller, service, invoked = call_participants(
+        ax, 10.05, 2.2, ("checkout", "client: read_timeout 1 s"), "Invoke API",
+        ("payment function", "2 s per capture"))
 
     second = 1.15  # drawing units per second
     activation(ax, caller, 8.95, 8.75 - 3 * second - 0.1, color=BAD)
@@ -486,15 +492,16 @@ def timeouts_and_retries() -> Path:
     note(ax, caller + 0.3, 8.75 - 3 * second - 0.2, "raise ReadTimeoutError", color=BAD,
          fill=BAD_FILL, size=8.5)
 
-    outcome(ax, 0.2, 0.15, 5.6, 1.9, "\u2717  short read_timeout + retries",
-            "3 runs (5 in legacy mode), overlapping;\n"
-            "3 captures for one order;\n"
-            "and the checkout still failed", good=False)
-    outcome(ax, 6.2, 0.15, 5.6, 1.9, "\u2713  fixed",
-            "read_timeout > the callee's Timeout,\n"
-            "retries={'total_max_attempts': 1};\n"
-            "the callee claims an idempotency key\n"
-            "(a conditional write) before it charges", good=True)
+    verdicts(ax, 1.9,
+             wrong=("short read_timeout + retries",
+                    "3 runs (5 in legacy mode), overlapping;\n"
+                    "3 captures for one order;\n"
+                    "and the checkout still failed"),
+             fixed=("fixed",
+                    "read_timeout > the callee's Timeout,\n"
+                    "retries={'total_max_attempts': 1};\n"
+                    "the callee claims an idempotency key\n"
+                    "(a conditional write) before it charges"))
     return save(fig, "07_timeouts_and_retries")
 
 

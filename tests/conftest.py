@@ -8,7 +8,9 @@ behaviour can differ between Linux and Mac. Their cloud fixtures take ``runtime_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +84,41 @@ def lam(cloud: LocalCloud) -> Any:
 
 def read_json(response: dict[str, Any]) -> Any:
     return json.loads(response["Payload"].read())
+
+
+def wait_until(condition: Callable[[], object], seconds: float, poll: float = 0.05) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` have passed: a deadline, so that a
+    loaded machine is given time rather than failed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(poll)
+    return True
+
+
+# A lab's function as the labs' templates declare it, for test templates to put under
+# their ``Resources:``: code from the lab's src/ folder, its execution role beside it.
+LAB_FUNCTION_RESOURCES = """\
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: !Sub "${AWS::StackName}-fn"
+      Runtime: python3.12
+      Handler: app.handler
+      Code: src/
+      Role: !GetAtt Role.Arn
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+"""
+
+
+def write_lab_folder(folder: Path, template: str, code: str) -> Path:
+    """A lab folder as ``deploy_stack`` takes it: ``src/app.py`` beside ``template.yaml``;
+    returns the template's path."""
+    (folder / "src").mkdir(exist_ok=True)
+    (folder / "src" / "app.py").write_text(code)
+    (folder / "template.yaml").write_text(template)
+    return folder / "template.yaml"

@@ -33,12 +33,19 @@ def error_of(call) -> ClientError:
     return caught.value
 
 
+def assert_refused(error: ClientError, status: int, code: str, message: str | None = None) -> None:
+    """AWS's answer to bad input: the HTTP status, the error code and, when given, the exact
+    message."""
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert error.response["Error"]["Code"] == code
+    if message is not None:
+        assert error.response["Error"]["Message"] == message
+
+
 def test_unknown_function_is_404_resource_not_found(lam):
     error = error_of(lambda: lam.invoke(FunctionName="nope"))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
-    assert error.response["Error"]["Code"] == "ResourceNotFoundException"
-    assert error.response["Error"]["Message"] == (
-        "Function not found: arn:aws:lambda:ap-northeast-1:123456789012:function:nope")
+    assert_refused(error, 404, "ResourceNotFoundException",
+                   "Function not found: arn:aws:lambda:ap-northeast-1:123456789012:function:nope")
     assert_still_serving(lam)
 
 
@@ -50,8 +57,7 @@ def test_unknown_qualifier_names_the_qualified_arn(lam):
 
 def test_payload_that_is_not_json_is_400_invalid_request_content(lam):
     error = error_of(lambda: lam.invoke(FunctionName="healthy", Payload=b"not json"))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert_refused(error, 400, "InvalidRequestContentException")
     assert error.response["Error"]["Message"].startswith("Could not parse request body into json")
     assert_still_serving(lam)
 
@@ -59,21 +65,17 @@ def test_payload_that_is_not_json_is_400_invalid_request_content(lam):
 def test_request_over_6_mb_is_413_with_awss_message(lam):
     payload = json.dumps("x" * (6 * 1024 * 1024)).encode()
     error = error_of(lambda: lam.invoke(FunctionName="healthy", Payload=payload))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 413
-    assert error.response["Error"]["Code"] == "RequestEntityTooLargeException"
-    assert error.response["Error"]["Message"] == (
-        f"{len(payload)} byte payload is too large for the RequestResponse invocation type "
-        "(limit 6291456 bytes)")
+    assert_refused(error, 413, "RequestEntityTooLargeException",
+                   f"{len(payload)} byte payload is too large for the RequestResponse "
+                   "invocation type (limit 6291456 bytes)")
     assert_still_serving(lam)
 
 
 def test_client_context_that_is_not_base64_json_is_400(lam):
     for bad in ("not base64!", base64.b64encode(b"[1, 2]").decode()):
         error = error_of(lambda bad=bad: lam.invoke(FunctionName="healthy", ClientContext=bad))
-        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-        assert error.response["Error"]["Code"] == "InvalidRequestContentException"
-        assert error.response["Error"]["Message"] == (
-            "Client context must be a valid Base64-encoded JSON object.")
+        assert_refused(error, 400, "InvalidRequestContentException",
+                       "Client context must be a valid Base64-encoded JSON object.")
     assert_still_serving(lam)
 
 
@@ -81,8 +83,7 @@ def test_client_context_over_3583_bytes_is_400(lam):
     big = base64.b64encode(json.dumps({"custom": {"k": "v" * 3000}}).encode()).decode()
     assert len(big) > 3583
     error = error_of(lambda: lam.invoke(FunctionName="healthy", ClientContext=big))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert_refused(error, 400, "InvalidRequestContentException")
     assert_still_serving(lam)
 
 
@@ -95,9 +96,7 @@ RESERVED_MESSAGE = (
 def test_reserved_environment_keys_are_rejected_at_create(deploy, lam):
     error = error_of(lambda: deploy("reserved", "def handler(e, c):\n    pass\n",
                                     Environment={"Variables": {"AWS_REGION": "us-east-1"}}))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error.response["Error"]["Code"] == "InvalidParameterValueException"
-    assert error.response["Error"]["Message"] == RESERVED_MESSAGE
+    assert_refused(error, 400, "InvalidParameterValueException", RESERVED_MESSAGE)
     assert error_of(lambda: lam.get_function(FunctionName="reserved")).response[
         "Error"]["Code"] == "ResourceNotFoundException"
     assert_still_serving(lam)
@@ -192,12 +191,9 @@ def test_a_malformed_function_name_is_400_validation_exception(cloud, lam, name,
     ran = len(cloud.invocations())
     for call in (lambda: lam.invoke(FunctionName=name),
                  lambda: lam.get_function(FunctionName=name)):
-        error = error_of(call)
-        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-        assert error.response["Error"]["Code"] == "ValidationException"
-        assert error.response["Error"]["Message"] == (
-            f"1 validation error detected: Value '{name}' at 'functionName' failed to "
-            f"satisfy constraint: {constraint}")
+        assert_refused(error_of(call), 400, "ValidationException",
+                       f"1 validation error detected: Value '{name}' at 'functionName' failed "
+                       f"to satisfy constraint: {constraint}")
     assert len(cloud.invocations()) == ran
     assert_still_serving(lam)
 
@@ -232,10 +228,9 @@ def test_an_arn_of_another_region_is_not_run_here(cloud, lam):
     ran = len(cloud.invocations())
     error = error_of(lambda: lam.invoke(
         FunctionName=f"arn:aws:lambda:us-east-1:{cloud.account_id}:function:healthy"))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
-    assert error.response["Error"]["Code"] == "ResourceNotFoundException"
-    assert error.response["Error"]["Message"] == (
-        f"Functions from 'us-east-1' are not reachable in this region ('{cloud.region}')")
+    assert_refused(error, 404, "ResourceNotFoundException",
+                   "Functions from 'us-east-1' are not reachable in this region "
+                   f"('{cloud.region}')")
     assert len(cloud.invocations()) == ran
 
 
@@ -245,8 +240,7 @@ def test_an_arn_of_another_account_is_access_denied_and_not_run(cloud, lam):
     ran = len(cloud.invocations())
     error = error_of(lambda: lam.invoke(
         FunctionName=f"arn:aws:lambda:{cloud.region}:210987654321:function:healthy"))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-    assert error.response["Error"]["Code"] == "AccessDeniedException"
+    assert_refused(error, 403, "AccessDeniedException")
     assert "is not authorized to perform: lambda:InvokeFunction" in (
         error.response["Error"]["Message"])
     assert len(cloud.invocations()) == ran
@@ -255,10 +249,9 @@ def test_an_arn_of_another_account_is_access_denied_and_not_run(cloud, lam):
 def test_a_qualifier_in_the_name_and_a_different_qualifier_parameter_is_refused(lam):
     version = lam.publish_version(FunctionName="healthy")["Version"]
     error = error_of(lambda: lam.invoke(FunctionName=f"healthy:{version}", Qualifier="$LATEST"))
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error.response["Error"]["Code"] == "InvalidParameterValueException"
-    assert error.response["Error"]["Message"] == (
-        "The derived qualifier from the function name does not match the specified qualifier.")
+    assert_refused(error, 400, "InvalidParameterValueException",
+                   "The derived qualifier from the function name does not match the specified "
+                   "qualifier.")
     assert read_json(lam.invoke(FunctionName=f"healthy:{version}", Qualifier=version)) == (
         "still serving")
 

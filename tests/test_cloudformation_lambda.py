@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import LAB_FUNCTION_RESOURCES, write_lab_folder
 from lambdalab import LocalCloud
 from lambdalab.deploy import delete_stack, deploy_stack
 
@@ -24,20 +25,9 @@ Parameters:
     Type: Number
     Default: 1
 Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument: {}
+""" + LAB_FUNCTION_RESOURCES + """\
   Failures:
     Type: AWS::SQS::Queue
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      FunctionName: !Sub "${AWS::StackName}-fn"
-      Runtime: python3.12
-      Handler: app.handler
-      Code: src/
-      Role: !GetAtt Role.Arn
   V1:
     Type: AWS::Lambda::Version
     Properties:
@@ -80,10 +70,7 @@ def cloud() -> Iterator[LocalCloud]:
 
 @pytest.fixture
 def template(tmp_path):
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(HANDLER)
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
-    return tmp_path / "template.yaml"
+    return write_lab_folder(tmp_path, TEMPLATE, HANDLER)
 
 
 def test_alias_version_and_async_settings_deploy_and_work(cloud, template):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conftest import LAB_FUNCTION_RESOURCES, write_lab_folder
 from lambdalab import LocalCloud
 from lambdalab.deploy import (
     ARTIFACT_BUCKET,
@@ -22,18 +23,7 @@ from lambdalab.packaging import zip_folder
 
 TEMPLATE = """
 Resources:
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      FunctionName: !Sub "${AWS::StackName}-fn"
-      Runtime: python3.12
-      Handler: app.handler
-      Code: src/
-      Role: !GetAtt Role.Arn
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument: {}
+""" + LAB_FUNCTION_RESOURCES + """\
 Outputs:
   Name:
     Value: !Ref Fn
@@ -47,10 +37,7 @@ def cloud() -> Iterator[LocalCloud]:
 
 
 def write_lab(tmp_path, code="def handler(event, context):\n    return 'deployed'\n"):
-    (tmp_path / "src").mkdir(exist_ok=True)
-    (tmp_path / "src" / "app.py").write_text(code)
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
-    return tmp_path / "template.yaml"
+    return write_lab_folder(tmp_path, TEMPLATE, code)
 
 
 def test_zip_is_deterministic_whatever_the_file_times(tmp_path):

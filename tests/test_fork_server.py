@@ -208,3 +208,13 @@ def test_a_failure_of_the_runtime_api_itself_is_a_500_never_a_dropped_connection
         assert json.loads(response.read())["errorType"] == "ServiceError"
     finally:
         server.close()
+
+
+def test_the_template_can_be_turned_off_by_the_environment(monkeypatch):
+    """``LAMBDALAB_FORK_ENVIRONMENTS=0``: every environment from a new interpreter, the way
+    to rule the template out when something looks wrong."""
+    monkeypatch.setenv("LAMBDALAB_FORK_ENVIRONMENTS", "0")
+    with LocalCloud() as cloud:
+        Deployer(cloud)("plain", "def handler(event, context):\n    return 2\n")
+        assert read_json(cloud.client("lambda").invoke(FunctionName="plain")) == 2
+        assert template_pids(cloud) == []

@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
+
+from conftest import wait_until
 
 pytestmark = pytest.mark.both_runtime_clients
 
@@ -64,13 +67,9 @@ def stopped_soon(pid: int) -> bool:
     return became(lambda: status(pid) == psutil.STATUS_STOPPED)
 
 
-def became(condition, seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
+def became(condition: Callable[[], object]) -> bool:
+    """``condition`` holds within 15 s, looked at every 10 ms."""
+    return wait_until(condition, 15, poll=0.01)
 
 
 def gone(pid: int) -> bool:

@@ -17,7 +17,7 @@ import psutil
 import pytest
 from moto.logs.models import LogEvent
 
-from conftest import Deployer
+from conftest import Deployer, wait_until
 from lambdalab import LocalCloud
 from lambdalab.invoke import logs
 from lambdalab.invoke.pool import IDLE_TIMEOUT_S
@@ -28,17 +28,6 @@ SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event.get('
 
 GATED = ("import os, time\ndef handler(event, context):\n"
          "    while not os.path.exists(event['gate']):\n        time.sleep(0.01)\n")
-
-
-def wait_until(condition, seconds: float) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` have passed: a deadline, so that a
-    loaded machine is given time rather than failed."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def alive(pid: int) -> bool:

@@ -21,18 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROLE_NAME
 from lambdalab.deploy import StackDeployError, deploy_stack
 from vpc_builder import (
     CALLEE,
     PROBE,
     REGION,
-    VPC_ACCESS_POLICY,
     Network,
+    allow_vpc_access,
+    create_probe_targets,
+    deploy_in_vpc,
     https_from_cidr,
     https_from_group,
     probe,
-    wait_active,
 )
 
 TEMPLATE = Path(__file__).parent / "templates" / "vpc_probes.yaml"
@@ -47,10 +47,7 @@ RESOURCE_ID = re.compile(r"\b(vpc|subnet|rtb|igw|nat|sg|vpce|pl)-[0-9a-f]+\b")
 
 @pytest.fixture(scope="module")
 def stack(cloud, deploy):
-    deploy("net-callee", CALLEE)
-    cloud.client("s3").create_bucket(Bucket="net-bucket",
-                                     CreateBucketConfiguration={"LocationConstraint": REGION})
-    cloud.client("sqs").create_queue(QueueName="net-queue")
+    create_probe_targets(cloud, deploy)
     return deploy_stack(cloud, TEMPLATE, "vpc-probes", {"ProbeCode": PROBE})
 
 
@@ -58,7 +55,7 @@ def stack(cloud, deploy):
 def api_twin(cloud, deploy, lam):
     """The template's network and functions, built with plain EC2 and Lambda calls."""
     ec2 = cloud.client("ec2")
-    cloud.client("iam").attach_role_policy(RoleName=ROLE_NAME, PolicyArn=VPC_ACCESS_POLICY)
+    allow_vpc_access(cloud)
     net = Network(ec2)
     public, _ = net.public_subnet("10.0.0.0/24", zone="a")
     routed, routed_table = net.subnet("10.0.1.0/24", zone="a")
@@ -70,9 +67,7 @@ def api_twin(cloud, deploy, lam):
     net.interface_endpoint("sqs", [isolated], groups=[endpoint_group])
     net.gateway_endpoint("s3", [isolated_table])
     for name, subnet in (("api-routed", routed), ("api-isolated", isolated)):
-        deploy(name, PROBE, Timeout=10,
-               VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [function_group]})
-        wait_active(lam, name)
+        deploy_in_vpc(deploy, lam, name, [subnet], [function_group])
     return net
 
 

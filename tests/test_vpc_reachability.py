@@ -25,17 +25,17 @@ import threading
 
 import pytest
 
-from conftest import ROLE_NAME, read_json
+from conftest import read_json
 from vpc_builder import (
-    CALLEE,
     PROBE,
     REGION,
-    VPC_ACCESS_POLICY,
     Network,
+    allow_vpc_access,
+    create_probe_targets,
+    deploy_in_vpc,
     https_from_cidr,
     https_from_group,
     probe,
-    wait_active,
 )
 
 LAMBDA_URL = (f"https://lambda.{REGION}.amazonaws.com/2015-03-31/functions/net-callee/"
@@ -51,22 +51,12 @@ def ec2(cloud):
 @pytest.fixture(scope="module", autouse=True)
 def services(cloud, deploy):
     """The execution role may manage ENIs; a callee, a bucket, a table and a queue exist."""
-    cloud.client("iam").attach_role_policy(RoleName=ROLE_NAME, PolicyArn=VPC_ACCESS_POLICY)
-    deploy("net-callee", CALLEE)
-    cloud.client("s3").create_bucket(Bucket="net-bucket",
-                                     CreateBucketConfiguration={"LocationConstraint": REGION})
+    allow_vpc_access(cloud)
+    create_probe_targets(cloud, deploy)
     cloud.client("dynamodb").create_table(
         TableName="net-table", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST")
-    cloud.client("sqs").create_queue(QueueName="net-queue")
-
-
-def in_vpc(deploy, lam, name: str, subnets: list[str], groups: list[str], **config) -> str:
-    config.setdefault("Timeout", 10)
-    deploy(name, PROBE, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": groups}, **config)
-    wait_active(lam, name)
-    return name
 
 
 def assert_black_hole(result: dict, url: str = LAMBDA_URL) -> None:
@@ -86,7 +76,7 @@ def test_an_isolated_subnet_black_holes_the_lambda_api_until_the_connect_timeout
         cloud, deploy, lam, ec2):
     net = Network(ec2)
     subnet, table = net.subnet("10.0.1.0/24")
-    name = in_vpc(deploy, lam, "net-isolated", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-isolated", [subnet], [net.default_group])
     answered_before = len(cloud.invocations("net-callee"))
     [result] = probe(lam, name, LAMBDA)
     assert_black_hole(result)
@@ -104,7 +94,7 @@ def test_botocore_retries_the_connect_timeout_as_its_retry_mode_says(deploy, lam
     """ConnectTimeoutError is a retryable connection error for botocore's retry modes."""
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
-    name = in_vpc(deploy, lam, "net-retried", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-retried", [subnet], [net.default_group])
     [result] = probe(lam, name, {**LAMBDA, "retries": {"mode": "standard",
                                                      "total_max_attempts": 2}})
     assert result["error"] == "ConnectTimeoutError"
@@ -116,7 +106,7 @@ def test_with_boto3_defaults_the_caller_times_out_first_as_sandbox_timedout(depl
     """60 s connect timeout and legacy retries outlast a 2 s function: Sandbox.Timedout."""
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
-    name = in_vpc(deploy, lam, "net-defaults", [subnet], [net.default_group], Timeout=2)
+    name = deploy_in_vpc(deploy, lam, "net-defaults", [subnet], [net.default_group], Timeout=2)
     response = lam.invoke(FunctionName=name,
                           Payload=json.dumps({"probes": [{**LAMBDA, "config": False}]}))
     assert response["FunctionError"] == "Unhandled"
@@ -129,7 +119,7 @@ def test_a_public_subnet_routing_to_an_internet_gateway_gives_no_access(
         cloud, deploy, lam, ec2):
     net = Network(ec2)
     subnet, table = net.public_subnet("10.0.1.0/24")
-    name = in_vpc(deploy, lam, "net-public", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-public", [subnet], [net.default_group])
     [result] = probe(lam, name, LAMBDA)
     assert_black_hole(result)
     assert cloud.explain_reachability(name).reason.startswith(
@@ -144,7 +134,7 @@ def test_a_nat_gateway_in_a_public_subnet_reaches_the_lambda_api(cloud, deploy, 
     private, table = net.subnet("10.0.1.0/24")
     nat = net.nat_gateway(public)
     net.route_to_nat(table, nat)
-    name = in_vpc(deploy, lam, "net-nat", [private], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-nat", [private], [net.default_group])
     assert probe(lam, name, LAMBDA, {"service": "sqs"}) == [
         {"ok": 200, "seconds": pytest.approx(0, abs=5), "attempts": 1},
         {"ok": "net-queue", "seconds": pytest.approx(0, abs=5), "attempts": 1}]
@@ -160,7 +150,7 @@ def test_a_nat_gateway_whose_subnet_has_no_internet_route_gives_no_access(
     nat_home, nat_table = net.subnet("10.0.0.0/24")  # no route to an internet gateway
     private, table = net.subnet("10.0.1.0/24")
     net.route_to_nat(table, net.nat_gateway(nat_home))
-    name = in_vpc(deploy, lam, "net-nat-no-igw", [private], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-nat-no-igw", [private], [net.default_group])
     [result] = probe(lam, name, LAMBDA)
     assert_black_hole(result)
     assert (f"but the NAT gateway's subnet {nat_home} uses route table {nat_table}, which has "
@@ -173,7 +163,7 @@ def test_an_interface_endpoint_with_private_dns_answers_the_default_name(
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
     endpoint = net.interface_endpoint("lambda", [subnet])
-    name = in_vpc(deploy, lam, "net-endpoint", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-endpoint", [subnet], [net.default_group])
     [result] = probe(lam, name, LAMBDA)
     assert result["ok"] == 200
     assert str(cloud.explain_reachability(name)) == (
@@ -187,7 +177,7 @@ def test_without_private_dns_only_the_endpoints_own_names_reach_it(cloud, deploy
     subnet, _ = net.subnet("10.0.1.0/24")
     endpoint = net.interface_endpoint("lambda", [subnet], private_dns=False)
     regional, zonal = (f"https://{e['DnsName']}" for e in endpoint["DnsEntries"])
-    name = in_vpc(deploy, lam, "net-endpoint-names", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-endpoint-names", [subnet], [net.default_group])
     default, by_regional, by_zonal = probe(lam, name, LAMBDA,
                                            {**LAMBDA, "endpoint_url": regional},
                                            {**LAMBDA, "endpoint_url": zonal})
@@ -205,7 +195,7 @@ def test_the_endpoints_security_group_must_let_https_in_from_the_function(
     function_group = net.security_group("net-fn")
     closed = net.security_group("net-closed")  # no inbound rule at all
     endpoint = net.interface_endpoint("lambda", [subnet], groups=[closed])
-    name = in_vpc(deploy, lam, "net-sg-in", [subnet], [function_group])
+    name = deploy_in_vpc(deploy, lam, "net-sg-in", [subnet], [function_group])
     [result] = probe(lam, name, LAMBDA)
     assert_black_hole(result)
     assert cloud.explain_reachability(name).reason.endswith(
@@ -224,7 +214,7 @@ def test_the_functions_security_group_must_let_https_out_to_the_endpoint(
     silent = net.security_group("net-silent", egress=[])  # no outbound rule at all
     endpoint_group = net.security_group("net-endpoint", ingress=[https_from_group(silent)])
     net.interface_endpoint("lambda", [subnet], groups=[endpoint_group])
-    name = in_vpc(deploy, lam, "net-sg-out", [subnet], [silent])
+    name = deploy_in_vpc(deploy, lam, "net-sg-out", [subnet], [silent])
     [result] = probe(lam, name, LAMBDA)
     assert_black_hole(result)
     assert f"the security groups {silent} of {name} allow no outbound TCP 443" in (
@@ -242,10 +232,10 @@ def test_s3_and_dynamodb_through_gateway_endpoints_of_the_subnets_route_table(
     for service in ("s3", "dynamodb"):
         endpoint = net.gateway_endpoint(service, [table])
         assert endpoint["DnsEntries"] == [] and endpoint["PrivateDnsEnabled"] is False
-    reached = in_vpc(deploy, lam, "net-gateway", [subnet], [net.default_group])
+    reached = deploy_in_vpc(deploy, lam, "net-gateway", [subnet], [net.default_group])
     assert [r.get("ok") for r in probe(lam, reached, {"service": "s3"},
                                        {"service": "dynamodb"})] == [200, "ACTIVE"]
-    missed = in_vpc(deploy, lam, "net-gateway-missed", [other_subnet], [net.default_group])
+    missed = deploy_in_vpc(deploy, lam, "net-gateway-missed", [other_subnet], [net.default_group])
     [s3] = probe(lam, missed, {"service": "s3"})
     assert_black_hole(s3, f"https://net-bucket.s3.{REGION}.amazonaws.com/")
     assert (f"nor a gateway endpoint associated with route table {other_table}"
@@ -256,7 +246,7 @@ def test_sqs_through_an_interface_endpoint_but_not_the_lambda_api(cloud, deploy,
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
     net.interface_endpoint("sqs", [subnet])
-    name = in_vpc(deploy, lam, "net-sqs", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-sqs", [subnet], [net.default_group])
     sqs, to_lambda = probe(lam, name, {"service": "sqs"}, LAMBDA)
     assert sqs["ok"] == "net-queue"
     assert_black_hole(to_lambda)
@@ -269,7 +259,7 @@ def test_a_warm_environment_follows_route_and_endpoint_changes_at_once(
     public, _ = net.public_subnet("10.0.0.0/24")
     private, table = net.subnet("10.0.1.0/24")
     nat = net.nat_gateway(public)
-    name = in_vpc(deploy, lam, "net-warm", [private], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-warm", [private], [net.default_group])
     outcomes = [probe(lam, name, LAMBDA)[0].get("error", "ok")]
     net.route_to_nat(table, nat)
     outcomes.append(probe(lam, name, LAMBDA)[0].get("error", "ok"))
@@ -292,7 +282,7 @@ def test_new_environments_take_the_functions_subnets_in_turn(cloud, deploy, lam,
     routed, routed_table = net.subnet("10.0.1.0/24")
     isolated, _ = net.subnet("10.0.2.0/24", zone="c")
     net.route_to_nat(routed_table, net.nat_gateway(public))
-    name = in_vpc(deploy, lam, "net-turns", [routed, isolated], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-turns", [routed, isolated], [net.default_group])
     results: list[str] = []
     together = threading.Barrier(2)
 
@@ -321,7 +311,7 @@ def test_private_dns_needs_the_vpcs_dns_attributes_at_request_time_too(cloud, de
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
     endpoint = net.interface_endpoint("lambda", [subnet])
-    name = in_vpc(deploy, lam, "net-dns-off", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-dns-off", [subnet], [net.default_group])
     assert cloud.explain_reachability(name).reachable
     ec2.modify_vpc_attribute(VpcId=net.vpc_id, EnableDnsHostnames={"Value": False})
     explanation = cloud.explain_reachability(name)
@@ -334,7 +324,7 @@ def test_private_dns_needs_the_vpcs_dns_attributes_at_request_time_too(cloud, de
 def test_explanations_for_hosts_beyond_aws_and_global_names(cloud, deploy, lam, ec2):
     net = Network(ec2)
     subnet, _ = net.subnet("10.0.1.0/24")
-    name = in_vpc(deploy, lam, "net-explain", [subnet], [net.default_group])
+    name = deploy_in_vpc(deploy, lam, "net-explain", [subnet], [net.default_group])
     assert str(cloud.explain_reachability(name, "example.com")) == (
         "unreachable: example.com is not an AWS endpoint, and the local cloud sends no traffic "
         "beyond this machine")

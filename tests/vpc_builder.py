@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import read_json
+from conftest import ROLE_NAME, read_json
 from lambdalab.workshop.vpc import (  # noqa: F401 - the tests import them from here
     VPC_ACCESS_POLICY,
     Network,
@@ -77,3 +77,27 @@ def probe(lam: Any, function: str, *probes: dict[str, Any]) -> list[dict[str, An
 def wait_active(lam: Any, name: str) -> None:
     lam.get_waiter("function_active_v2").wait(FunctionName=name,
                                               WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+
+
+def allow_vpc_access(cloud: Any) -> None:
+    """Let the tests' execution role manage network interfaces, as a VPC function needs."""
+    cloud.client("iam").attach_role_policy(RoleName=ROLE_NAME, PolicyArn=VPC_ACCESS_POLICY)
+
+
+def create_probe_targets(cloud: Any, deploy: Any) -> None:
+    """What the probe calls, so that a reachable call succeeds: the callee function, the
+    bucket and the queue (STS needs nothing; a DynamoDB table only where a test probes it)."""
+    deploy("net-callee", CALLEE)
+    cloud.client("s3").create_bucket(Bucket="net-bucket",
+                                     CreateBucketConfiguration={"LocationConstraint": REGION})
+    cloud.client("sqs").create_queue(QueueName="net-queue")
+
+
+def deploy_in_vpc(deploy: Any, lam: Any, name: str, subnets: list[str], groups: list[str],
+                  **config: Any) -> str:
+    """Deploy the probe into the subnets with the security groups; return its name once
+    it is Active."""
+    config.setdefault("Timeout", 10)
+    deploy(name, PROBE, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": groups}, **config)
+    wait_active(lam, name)
+    return name
