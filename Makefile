@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(PY) bench/invoke_latency.py
 	$(PY) bench/async_throughput.py
 	$(PY) bench/cloud_startup.py
+	$(PY) bench/cold_start.py
 
 clean:
 	rm -rf $(VENV)

@@ -106,8 +106,9 @@ class LocalCloud:
     :meth:`invocations` keeps the newest ``records_limit`` records.
 
     New execution environments are forked from a template process that has already loaded
-    the runtime (``fork_environments``, where the platform can fork): a cold start then
-    costs what the function's own module costs, not an interpreter's start as well.
+    the runtime (``fork_environments``, default ``$LAMBDALAB_FORK_ENVIRONMENTS``, else on
+    where the platform can fork): a cold start then costs what the function's own module
+    costs, not an interpreter's start as well.
 
     Only requests signed with :attr:`credentials` (random at each construction, or
     ``access_key_id``/``secret_access_key``, or ``$LAMBDALAB_ACCESS_KEY_ID`` and
@@ -120,7 +121,8 @@ class LocalCloud:
                  runtime_client: str | None = None, idle_timeout: float = IDLE_TIMEOUT_S,
                  max_warm_environments: int = MAX_IDLE_ENVIRONMENTS,
                  records_limit: int = RECORDS_LIMIT, access_key_id: str | None = None,
-                 secret_access_key: str | None = None, fork_environments: bool = True) -> None:
+                 secret_access_key: str | None = None,
+                 fork_environments: bool | None = None) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -145,7 +147,7 @@ class LocalCloud:
         self.records = InvocationLog(records_limit)
         self.credentials = owner_credentials(access_key_id, secret_access_key)
         self._credentials: CredentialStore | None = None
-        self._fork_environments = fork_environments and fork_server.available()
+        self._fork_environments = fork_server.wanted(fork_environments)
         self._forker: ForkServer | None = None
 
     # --- lifecycle ------------------------------------------------------------------------

@@ -154,8 +154,6 @@ INTERNALS: tuple[Internal, ...] = (
     Internal(PARSING, "clean_json", "function", "replaced: Fn::GetAZs of the stack's region",
              ("resource_json", "resources_map")),
     Internal(PARSING, "get_model_map", "function", "replaced: add our resource types", ()),
-    Internal(PARSING, "get_model_map.cache_info", "attribute",
-             "one cached dict: AWS::EC2::SecurityGroupEgress is added to it"),
     Internal(PARSING, "parse_and_create_resource", "function",
              "tell a created resource from a placeholder", mentions=("logical_resource_id",)),
     Internal(PARSING, "parse_resource", "function",

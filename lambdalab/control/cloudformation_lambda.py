@@ -23,9 +23,9 @@ from typing import Any
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import lambda_backends
-from moto.cloudformation import parsing
 
 from lambdalab.control.patcher import Patcher
+from lambdalab.control.stack_resource import StackResource, add_models
 
 ASYNC_SETTINGS = ("MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig")
 
@@ -42,41 +42,40 @@ def _unless_function_gone(action: Any, *args: Any) -> None:
         pass
 
 
-def _clear_event_config(backend: Any, function_name: str) -> None:
-    backend.get_function(function_name).event_invoke_config = []
+class _PartOfAFunction(StackResource):
+    """A resource that belongs to a function: when the stack deleted the function first, it
+    went with it."""
+
+    function_name: str
+    name: str = ""
+
+    @staticmethod
+    def remove(backend: Any, function_name: str, name: str) -> None:
+        raise NotImplementedError
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _unless_function_gone(self.remove, _backend(account_id, region_name),
+                              self.function_name, self.name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> None:
+        props = cloudformation_json["Properties"]
+        _unless_function_gone(cls.remove, _backend(account_id, region_name),
+                              props["FunctionName"], props.get("Name", ""))
 
 
-class _StackResource:
-    """What every model must offer moto's stack beyond its own methods."""
+class AliasResource(_PartOfAFunction):
+    cfn_type = "AWS::Lambda::Alias"
+    cfn_attributes = {"AliasArn": "arn"}
 
-    def is_created(self) -> bool:
-        return True  # created synchronously, through the Lambda backend
-
-
-class AliasResource(_StackResource):
     def __init__(self, arn: str, function_name: str, name: str) -> None:
         self.arn, self.function_name, self.name = arn, function_name, name
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
     @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "AliasArn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "AliasArn":
-            return self.arn
-        raise NotImplementedError(attribute_name)
+    def remove(backend: Any, function_name: str, name: str) -> None:
+        backend.delete_alias(name, function_name)
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str,
@@ -101,38 +100,20 @@ class AliasResource(_StackResource):
             props.get("RoutingConfig"))
         return original_resource
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        _unless_function_gone(_backend(account_id, region_name).delete_alias, self.name,
-                              self.function_name)
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> None:
-        props = cloudformation_json["Properties"]
-        _unless_function_gone(_backend(account_id, region_name).delete_alias, props["Name"],
-                              props["FunctionName"])
+class EventInvokeConfigResource(_PartOfAFunction):
+    cfn_type = "AWS::Lambda::EventInvokeConfig"
 
-
-class EventInvokeConfigResource(_StackResource):
     def __init__(self, function_name: str, qualifier: str) -> None:
         self.function_name, self.qualifier = function_name, qualifier
+
+    @staticmethod
+    def remove(backend: Any, function_name: str, name: str) -> None:
+        backend.get_function(function_name).event_invoke_config = []
 
     @property
     def physical_resource_id(self) -> str:
         return f"{self.function_name}:{self.qualifier}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventInvokeConfig"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str,
@@ -154,45 +135,13 @@ class EventInvokeConfigResource(_StackResource):
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json,
                                                    account_id, region_name)
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        _unless_function_gone(_clear_event_config, _backend(account_id, region_name),
-                              self.function_name)
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> None:
-        props = cloudformation_json["Properties"]
-        _unless_function_gone(_clear_event_config, _backend(account_id, region_name),
-                              props["FunctionName"])
+class VersionResource(StackResource):
+    cfn_type = "AWS::Lambda::Version"
+    cfn_attributes = {"Version": "version", "FunctionArn": "arn"}
 
-
-class VersionResource(_StackResource):
     def __init__(self, arn: str, version: str) -> None:
         self.arn, self.version = arn, version
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Version"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Version", "FunctionArn")
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Version":
-            return self.version
-        if attribute_name == "FunctionArn":
-            return self.arn
-        raise NotImplementedError(attribute_name)
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str,
@@ -220,17 +169,6 @@ class VersionResource(_StackResource):
         pass
 
 
-OUR_MODELS = {model.cloudformation_type(): model
-              for model in (AliasResource, EventInvokeConfigResource, VersionResource)}
-
-
-def _model_map(original: Any) -> Any:
-    def model_map() -> dict[str, Any]:
-        return {**original(), **OUR_MODELS}
-
-    return model_map
-
-
 def install(patcher: Patcher) -> None:
     """Make moto's CloudFormation create these types while the cloud runs."""
-    patcher.set(parsing, "get_model_map", _model_map(parsing.get_model_map))
+    add_models(patcher, (AliasResource, EventInvokeConfigResource, VersionResource))

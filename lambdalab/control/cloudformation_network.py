@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.cloudformation.parsing import ResourceMap, get_model_map
+from moto.cloudformation.parsing import ResourceMap
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
@@ -37,6 +37,7 @@ from moto.ec2.models.vpcs import VPC, VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 
 from lambdalab.control.patcher import Patcher
+from lambdalab.control.stack_resource import StackResource, add_models
 from lambdalab.network.ec2_state import flag
 
 
@@ -45,8 +46,7 @@ def install(patcher: Patcher) -> None:
     _wrap_classmethod(patcher, SecurityGroup, "create_from_cloudformation_json", _security_group)
     _wrap_classmethod(patcher, SubnetRouteTableAssociation, "create_from_cloudformation_json",
                       _subnet_association)
-    patcher.set_item(get_model_map(), SecurityGroupEgress.cloudformation_type(),
-                     SecurityGroupEgress)
+    add_models(patcher, [SecurityGroupEgress])
     patcher.wrap(ResourceMap, "_delete_resource", _delete_resource)
 
 
@@ -172,8 +172,10 @@ def _only_default_egress(group: Any) -> bool:
             "0.0.0.0/0", "::/0") for r in rules)
 
 
-class SecurityGroupEgress(CloudFormationModel):
+class SecurityGroupEgress(StackResource, CloudFormationModel):
     """``AWS::EC2::SecurityGroupEgress``: one outbound rule added to an existing group."""
+
+    cfn_type = "AWS::EC2::SecurityGroupEgress"
 
     def __init__(self, group: Any, properties: dict[str, Any]) -> None:
         self.group = group
@@ -182,18 +184,6 @@ class SecurityGroupEgress(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return f"{self.group.id}-egress"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::SecurityGroupEgress"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(
@@ -216,6 +206,3 @@ class SecurityGroupEgress(CloudFormationModel):
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str) -> None:
         return None
-
-    def is_created(self) -> bool:
-        return True

@@ -50,8 +50,19 @@ def forkable(variables: Mapping[str, str]) -> bool:
                    for name in variables)
 
 
+ENV_VAR = "LAMBDALAB_FORK_ENVIRONMENTS"  # 0: a new interpreter for every environment
+
+
 def available() -> bool:
     return hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def wanted(requested: bool | None) -> bool:
+    """Whether to fork environments: as asked, else as ``$LAMBDALAB_FORK_ENVIRONMENTS``
+    says (``0`` turns it off), and only where the platform can."""
+    if requested is None:
+        requested = os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "no")
+    return requested and available()
 
 
 class ForkedProcess:
