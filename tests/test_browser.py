@@ -290,9 +290,18 @@ def finished(page: Any, lab: Lab, notebook: str, code_cells: int) -> bool:
 def save(page: Any, lab: Lab, notebook: str) -> dict[str, Any]:
     before = (lab.root / notebook).stat().st_mtime_ns
     menu_command(page, "File", "docmanager:save")
-    wait_until(lambda: (lab.root / notebook).stat().st_mtime_ns != before, f"{notebook} saved")
-    time.sleep(0.3)  # the file is written in one go, but let the write finish
+    wait_until(lambda: (lab.root / notebook).stat().st_mtime_ns != before and
+               parses(lab.root / notebook), f"{notebook} saved")
     return lab.saved(notebook)
+
+
+def parses(path: Path) -> bool:
+    """Whether the file holds whole JSON yet (the server may still be writing it)."""
+    try:
+        json.loads(path.read_text())
+    except ValueError:
+        return False
+    return True
 
 
 def wait_until(condition: Any, what: str, timeout: float = 60) -> None:

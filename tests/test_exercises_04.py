@@ -108,7 +108,12 @@ def test_a_caller_that_leaves_its_invoices_to_threads_is_told_about_the_freeze(c
         CALLER, LOOP, "        threading.Thread(target=request_invoice, args=(order,)).start()"),
         cloud)
     assert [r.passed for r in report.results] == [True, False, False]
-    assert report.results[1].detail.startswith("3 of the 3 orders never got an invoice")
+    # how many threads get their request out before the freeze is the machine's timing: on
+    # a loaded one, one may; the verdict and its reason do not depend on it
+    detail = report.results[1].detail
+    assert re.match(r"[123] of the 3 orders never got an invoice: the request did not reach "
+                    r"the invoice function \(work left in a thread is frozen", detail) or \
+        "from a thread that is a race your request won this time" in detail, detail
     assert checks.advised(report, "A thread (or an executor) that the handler leaves running")
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from lab_stacks import deployed_lab, inline_policy
 
+from conftest import wait_until
 from lambdalab import LocalCloud
 from lambdalab.workshop import deploy_lab, lab_path, pitfall04
 
@@ -121,8 +122,7 @@ def test_a_threads_invoice_is_frozen_and_lost_with_its_environment(cloud, lam, s
     since = time.time()  # the invoices of earlier tests may have ended a moment ago
     response, answer = invoke(lam, thread, event("next_order"))
     assert answer == {"status": "accepted", "orders": ["A-2005"]}
-    time.sleep(1)
-    assert pitfall04.process_states(cloud, thread) == ["stopped"]
+    assert wait_until(lambda: pitfall04.process_states(cloud, thread) == ["stopped"], 30)
     assert pitfall04.invoices(cloud, stack["InvoiceBucketName"], ["A-2005"])["A-2005"] == []
     lam.update_function_configuration(FunctionName=thread, Description="new deployment")
     pitfall04.wait_until_reclaimed(cloud, thread)
