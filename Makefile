@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SANITIZE := notebooks/nbval_sanitize.cfg
 
-.PHONY: setup lock lab test test-all lint typecheck notebooks bench diagrams site clean
+.PHONY: setup lock lab reset test test-all lint typecheck notebooks bench diagrams site clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lambdalab needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -33,15 +33,25 @@ lock: | $(PY)
 # JupyterLab refuses root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# The attendee works in my-notebooks/ (git ignores it): copies of notebooks/ made without
+# outputs, so that no reveal shows before the guess and a git pull never touches them.
+# make lab makes the missing copies and says which notebooks changed upstream;
+# make reset NB=03 starts one afresh (the old copy goes to my-notebooks/backup/).
+COPIES := my-notebooks
 # JupyterLab serves the repository root, so that the notebooks' ../images and ../labs links
 # resolve, and opens 00_setup; it fetches no news and checks for no updates (loopback only).
 # JUPYTER_ARGS adds options (tests/test_browser.py: --no-browser --port=0).
 LAB_OPTIONS := --ip=127.0.0.1 --ServerApp.root_dir=. \
-	--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb \
+	--LabApp.default_url=/lab/tree/$(COPIES)/00_setup.ipynb \
 	--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lab: $(STAMP)
+	@$(PY) -m lambdalab notebooks --into $(COPIES)
 	$(VENV)/bin/jupyter lab $(LAB_OPTIONS) $(ALLOW_ROOT) $(JUPYTER_ARGS)
+
+reset: $(STAMP)
+	@test -n "$(NB)" || { echo "which notebook? make reset NB=03"; exit 2; }
+	@$(PY) -m lambdalab notebooks --into $(COPIES) --reset $(NB)
 
 # The suite runs on TEST_WORKERS workers (pytest-xdist; conftest.py shares the work out):
 # most of it waits on handlers, Lambda's clock, kernels and a browser, so 4 workers on 2

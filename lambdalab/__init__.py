@@ -9,8 +9,9 @@ Imports are lazy so that an execution environment, which imports
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["LocalCloud"]
+__all__ = ["LocalCloud", "DEFAULT_REGION"]
 __version__ = "0.1.0"
+DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
 
 if TYPE_CHECKING:
     from lambdalab.cloud import LocalCloud

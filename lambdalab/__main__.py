@@ -1,4 +1,5 @@
-"""Command line: ``python -m lambdalab serve`` runs the local cloud in the foreground."""
+"""Command line: ``python -m lambdalab serve`` runs the local cloud in the foreground;
+``python -m lambdalab notebooks`` makes the attendee's copies of the notebooks."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
+from lambdalab import DEFAULT_REGION
 from lambdalab.access.credentials import ACCESS_KEY_ENV, SECRET_KEY_ENV
-from lambdalab.cloud import DEFAULT_REGION
 from lambdalab.invoke.runtime_client_mode import ENV_VAR, MODES
 
 
@@ -49,6 +51,27 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebooks(args: argparse.Namespace) -> int:
+    from lambdalab.notebook_copies import Copies, report_lines
+
+    copies = Copies(Path(args.source), Path(args.into))
+    if not copies.notebooks():
+        print(f"lambdalab: no notebooks in {args.source}/", file=sys.stderr)
+        return 2
+    if args.reset:
+        try:
+            backup, fresh = copies.reset(args.reset)
+        except LookupError as e:
+            print(f"lambdalab: {e}", file=sys.stderr)
+            return 2
+        kept = f"; your copy is in {backup}" if backup else ""
+        print(f"{fresh}: a fresh copy of {copies.find(args.reset)}{kept}")
+        return 0
+    for line in report_lines(copies.update(), copies, args.reset_command):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lambdalab",
                                      description="A local AWS cloud that runs Lambda handlers.")
@@ -73,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--secret-access-key", metavar="SECRET", default=None,
                        help=f"the secret of --access-key-id (default: ${SECRET_KEY_ENV})")
     serve.set_defaults(run=_serve)
+    notebooks = commands.add_parser(
+        "notebooks", help="make the attendee's copies of the notebooks (outputs cleared), "
+                          "report those changed upstream, or start one afresh")
+    notebooks.add_argument("--source", default="notebooks", help="the committed notebooks")
+    notebooks.add_argument("--into", default="my-notebooks", help="the copies' folder")
+    notebooks.add_argument("--reset", metavar="NB", help="start this notebook afresh (03, "
+                           "3 or 03_vpc_reachability); your copy goes to the backup folder")
+    notebooks.add_argument("--reset-command", default="make reset NB={number}",
+                           help=argparse.SUPPRESS)  # what the report tells to type
+    notebooks.set_defaults(run=_notebooks)
     return parser
 
 

@@ -27,6 +27,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lambdalab import DEFAULT_REGION
 from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
@@ -46,7 +47,6 @@ from lambdalab.invoke.service import InvokeService
 from lambdalab.owned_state import STATE
 from lambdalab.reachability import Reachability, ReachabilityExplanation
 
-DEFAULT_REGION = "ap-northeast-1"  # the region of the original article
 LOOPBACK = "127.0.0.1"
 
 class QuietRequestHandler(MotoRequestHandler):

@@ -52,7 +52,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  "--metrics-recording-only", "--no-pings"]
 VIEWPORT = {"width": 1280, "height": 800}  # a laptop's browser window
 NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".ipynb_checkpoints",
-                                    ".pytest_cache", ".ruff_cache", "*.egg-info", "results")
+                                    ".pytest_cache", ".ruff_cache", "*.egg-info", "results",
+                                    "my-notebooks")
 
 
 def chromium_path() -> str | None:
@@ -69,8 +70,8 @@ pytestmark = [
                               "(elsewhere: LAMBDALAB_CHROMIUM=<path to Chromium or Chrome>)"),
 ]
 
-NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
-                   for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+COPIES = "my-notebooks"  # what `make lab` opens: the attendee's own copies, made empty
+NOTEBOOKS = sorted(f"{COPIES}/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PITFALLS = [nb for nb in NOTEBOOKS if not Path(nb).name.startswith("00_")]
 RUNTIME_CLIENT = "python"  # nbval runs the notebooks on the native client
 
@@ -79,6 +80,11 @@ def each(notebooks: list[str]) -> list[Any]:
     """One parameter per notebook, named by its stem: each notebook's tests are one unit of
     work for xdist (conftest.py's PER_PARAMETER)."""
     return [pytest.param(nb, id=Path(nb).stem) for nb in notebooks]
+
+
+def committed(notebook: str) -> Path:
+    """The committed notebook (with its stored outputs) an attendee's copy was made from."""
+    return ROOT / "notebooks" / Path(notebook).name
 
 
 def typed_answers(notebook: str) -> list[tuple[str, str]]:
@@ -92,7 +98,7 @@ def typed_answers(notebook: str) -> list[tuple[str, str]]:
     tree = ast.parse(solutions)
     imports = "\n".join(ast.get_source_segment(solutions, node) or "" for node in tree.body
                         if isinstance(node, ast.Import | ast.ImportFrom))
-    cells = ["".join(c["source"]) for c in json.loads((ROOT / notebook).read_text())["cells"]
+    cells = ["".join(c["source"]) for c in json.loads(committed(notebook).read_text())["cells"]
              if c["cell_type"] == "code"]
     answers = []
     for node in tree.body:
@@ -211,6 +217,8 @@ class Opened:
     images: list[dict[str, Any]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     footprint: Footprint | None = None
+    as_opened: dict[str, Any] = field(default_factory=dict)  # the copy before anything ran
+    screens: list[Screen] = field(default_factory=list)  # at each guess, before Run All
 
 
 class Footprint:
@@ -254,22 +262,143 @@ class Footprint:
         self._thread.join()
 
 
-def open_and_run_all(lab: Lab, browser: Any, notebook: str) -> Opened:
+def open_and_run_all(lab: Lab, browser: Any, notebook: str, shots: Path) -> Opened:
     started = time.monotonic()
     footprint = Footprint(lab.process.pid)
     page = browser.new_page()
     page.goto(f"{lab.url}lab/tree/{notebook}?token={lab.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell")
     wait_until(lambda: lab.kernel_state(notebook) == "idle", f"{notebook}: kernel idle")
+    as_opened = lab.saved(notebook)
+    looked = time.monotonic()
+    screens = [screen for step in predict_steps(notebook, as_opened)
+               for screen in screens_at(page, step, shots / Path(notebook).stem)]
+    looked = time.monotonic() - looked  # an attendee's reading time: not Run All's
     menu_command(page, "Run", "runmenu:run-all")
-    code_cells = sum(c["cell_type"] == "code" for c in lab.saved(notebook)["cells"])
+    code_cells = sum(c["cell_type"] == "code" for c in as_opened["cells"])
     wait_until(lambda: finished(page, lab, notebook, code_cells), f"{notebook}: Run All done",
                timeout=240)
-    seconds = time.monotonic() - started
+    seconds = time.monotonic() - started - looked
     footprint.stop()
     saved = save(page, lab, notebook)
     return Opened(notebook, page, saved, seconds, images_on(page), local_links_on(page, lab),
-                  footprint)
+                  footprint, as_opened, screens)
+
+
+# --- what is on screen while the attendee guesses -----------------------------------------
+
+@dataclass(frozen=True)
+class PredictStep:
+    """A "predict first" step: the guess cell, the answer its reveal gives, and the texts of
+    the reveal that would give that answer away if they were on screen before it."""
+
+    cell: int  # the guess cell's index among the notebook's cells
+    question: int  # the index of the Markdown cell that asks (it lists every option)
+    answer: str
+    choices: tuple[str, ...]
+    giveaways: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Screen:
+    step: PredictStep
+    where: str  # the guess cell at the window's "start" (top) or "end" (bottom)
+    shot: Path
+    visible: dict[int, str]  # cell index -> its text, for every cell at least partly in view
+
+
+def guess_cells(cells: list[dict[str, Any]]) -> list[int]:
+    return [i for i, cell in enumerate(cells)
+            if cell["cell_type"] == "code" and "".join(cell["source"]).startswith("prediction")]
+
+
+def predict_steps(notebook: str, copy: dict[str, Any] | None = None) -> list[PredictStep]:
+    """Every guess cell of the attendee's copy (``copy``; by default the committed notebook),
+    with what its reveal says: the reveal's object and the answer stored in the committed
+    notebook's output."""
+    import importlib
+
+    stored = json.loads(committed(notebook).read_text())["cells"]
+    cells = (copy or {"cells": stored})["cells"]
+    steps = []
+    for i, at in zip(guess_cells(stored), guess_cells(cells), strict=True):
+        reveal = next(c for c in stored[i + 1:] if ".reveal(prediction" in "".join(c["source"]))
+        owner, name = re.search(r"(\w+)\.(\w+)\.reveal\(prediction",
+                                "".join(reveal["source"])).groups()
+        prediction = getattr(importlib.import_module(f"lambdalab.workshop.{owner}"), name)
+        said = " ".join(json.dumps(o) for o in reveal.get("outputs", []))
+        answer = re.search(r"it was (?:\\)?'([^'\\]+)", said).group(1)
+        question = max(j for j in range(at) if cells[j]["cell_type"] == "markdown")
+        steps.append(PredictStep(at, question, answer, tuple(prediction.choices),
+                                 (prediction.why, prediction.choices[answer])))
+    return steps
+
+
+VISIBLE_CELLS = """() => {
+  const panel = [...document.querySelectorAll('.jp-NotebookPanel')]
+    .find(p => !p.classList.contains('lm-mod-hidden'));
+  const cells = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const height = window.innerHeight;
+  return cells.map((el, i) => [Number(el.dataset.windowedListIndex ?? i), el,
+                               el.getBoundingClientRect()])
+    .filter(([, , r]) => r.height > 0 && r.bottom > 0 && r.top < height)
+    .map(([i, el]) => [i, el.innerText]);
+}"""
+
+
+def screens_at(page: Any, step: PredictStep, folder: Path) -> list[Screen]:
+    """The guess cell scrolled to the top of the window, then to its bottom, as an attendee
+    reading down to it or past it sees it: a screenshot and the text of every cell in view."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(
+        step.cell)
+    screens = []
+    for where in ("start", "end"):
+        cell.evaluate(f"el => el.scrollIntoView({{block: '{where}'}})")
+        page.wait_for_timeout(400)  # JupyterLab renders the cells that came into view
+        shot = folder / f"cell{step.cell:02d}-{where}.png"
+        page.screenshot(path=str(shot))
+        visible = {int(i): text for i, text in page.evaluate(VISIBLE_CELLS)}
+        screens.append(Screen(step, where, shot, visible))
+    return screens
+
+
+RUN = 6  # words in a row of the reveal's texts that count as repeating it
+
+
+def names(text: str, choice: str, bare: bool) -> bool:
+    """Whether ``text`` names ``choice``: quoted as the reveal quotes it, or, when ``bare``,
+    as a word of four letters or more ("2" or "on" alone say nothing)."""
+    word = re.escape(choice)
+    pattern = rf"['\"`]{word}['\"`]"
+    if bare and len(choice) >= 4 and not choice.isdigit():
+        pattern += rf"|(?<![\w-]){word}(?![\w-])"
+    return re.search(pattern, text) is not None
+
+
+def giveaway_on(screen: Screen) -> list[str]:
+    """What on screen names the answer, apart from the question and the guess cell (they
+    list every option): the answer quoted, anywhere; the answer as a bare word, below the
+    guess (above it, "charged" may tell an earlier part of the story); or six words in a
+    row of the reveal's texts. A cell that names every option (``"x" if ... else "y"``)
+    names none. A paraphrase escapes this: the screenshots are for a human eye."""
+    step = screen.step
+    shown = {i: text for i, text in screen.visible.items() if i not in (step.cell, step.question)}
+    found = []
+    for i, text in shown.items():
+        below = i > step.cell
+        if names(text, step.answer, below) and not all(
+                names(text, choice, below) for choice in step.choices):
+            found.append(f"cell {i}: {step.answer!r}")
+    words = " ".join(shown.values()).lower()
+    for giveaway in step.giveaways:
+        tokens = re.findall(r"[\w']+", giveaway.lower())
+        for n in range(len(tokens) - RUN + 1):
+            run = tokens[n:n + RUN]
+            if re.search(r"\b" + r"\W+".join(map(re.escape, run)) + r"\b", words):
+                found.append(f"the reveal's words: {' '.join(run)!r}")
+                break
+    return found
 
 
 def menu_command(page: Any, menu: str, command: str) -> None:
@@ -351,13 +480,14 @@ def outputs(cell: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def run_all(lab: Lab, browser: Any) -> Any:
+def run_all(lab: Lab, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Opens a notebook and runs it with Run All, once per test session; by path."""
     opened: dict[str, Opened] = {}
+    shots = tmp_path_factory.mktemp("predict-screens")
 
     def get(notebook: str) -> Opened:
         if notebook not in opened:
-            opened[notebook] = open_and_run_all(lab, browser, notebook)
+            opened[notebook] = open_and_run_all(lab, browser, notebook, shots)
         return opened[notebook]
     return get
 
@@ -383,6 +513,39 @@ def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all
             f"cell {i}: {[(e['ename'], e['evalue']) for e in errors]}"
         stderr = [o for o in cell["outputs"] if o.get("name") == "stderr"]
         assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:500]}"
+
+
+@pytest.mark.parametrize("notebook", each(NOTEBOOKS))
+def test_make_lab_opens_the_attendees_copy_with_nothing_run(notebook, run_all):
+    opened: Opened = run_all(notebook)
+    code = [c for c in opened.as_opened["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+@pytest.mark.parametrize("notebook", each(NOTEBOOKS))
+def test_nothing_on_screen_at_a_guess_gives_the_answer_away(notebook, run_all):
+    """On a laptop's window, the guess cell at the top or at the bottom of it: no cell in
+    view but the question and the guess names the answer, or repeats the reveal's words
+    (the screenshots are in the test's temporary folder)."""
+    opened: Opened = run_all(notebook)
+    assert len(opened.screens) == 2 * len(predict_steps(notebook, opened.as_opened))
+    leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
+             for s in opened.screens for leak in giveaway_on(s)]
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("notebook", each(PITFALLS))
+def test_the_giveaway_check_catches_the_committed_notebooks_stored_reveal(notebook):
+    """The check above can fail: the committed notebook, outputs stored, shows the reveal
+    right under each guess, and a window holding the guess and the two cells after it is
+    caught at every predict step."""
+    cells = json.loads(committed(notebook).read_text())["cells"]
+    assert predict_steps(notebook)
+    for step in predict_steps(notebook):
+        visible = {i: "".join(cells[i]["source"]) + "\n" + outputs(cells[i])
+                   for i in range(step.question, step.cell + 3)}
+        screen = Screen(step, "start", Path("none.png"), visible)
+        assert giveaway_on(screen), f"guess cell {step.cell}: the stored reveal was missed"
 
 
 @pytest.mark.parametrize("notebook", each(NOTEBOOKS))

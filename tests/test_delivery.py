@@ -4,6 +4,7 @@ that exist: Codespaces / Dev Containers, Binder, and the static HTML rendering."
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,11 +40,13 @@ def test_binder_installs_the_workshops_own_requirements_on_a_supported_python():
     assert (ROOT / "requirements.txt").exists()
 
 
-def test_the_readmes_binder_link_opens_an_existing_notebook():
+def test_the_readmes_binder_link_opens_the_attendees_copy_of_the_first_notebook():
+    """Binder's start script makes the copies (tests/test_notebook_copies.py runs it)."""
     urlpaths = set(re.findall(r"mybinder\.org/v2/gh/[^)\s]*\?urlpath=lab/tree/([^)\s&]+)",
                               README))
-    assert urlpaths == {"notebooks/00_setup.ipynb"}
-    assert (ROOT / urlpaths.pop()).is_file()
+    assert urlpaths == {"my-notebooks/00_setup.ipynb"}
+    assert (ROOT / "notebooks" / "00_setup.ipynb").is_file()
+    assert os.access(ROOT / "binder" / "start", os.X_OK)
 
 
 def test_the_readme_is_a_landing_page_with_an_agenda_of_every_notebook():
