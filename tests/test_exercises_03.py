@@ -87,7 +87,7 @@ def open_group(ec2, network, rule):
 def test_an_endpoint_created_before_the_vpcs_dns_hostnames_is_refused_and_explained(cloud):
     report = pitfall03.exercise2.evaluate(
         lambda ec2, network: endpoint(ec2, network, dns_hostnames=False), cloud)
-    assert [r.passed for r in report.results] == [False, False, False, True]
+    assert [r.passed for r in report.results] == [False, False, False, True, True]
     assert report.results[0].detail.startswith("your code raised ClientError "
                                                "(InvalidParameter): Enabling private DNS")
     assert report.results[1].detail.startswith("the order service failed (Sandbox.Timedout)")
@@ -96,7 +96,7 @@ def test_an_endpoint_created_before_the_vpcs_dns_hostnames_is_refused_and_explai
 
 def test_an_endpoint_in_the_default_group_is_closed_to_the_order_service(cloud):
     report = pitfall03.exercise2.evaluate(lambda ec2, network: endpoint(ec2, network), cloud)
-    assert [r.passed for r in report.results] == [True, False, False, True]
+    assert [r.passed for r in report.results] == [True, False, False, True, True]
     assert "allow no inbound TCP 443 from sg-…" in report.results[1].detail
     assert report.advice == ("The endpoint's security group must let TCP 443 in from the "
                              "order service: from its group, "
@@ -111,7 +111,7 @@ def test_an_endpoint_without_private_dns_is_not_used_by_the_unchanged_order_serv
         endpoint(ec2, network, groups=[group], private_dns=False)
 
     report = pitfall03.exercise2.evaluate(without_private_dns, cloud)
-    assert [r.passed for r in report.results] == [True, False, False, True]
+    assert [r.passed for r in report.results] == [True, False, False, True, True]
     assert checks.advised(report, "An endpoint with private DNS off answers only to its own "
                                   "DNS name")
 
@@ -138,7 +138,7 @@ def test_a_nat_gateway_is_refused_and_does_not_even_work_with_this_egress(cloud)
                              NatGatewayId=nat)
 
     report = pitfall03.exercise2.evaluate(with_nat, cloud)
-    assert [r.passed for r in report.results] == [True, False, False, False]
+    assert [r.passed for r in report.results] == [True, False, False, False, True]
     assert "allow no outbound TCP 443 to 0.0.0.0/0" in report.results[2].detail
     assert report.results[3].detail.startswith("the VPC has a NAT gateway: it works")
     assert report.advice[-1].startswith("A NAT gateway is the public way out")
@@ -149,7 +149,7 @@ def test_the_labs_own_fail_fast_config_stops_reading_before_the_slower_inventory
     lab = Config(connect_timeout=1, read_timeout=4,
                  retries={"mode": "standard", "total_max_attempts": 1})
     report = pitfall03.exercise3.evaluate(lambda: lab, cloud)
-    assert [r.passed for r in report.results] == [True, False]
+    assert [r.passed for r in report.results] == [True, False, False]
     assert report.results[1].detail == (
         "the order service stopped waiting for the answer (ReadTimeoutError) while the "
         "inventory function was still working")
@@ -159,7 +159,7 @@ def test_the_labs_own_fail_fast_config_stops_reading_before_the_slower_inventory
 def test_a_short_connect_timeout_with_retries_still_reports_too_late(cloud):
     report = pitfall03.exercise3.evaluate(lambda: Config(
         connect_timeout=1, read_timeout=7, retries={"mode": "standard"}), cloud)
-    assert [r.passed for r in report.results] == [False, True]
+    assert [r.passed for r in report.results] == [False, True, True]
     assert report.results[0].detail.startswith("it reported LambdaApiUnreachable itself, but "
                                                "after more than 2 s")
     assert report.advice[0].startswith("Each attempt waits connect_timeout again")
@@ -179,6 +179,26 @@ def test_boto3s_default_connect_timeout_lets_lambda_end_the_order_service(cloud)
     assert report.results[0].detail.startswith("the order service was still waiting when "
                                                "Lambda ended it at its 8 s timeout")
     assert report.advice[0].startswith("boto3 waits 60 s to connect unless told otherwise")
+
+
+def test_a_read_timeout_the_inventory_function_can_outlast_fails_even_when_it_answers_in_time(
+        cloud):
+    """read_timeout=5 with botocore's default attempts gets the 4.5 s answer, but a
+    reservation that takes 5.5 s (within the inventory's 6 s timeout) would be sent again."""
+    report = pitfall03.exercise3.evaluate(lambda: Config(connect_timeout=0.5, read_timeout=5,
+                                                         retries={"total_max_attempts": 1}),
+                                          cloud)
+    assert [r.passed for r in report.results] == [True, True, False]
+    assert report.results[2].detail == (
+        "read_timeout=5 s: a reservation that takes longer (the inventory function may run "
+        "up to its 6 s timeout) is given up while the inventory function still works")
+    retried = pitfall03.exercise3.evaluate(lambda: Config(connect_timeout=0.5, read_timeout=5),
+                                           cloud)
+    assert not retried.results[2].passed
+    assert retried.results[2].detail.endswith(
+        "; and with more than one attempt botocore sends the order again, so the inventory "
+        "function runs twice")
+    assert checks.advised(retried, "`read_timeout` is how long the client waits")
 
 
 @pytest.mark.parametrize("answer, summary", [
@@ -203,3 +223,18 @@ def test_the_prediction_reads_what_happened(cloud):
     assert pitfall03.observed("Unhandled", {"errorType": "ClientError"}) == "error"
     assert pitfall03.observed(None, {"status": "accepted"}) == "accepted"
     assert set(pitfall03.wrong_caller.choices) == {"accepted", "error", "timeout"}
+
+
+def test_opening_the_order_services_own_group_to_anywhere_is_refused(cloud, solutions):
+    def opened_wide(ec2, network):
+        solutions.make_reachable(ec2, network)
+        ec2.authorize_security_group_egress(
+            GroupId=network["function_security_group_id"],
+            IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    report = pitfall03.exercise2.evaluate(opened_wide, cloud)
+    assert [r.passed for r in report.results] == [True, True, True, True, False]
+    assert report.results[4].detail.startswith(
+        "the order service's group now lets out every protocol to 0.0.0.0/0: the network "
+        "team allows HTTPS to 10.30.0.0/16 and nowhere else.")
+    assert checks.advised(report, "The order service's group is the network team's")

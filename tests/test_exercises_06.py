@@ -111,6 +111,22 @@ def test_the_bare_key_error_and_a_check_for_absence_only_are_told_apart(cloud):
     assert checks.advised(report, "An empty value is set but useless")
 
 
+def test_a_message_that_says_what_is_missing_but_not_where_to_set_it_is_told(cloud):
+    what_only = checks.edited(
+        TABLE_NAME_EDITABLE, 'return os.environ["TABLE_NAME"]',
+        'name = os.environ.get("TABLE_NAME")\n'
+        '    if not name:\n'
+        '        raise RuntimeError("TABLE_NAME missing")\n'
+        '    return name')
+    report = pitfall06.exercise2.evaluate(what_only, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert [r.passed for r in report.results] == [True, True, False, False]
+    assert report.results[2].detail.startswith(
+        "it failed with RuntimeError: TABLE_NAME missing: that says what is missing, not "
+        "where to set it.")
+    assert checks.advised(report, "The engineer reading the log at night")
+
+
 def key_read_as(cloud, body: str) -> Report:
     """Exercise 3's verdict on the lab's signing_key with its ``return`` line replaced."""
     return pitfall06.exercise3.evaluate(checks.edited(

@@ -3,7 +3,7 @@
 Sources: https://repost.aws/knowledge-center/lambda-function-retry-timeout-sdk (a client
 that times out retries, and the function runs again), https://docs.aws.amazon.com/boto3/latest/guide/retries.html
 (legacy 5 attempts, standard 3, read timeouts retried),
-https://aws.amazon.com/blogs/developer/updated-default-retry-behavior-for-aws-sdks-and-tools/
+https://aws.amazon.com/blogs/developer/announcing-updated-retry-behavior-for-aws-sdks-and-tools/
 (standard is the default from botocore 1.44.0),
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html (Lambda itself does not
 retry a synchronous invocation),
@@ -149,3 +149,16 @@ def test_a_failed_capture_frees_its_key_for_a_retry(cloud, lam, stack):
     assert error == "Unhandled" and body["errorType"] == "KeyError"
     error, body = answer(lam, name, payment("T-5"))
     assert error is None and body["order_id"] == "T-5"
+
+
+def test_the_botocore_installed_is_one_whose_default_retry_mode_the_notebooks_state():
+    """The notebooks say: standard mode, 3 attempts, from botocore 1.44.0 on (its
+    configprovider's default; 1.43.x defaulted to legacy). A lock that moves botocore
+    across that line makes them wrong: this fails first."""
+    import botocore
+
+    from lambdalab.workshop import pitfall05
+
+    major, minor = (int(part) for part in botocore.__version__.split(".")[:2])
+    assert (major, minor) >= (1, 44), botocore.__version__
+    assert pitfall05.plain_client_retries() == ("standard", 3)

@@ -171,6 +171,18 @@ DAEMON = textwrap.dedent("""
 """)
 
 
+def described(pid: int) -> str:
+    """What a process that should be gone is, for the failure message."""
+    try:
+        process = psutil.Process(pid)
+        parent = process.parent()
+        return (f"{pid} {process.status()} started {process.create_time()} "
+                f"{process.cmdline()[-3:]}, parent {parent and parent.pid} "
+                f"{parent and parent.cmdline()[-3:]}")
+    except psutil.Error as error:
+        return f"{pid}: {error}"
+
+
 def started_daemon(pidfile: Path) -> int:
     deadline = time.monotonic() + 10
     while not (pidfile.exists() and pidfile.read_text()):
@@ -194,6 +206,32 @@ def test_a_daemon_the_handler_started_in_its_own_session_dies_with_the_cloud(tmp
         [env] = cloud.environment_pids()
         assert os.getsid(daemon) != os.getsid(env)  # it left the environment's session
     assert wait_gone([daemon]) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="macOS has no subreaper: a daemon outlives its environment there")
+def test_a_daemon_dies_when_its_environment_ends_by_itself(tmp_path):
+    """An environment that ends on its own (here its handler exits the process; also the
+    runtime loop losing a cloud that died before freezing it) kills what it adopted first:
+    once it is gone, its daemons would belong to init, out of the cloud's reach."""
+    with LocalCloud() as cloud:
+        lam = cloud.client("lambda")
+        lam.create_function(FunctionName="e", Runtime="python3.12",
+                            Role=execution_role_arn(cloud), Handler="app.handler",
+                            Code={"ZipFile": zip_files(DAEMON_THEN_EXIT)})
+        answer = lam.invoke(FunctionName="e",
+                            Payload=json.dumps({"pidfile": str(tmp_path / "pid")}))
+        assert json.loads(answer["Payload"].read())["errorType"] == "Runtime.ExitError"
+        daemon = int((tmp_path / "pid").read_text())  # written before the handler exited
+        assert wait_gone([daemon]) == [], described(daemon)
+
+
+DAEMON_THEN_EXIT = DAEMON.replace("import os, time", "import os, sys, time").replace(
+    '    return "daemon started"',
+    '    while not os.path.exists(event["pidfile"]):\n'
+    '        time.sleep(0.01)\n'
+    '    time.sleep(0.1)  # the id is written\n'
+    '    sys.exit(0)')
 
 
 DAEMON_CLOUD_SCRIPT = textwrap.dedent("""
@@ -221,7 +259,7 @@ def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(tm
         daemon = started_daemon(tmp_path / "pid")
         parent.kill()
         parent.wait(timeout=10)
-        assert wait_gone([daemon]) == []
+        assert wait_gone([daemon]) == [], described(daemon)
     finally:
         parent.kill()
         parent.wait()

@@ -136,6 +136,25 @@ def _adopt_orphans() -> None:
         pass
 
 
+def _end_adopted() -> None:
+    """Kill every process this environment adopted or started, as it ends by itself.
+
+    When the cloud dies before it froze the environment, the runtime loop loses the Runtime
+    API and the environment exits; its adopted daemons would pass to init before the cloud's
+    guardian reaches them (the guardian kills what descends from a living environment)."""
+    import psutil
+
+    try:
+        descendants = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for process in descendants:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+
+
 def main(argv: list[str]) -> None:
     run(_read_settings(int(argv[1])))
 
@@ -154,7 +173,10 @@ def run(settings: dict) -> None:
     from awslambdaric import __main__ as ric
 
     sys.argv = ["/var/runtime/bootstrap", os.environ["_HANDLER"]]
-    ric.main(sys.argv)
+    try:
+        ric.main(sys.argv)
+    finally:
+        _end_adopted()
 
 
 if __name__ == "__main__":

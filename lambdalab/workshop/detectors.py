@@ -27,3 +27,9 @@ def said(*texts: str) -> Detector:
 def mentions(name: str) -> Detector:
     """Spots an attempt whose code uses ``name`` (see :meth:`Attempt.mentions`)."""
     return lambda attempt: attempt.mentions(name)
+
+
+def unless(spotted: Detector, excluded: Detector) -> Detector:
+    """Spots what ``spotted`` does, except in an attempt ``excluded`` spots: advice on a
+    finer point is noise when the answer crashed before reaching it."""
+    return lambda attempt: spotted(attempt) and not excluded(attempt)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import textwrap
@@ -260,6 +261,7 @@ exercise1 = EXERCISES.exercise(1, network_cases, answer=your_predictions, mistak
 # --- exercise 2: make it reachable without a NAT gateway -----------------------------------
 
 YOUR_NETWORK_CALLER = "ex03-your-network"
+VPC_RANGE = "10.30.0.0/16"  # exercise 2's VPC; the order service may send HTTPS there only
 
 
 @dataclass
@@ -282,11 +284,11 @@ def prepare_your_network(cloud: Any, make_reachable: Any) -> YourNetwork:
         raise AnswerError(f"pass your function make_reachable, not "
                           f"{type(make_reachable).__name__}.")
     prepare_inventory(cloud)
-    net = Network(cloud.client("ec2"), "10.30.0.0/16", dns_hostnames=False)
+    net = Network(cloud.client("ec2"), VPC_RANGE, dns_hostnames=False)
     public, _ = net.public_subnet("10.30.0.0/24", "a")
     private_a, table_a = net.subnet("10.30.1.0/24", "a")
     private_c, table_c = net.subnet("10.30.2.0/24", "c")
-    group = net.security_group("order-service", egress=[https_from_cidr("10.30.0.0/16")])
+    group = net.security_group("order-service", egress=[https_from_cidr(VPC_RANGE)])
     put_vpc_function(cloud, YOUR_NETWORK_CALLER, caller_package(), "app.handler_wrong",
                      subnets=[private_a, private_c], groups=[group], timeout=3,
                      environment={"INVENTORY_FUNCTION_NAME": INVENTORY})
@@ -330,19 +332,55 @@ def your_network_cases(cloud: Any) -> list[Case]:
                               "internet. Find the private way")
         return "none"
 
+    def egress_kept(attempt: YourNetwork) -> str:
+        [group] = cloud.client("ec2").describe_security_groups(
+            GroupIds=[attempt.network["function_security_group_id"]])["SecurityGroups"]
+        wider = [rule for rule in group["IpPermissionsEgress"] if not _inside(rule, VPC_RANGE)]
+        if wider:
+            raise WrongAnswer(f"the order service's group now lets out "
+                              f"{_egress_described(wider[0])}: the network team allows "
+                              f"HTTPS to {VPC_RANGE} and nowhere else. Open the endpoint's "
+                              "side instead")
+        return f"HTTPS to {VPC_RANGE} only, as the network team wants"
+
     return [Case("your make_reachable(ec2, network) runs", runs),
             Case("the lab's order service, code unchanged, invoked in that network",
                  order_service_answers),
             Case("every private subnet of the order service has the way (the cloud's verdict)",
                  every_subnet),
-            Case("no NAT gateway in the VPC", no_nat_gateway)]
+            Case("no NAT gateway in the VPC", no_nat_gateway),
+            Case("the order service's security group still lets out only HTTPS to the VPC",
+                 egress_kept)]
+
+
+def _inside(rule: dict[str, Any], vpc_range: str) -> bool:
+    """Whether an egress rule allows no more than TCP 443 to addresses of the VPC (groups
+    of the VPC included)."""
+    if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != ("tcp", 443, 443):
+        return False
+    if rule.get("Ipv6Ranges") or rule.get("PrefixListIds"):
+        return False
+    network = ipaddress.IPv4Network(vpc_range)
+    return all(ipaddress.IPv4Network(r["CidrIp"]).subnet_of(network)
+               for r in rule.get("IpRanges", []))
+
+
+def _egress_described(rule: dict[str, Any]) -> str:
+    protocol = "every protocol" if rule.get("IpProtocol") == "-1" else (
+        f"{rule.get('IpProtocol')} {rule.get('FromPort')}"
+        + ("" if rule.get("FromPort") == rule.get("ToPort") else f"-{rule.get('ToPort')}"))
+    where = [r["CidrIp"] for r in rule.get("IpRanges", [])] + [
+        r["CidrIpv6"] for r in rule.get("Ipv6Ranges", [])] + [
+        p["PrefixListId"] for p in rule.get("PrefixListIds", [])]
+    return f"{protocol} to {', '.join(where) or 'its groups'}"
 
 
 exercise2 = EXERCISES.exercise(2, your_network_cases, answer=prepare_your_network, mistakes=[
     Mistake(T.mistake("dns_hostnames_off"), failed_with("InvalidParameter", "DNS")),
     Mistake(T.mistake("private_dns_off"), failed_with("private DNS off")),
     Mistake(T.mistake("endpoint_group_closed"), failed_with("allow no inbound TCP 443")),
-    Mistake(T.mistake("nat_gateway_used"), failed("no NAT gateway"))])
+    Mistake(T.mistake("nat_gateway_used"), failed("no NAT gateway")),
+    Mistake(T.mistake("caller_group_opened"), failed("the order service's security group"))])
 
 
 # --- exercise 3: fail fast, but not too fast -----------------------------------------------
@@ -375,7 +413,15 @@ def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
     return options
 
 
-def deploy_your_config(cloud: Any, fail_fast_config: Any) -> dict[str, str]:
+@dataclass
+class YourConfig:
+    """The two callers deployed with the learner's Config, and the options it was given."""
+
+    callers: dict[str, str]
+    options: dict[str, Any]
+
+
+def deploy_your_config(cloud: Any, fail_fast_config: Any) -> YourConfig:
     """The lab's fixed caller with the learner's Config in ``vpc_client.py``, twice: in an
     isolated subnet, and behind a Lambda endpoint calling an inventory that takes 4.5 s."""
     options = your_config_options(fail_fast_config)
@@ -393,7 +439,7 @@ def deploy_your_config(cloud: Any, fail_fast_config: Any) -> dict[str, str]:
         put_vpc_function(cloud, name, package, "app.handler_fixed", subnets=subnets,
                          groups=groups, environment={"INVENTORY_FUNCTION_NAME": callee},
                          timeout=CONFIG_CALLER_TIMEOUT)
-    return dict(CONFIG_CALLERS)
+    return YourConfig(dict(CONFIG_CALLERS), options)
 
 
 def _runs_since(cloud: Any, function_name: str, before: int) -> int:
@@ -414,7 +460,8 @@ def _handler_duration_ms(cloud: Any, function_name: str) -> float:
 def your_config_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
 
-    def isolated(callers: dict[str, str]) -> str:
+    def isolated(attempt: YourConfig) -> str:
+        callers = attempt.callers
         error, result = _invoke(lam, callers["isolated"])
         error_type = result.get("errorType") if isinstance(result, dict) else None
         if not error:
@@ -432,9 +479,9 @@ def your_config_cases(cloud: Any) -> list[Case]:
                               "2 s: every attempt waits connect_timeout again")
         return "it failed by itself with LambdaApiUnreachable, within 2 s"
 
-    def slow_callee(callers: dict[str, str]) -> str:
+    def slow_callee(attempt: YourConfig) -> str:
         before = len(cloud.invocations(SLOW_INVENTORY))
-        error, result = _invoke(lam, callers["endpoint"])
+        error, result = _invoke(lam, attempt.callers["endpoint"])
         runs = _runs_since(cloud, SLOW_INVENTORY, before)
         twice = (f"; and botocore retried, so the inventory function ran {runs} times for "
                  "one order") if runs > 1 else ""
@@ -451,9 +498,37 @@ def your_config_cases(cloud: Any) -> list[Case]:
                               "for one order: botocore retried a call that had reached it")
         return "it waited for the answer: 'accepted', and the inventory function ran once"
 
+    def outlasts_the_callee(attempt: YourConfig) -> str:
+        options = attempt.options
+        read_timeout = options.get("read_timeout", DEFAULT_READ_TIMEOUT)
+        if read_timeout <= SLOW_TIMEOUT:
+            again = ("; and with more than one attempt botocore sends the order again, so the "
+                     "inventory function runs twice") if attempts_of(options) != 1 else ""
+            raise WrongAnswer(
+                f"read_timeout={read_timeout:g} s: a reservation that takes longer (the "
+                f"inventory function may run up to its {SLOW_TIMEOUT} s timeout) is given up "
+                f"while the inventory function still works{again}")
+        return f"read_timeout={read_timeout:g} s, beyond the inventory's {SLOW_TIMEOUT} s timeout"
+
     return [Case("the order service in an isolated subnet", isolated),
             Case("the order service behind a Lambda endpoint; the inventory function takes "
-                 "4.5 s to answer", slow_callee)]
+                 "4.5 s to answer", slow_callee),
+            Case(f"an inventory call that takes up to the inventory's whole {SLOW_TIMEOUT} s "
+                 "timeout (your Config, read)", outlasts_the_callee)]
+
+
+DEFAULT_READ_TIMEOUT = 60  # botocore's, in seconds
+
+
+def attempts_of(options: dict[str, Any]) -> int | None:
+    """How many attempts a Config's retries make, when it says (None: botocore's default
+    for the mode in use, more than one in every mode)."""
+    retries = options.get("retries") or {}
+    if "total_max_attempts" in retries:
+        return int(retries["total_max_attempts"])
+    if "max_attempts" in retries:  # retries after the first attempt
+        return int(retries["max_attempts"]) + 1
+    return None
 
 
 exercise3 = EXERCISES.exercise(3, your_config_cases, answer=deploy_your_config, mistakes=[
@@ -461,4 +536,5 @@ exercise3 = EXERCISES.exercise(3, your_config_cases, answer=deploy_your_config, 
     Mistake(T.mistake("attempts_repeat_connect_timeout"), failed_with("more than 2 s")),
     Mistake(T.mistake("read_timeout_too_short"),
             lambda attempt: attempt.failed_with("ReadTimeoutError")
-            or attempt.failed_with("ran ", "times"))])
+            or attempt.failed_with("ran ", "times")
+            or attempt.failed("an inventory call that takes up to"))])

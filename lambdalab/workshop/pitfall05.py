@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import json
+import math
+import random
 import re
 import threading
 import time
@@ -28,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from lambdalab.invoke.records import InvocationRecord
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
-from lambdalab.workshop.detectors import failed, failed_with, said
+from lambdalab.workshop.detectors import failed, failed_with, said, unless
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
@@ -237,6 +239,7 @@ MISSING = "ex05-no-such-function"
 SLOW_ECHO = ("import time\n\ndef handler(event, context):\n    time.sleep(0.3)\n"
              "    return {'n': event.get('n')}\n")
 CEILING = 1.0  # seconds: the longest wait the exercise allows
+GROWTH_SECONDS = 1.5  # room for the waits 0.1, 0.2 and 0.4 s, not for the next, 0.8 s
 PATIENCE = 8.0  # seconds each caller of case one may take
 SLACK = 0.4  # seconds for the calls themselves around a deadline
 
@@ -287,6 +290,35 @@ class SleepSpy:
 
     def all_waits(self) -> list[float]:
         return [w for waits in self.waits.values() for w in waits]
+
+
+@contextmanager
+def draws_at_the_top(answer: Callable[..., Any]) -> Iterator[None]:
+    """Every draw of Python's ``random`` (``random.random``, and ``uniform`` through it)
+    returns its largest value, so that a full-jitter wait equals its ceiling and the check
+    can read how the ceilings grow."""
+    top = math.nextafter(1.0, 0.0)
+    names = getattr(answer, "__globals__", {})
+    original = random.random
+    imported = names.get("random") is original  # ``from random import random``
+
+    def highest() -> float:
+        return top
+
+    if imported:
+        names["random"] = highest
+    try:
+        with patch.object(random, "random", highest), \
+                patch.object(random._inst, "random", highest, create=True):
+            yield
+    finally:
+        if imported:
+            names["random"] = original
+
+
+def ceilings(count: int) -> list[float]:
+    """The exercise's ceilings after the 1st, 2nd, ... refusal: min(1, 0.05 * 2**n)."""
+    return [min(CEILING, 0.05 * 2 ** n) for n in range(1, count + 1)]
 
 
 @dataclass
@@ -413,18 +445,52 @@ def patient_cases(cloud: Any) -> list[Case]:
                "again: make each wait random, between 0 and the ceiling (full jitter)")
         return "random waits, none over 1 s"
 
+    def growing_ceilings(answer: Callable[..., Any]) -> str:
+        spy = SleepSpy()
+        with spy.installed(answer), draws_at_the_top(answer):
+            [outcome] = run_callers(answer, lam, SWITCHED_OFF, 1, GROWTH_SECONDS, spy)
+        waits = spy.all_waits()
+        if not waits:
+            raise WrongAnswer("it never waited (time.sleep) between refusals" + (
+                f"; it raised {_described(outcome.error)}" if outcome.error else ""))
+        expected = ceilings(len(waits))
+        shown = ", ".join(f"{w:.3g}" for w in waits[:5]) + (", ..." if len(waits) > 5 else "")
+        if all(math.isclose(w, c, rel_tol=1e-6) for w, c in zip(waits, expected, strict=True)):
+            return f"waits at their ceilings: {shown} s"
+        if len(waits) > 1 and len({round(w, 6) for w in waits}) == 1:
+            raise WrongAnswer(
+                f"your waits' ceilings were {shown} s: they do not grow. After each refusal "
+                "the ceiling doubles, min(1, 0.05 * 2**n), so that callers refused again "
+                "spread out further")
+        if math.isclose(waits[0], 0.05, rel_tol=1e-6):
+            raise WrongAnswer(
+                f"your waits' ceilings were {shown} s: the first, 0.05 s, is the one for "
+                "n = 0. After the first refusal n is 1: min(1, 0.05 * 2**1) = 0.1 s")
+        raise WrongAnswer(
+            f"your waits' ceilings were {shown} s, expected "
+            f"{', '.join(f'{c:.3g}' for c in expected)} s: min(1, 0.05 * 2**n) after the n-th "
+            "refusal (the check made Python's random draw its largest value)")
+
     return [Case("six callers at once, a function that runs one call at a time (0.3 s), "
                  "8 s each", six_callers),
             Case("a function that refuses every call (reserved concurrency 0), 1.5 s",
                  switched_off),
             Case("a function name that does not exist", missing),
-            Case("four callers at once: their waits", random_waits)]
+            Case("four callers at once: their waits", random_waits),
+            Case("one caller, every call refused, 1.5 s, each random draw at its largest: "
+                 "how the waits grow", growing_ceilings)]
 
 
+undefined = failed_with("NameError")  # a crash: advice on backoff would answer another question
 exercise1 = EXERCISES.exercise(1, patient_cases, mistakes=[
-    Mistake(T.mistake("waits_without_jitter"), failed("four callers at once")),
-    Mistake(T.mistake("lasting_error_retried"), failed("a function name that does not exist")),
-    Mistake(T.mistake("wait_past_the_deadline"), failed_with("still trying"))])
+    Mistake(T.mistake("name_not_defined"), failed_with("NameError")),
+    Mistake(T.mistake("waits_without_jitter"), unless(failed("four callers at once"), undefined)),
+    Mistake(T.mistake("waits_counted_from_zero"),
+            unless(failed_with("is the one for n = 0"), undefined)),
+    Mistake(T.mistake("waits_do_not_grow"), unless(failed_with("they do not grow"), undefined)),
+    Mistake(T.mistake("lasting_error_retried"),
+            unless(failed("a function name that does not exist"), undefined)),
+    Mistake(T.mistake("wait_past_the_deadline"), unless(failed_with("still trying"), undefined))])
 
 # --- exercise 2: fix the lab's fan-out ------------------------------------------------------
 

@@ -371,6 +371,14 @@ def deploy_your_table_name(cloud: Any, edited: Any) -> dict[str, str]:
     return deploy_split(cloud, TABLE_NAME_EDITABLE, edited, TABLE_FUNCTIONS)
 
 
+def says_where_to_set(message: str, function_name: str) -> bool:
+    """Whether an error message says where a missing setting goes: the function's
+    configuration or environment, or the function by name (the exercise asks for both the
+    what and the where)."""
+    return function_name in message or re.search(
+        r"environment|configuration|config\b", message, re.IGNORECASE) is not None
+
+
 def table_name_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
     runs = iter(range(1, 1_000_000))
@@ -411,6 +419,11 @@ def table_name_cases(cloud: Any) -> list[Case]:
                 raise WrongAnswer(
                     f"it failed with KeyError: {message}, the bare name of the key: say that "
                     "the function's configuration lacks it, and where to set it")
+            if not says_where_to_set(message, functions[function_name]):
+                raise WrongAnswer(
+                    f"it failed with {failure(result)}: that says what is missing, not "
+                    "where to set it. Name the place (this function's configuration, its "
+                    "Environment) or the function, so the engineer on call knows what to fix")
             return f"{failure(result)}"
         return run
 
@@ -434,6 +447,7 @@ exercise2 = EXERCISES.exercise(2, table_name_cases, answer=deploy_your_table_nam
     Mistake(T.mistake("table_name_empty"),
             lambda attempt: attempt.failed("configured with TABLE_NAME set to an empty string")
             and not attempt.failed("configured without TABLE_NAME")),
+    Mistake(T.mistake("message_without_where"), failed_with("not where to set it")),
     EDITED_NAMES])
 
 KEY_FUNCTIONS = {
