@@ -24,7 +24,8 @@ from lambdalab.workshop.responses import error_summary, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
 LAB = "01_function_error"
-PLATFORM = "Lambda's own errorTypes start with `Sandbox.`, `Runtime.` or `Function.`"
+PLATFORM = ("the errorTypes Lambda and its runtime write start with `Sandbox.`, `Runtime.` "
+            "or `Function.`")
 T = load_texts("pitfall01", platform=PLATFORM)  # topics, hints, mistakes: texts/en/pitfall01.toml
 EXERCISES = NotebookExercises("pitfall01", "notebooks/solutions/01_function_error.py", T)
 

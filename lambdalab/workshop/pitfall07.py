@@ -203,6 +203,10 @@ exercise1 = EXERCISES.exercise(1, exercise1_cases, needs_cloud=False, mistakes=[
 
 QUICK, SLOW = "ex07-payment-quick", "ex07-payment-times-out"
 PAYMENT_TIMEOUT = 2  # the stand-ins' Timeout, in seconds
+# Lambda's limit on a cold start's Init phase, in seconds: Init comes before the function's
+# timeout starts, and an Init that runs out is retried within it (Lambda developer guide,
+# "Understanding the Lambda execution environment lifecycle", Init phase)
+INIT_LIMIT = 10
 STAND_INS = {  # name: source; both have a 2 s timeout
     QUICK: "import time\n\ndef handler(event, context):\n    time.sleep(1.5)\n"
            "    return {'capture_id': 'cap_quick'}\n",
@@ -259,11 +263,22 @@ def exercise2_cases(cloud: Any) -> list[Case]:
                "and the card is charged again. Allow one attempt")
         return "one attempt: a sent capture is never sent again by boto3"
 
+    def covers_a_cold_start(safe_config: Callable[[int], Any]) -> str:
+        read_timeout = client_from(safe_config).meta.config.read_timeout
+        longest = PAYMENT_TIMEOUT + INIT_LIMIT
+        expect(read_timeout >= longest,
+               f"read_timeout={read_timeout:g} s: after a cold start Lambda may answer "
+               f"{longest} s after the call (up to {INIT_LIMIT} s of Init before the payment's "
+               f"own {PAYMENT_TIMEOUT} s), and your client would give up first")
+        return f"read_timeout={read_timeout:g} s: longer than Init's {INIT_LIMIT} s and the " \
+               f"payment's {PAYMENT_TIMEOUT} s together"
+
     return [Case("a payment that takes 1.5 s (its timeout: 2 s)", once(QUICK, None)),
             Case("a payment that Lambda ends at its 2 s timeout",
                  once(SLOW, "Sandbox.Timedout")),
             Case("your client's retries, if a connection breaks after Lambda got the call",
-                 not_repeated)]
+                 not_repeated),
+            Case("a cold start before the payment: your read_timeout, read", covers_a_cold_start)]
 
 
 def _total_attempts(retries: dict[str, Any]) -> int:
@@ -275,7 +290,8 @@ def _total_attempts(retries: dict[str, Any]) -> int:
 
 
 exercise2 = EXERCISES.exercise(2, exercise2_cases, mistakes=[
-    Mistake(T.mistake("read_timeout_too_short"), said("ReadTimeoutError"))])
+    Mistake(T.mistake("read_timeout_too_short"), said("ReadTimeoutError")),
+    Mistake(T.mistake("cold_start_not_covered"), failed("a cold start before the payment"))])
 
 # --- exercise 3: make the payment function idempotent ------------------------------------------
 

@@ -30,8 +30,9 @@ class PaymentFailed(Exception):
     """The payment function failed, or Lambda ended it: there is no capture."""
 
 
+INIT_LIMIT = 10  # seconds of Init Lambda allows a cold start, before the function's timeout
 once_client = boto3.client("lambda", config=Config(
-    read_timeout=PAYMENT_TIMEOUT + 5,  # Lambda ends the payment function before this
+    read_timeout=PAYMENT_TIMEOUT + INIT_LIMIT + 2,  # Lambda answers before this, even cold
     retries={"total_max_attempts": 1},  # a capture is sent once, never repeated
 ))
 
