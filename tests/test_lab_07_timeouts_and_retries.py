@@ -141,14 +141,26 @@ def test_an_idempotent_payment_captures_once_per_key(cloud, lam, stack, function
     assert len(pitfall07.captures(cloud, table, f"{order_id}-b")) == 1
 
 
-def test_a_failed_capture_frees_its_key_for_a_retry(cloud, lam, stack):
+def test_a_declined_charge_frees_its_key_for_a_retry(cloud, lam, stack):
     name = stack["IdempotentPaymentFunctionName"]
-    broken = payment("T-5")
-    del broken["currency"]  # the capture cannot be recorded: the run fails
-    error, body = answer(lam, name, broken)
-    assert error == "Unhandled" and body["errorType"] == "KeyError"
+    error, body = answer(lam, name, payment("T-5") | {"amount": 0})  # nothing is charged
+    assert error == "Unhandled" and body["errorType"] == "CardDeclined"
     error, body = answer(lam, name, payment("T-5"))
     assert error is None and body["order_id"] == "T-5"
+    assert len(pitfall07.captures(cloud, stack["CapturesTableName"], "T-5")) == 1
+
+
+def test_a_charge_whose_capture_cannot_be_stored_is_never_charged_again(cloud, lam, stack):
+    """The card is charged, then storing the capture fails: the key stays claimed, and the
+    retry answers CaptureInProgress without charging (a freed key would charge twice)."""
+    name = stack["IdempotentPaymentFunctionName"]
+    unstorable = payment("T-6")
+    del unstorable["currency"]  # charge_card does not need it; storing the capture does
+    error, body = answer(lam, name, unstorable)
+    assert error == "Unhandled" and body["errorType"] == "KeyError"
+    error, body = answer(lam, name, payment("T-6"))  # its claim failed: no charge
+    assert error == "Unhandled" and body["errorType"] == "CaptureInProgress"
+    assert pitfall07.captures(cloud, stack["CapturesTableName"], "T-6") == []
 
 
 def test_the_botocore_installed_is_one_whose_default_retry_mode_the_notebooks_state():

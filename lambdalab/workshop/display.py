@@ -39,19 +39,22 @@ class SourceView:
         printer.text(repr(self))
 
 
-def show_source(path: str | Path, name: str | None = None) -> SourceView:
-    """Highlighted source of a lab file, or of one top-level function or class in it."""
+def show_source(path: str | Path, *names: str) -> SourceView:
+    """Highlighted source of a lab file, or of the top-level functions or classes named
+    (in the order given, a blank line apart)."""
     path = Path(path)
     source = path.read_text()
     shown = f"`{_repository_path(path)}`"
-    if name is not None:
+    if names:
         tree = ast.parse(source)
-        found = [node for node in tree.body
-                 if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name]
-        if not found:
-            raise ValueError(f"{name} is not defined in {path.name}")
-        source = ast.get_source_segment(source, found[0]) or ""
-        shown = f"`{name}` in {shown}"
+        defined = {node.name: node for node in tree.body
+                   if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+        missing = [name for name in names if name not in defined]
+        if missing:
+            raise ValueError(f"{missing[0]} is not defined in {path.name}")
+        source = "\n\n\n".join(ast.get_source_segment(source, defined[name]) or ""
+                                for name in names)
+        shown = f"{', '.join(f'`{name}`' for name in names)} in {shown}"
     return SourceView(f"*{shown}, as deployed (a view: edit the lab file, not this)*",
                       source.rstrip("\n"))
 

@@ -23,7 +23,7 @@ def safe_config(payment_timeout):
 
 # Exercise 3: the lab's handler, idempotent. It runs inside
 # labs/07_timeouts_and_retries/invoked/app.py, which defines json, captures, claims,
-# charge_card and first_result.
+# charge_card, record and first_result.
 def handler(event, context):
     key = event["idempotency_key"]
     try:  # claim the key before charging: DynamoDB lets exactly one run write it
