@@ -133,6 +133,16 @@ def key_read_as(cloud, body: str) -> Report:
         SIGNING_KEY_EDITABLE, 'return os.environ["SIGNING_KEY"].encode()', body), cloud)
 
 
+def test_a_key_returned_as_text_is_told_to_return_bytes(cloud):
+    as_text = MATERIAL.solution_source("signing_key").replace('["Value"].encode()', '["Value"]')
+    report = pitfall06.exercise3.evaluate(as_text, cloud)
+    assert [r.passed for r in report.results] == [False, False]
+    assert report.results[0].detail.startswith("it failed with TypeError: ")
+    assert report.results[0].detail.endswith(
+        ": your signing_key() returned text where split.py signs with bytes")
+    assert checks.advised(report, "A parameter's `Value` is a str")
+
+
 def test_a_key_still_read_from_the_configuration_is_named(cloud):
     report = key_read_as(cloud, 'key = os.environ["SIGNING_KEY"]\n    return key.encode()')
     assert [r.passed for r in report.results] == [False, False]

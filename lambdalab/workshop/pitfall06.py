@@ -475,6 +475,10 @@ def signing_key_cases(cloud: Any) -> list[Case]:
                         f"it failed with {failure(result)}: the function still reads the key "
                         "from its configuration, where anyone allowed "
                         "lambda:GetFunctionConfiguration reads it too")
+                if result.get("errorType") == "TypeError" and "bytes" in message:
+                    raise WrongAnswer(
+                        f"it failed with {failure(result)}: your signing_key() returned text "
+                        "where split.py signs with bytes")
                 raise WrongAnswer(f"it failed: {failure(result)}")
             expect(signed_with(result, key_of(cloud, parameter)),
                    f"the invoice is not signed with the key stored in {parameter}")
@@ -501,4 +505,5 @@ exercise3 = EXERCISES.exercise(3, signing_key_cases, answer=deploy_your_signing_
     Mistake(T.mistake("ssm_client_missing"),
             lambda attempt: attempt.failed_with("name 'ssm' is not defined")
             or attempt.failed_with("name 'boto3' is not defined")),
+    Mistake(T.mistake("key_returned_as_text"), failed_with("returned text where")),
     EDITED_NAMES])
