@@ -107,10 +107,13 @@ class Run:
         return max((r.end for r in self.records if r.outcome != "throttled"), default=None)
 
     @property
-    def first_refusal(self) -> float | None:
-        """Seconds from the run's start to Lambda's first refusal, if any."""
+    def refusal_after_first_call(self) -> float | None:
+        """Seconds from the first call Lambda received in the run to its first refusal: how
+        fast Lambda refuses, without the caller's own start-up (threads, a new client's
+        connections), which the run's start includes."""
         at = self.first_refusal_at
-        return None if at is None else at - self.started
+        first = min((r.start for r in self.records), default=None)
+        return None if at is None or first is None else at - first
 
     def timeline(self, title: str) -> None:
         """Show the run's timeline: environments, concurrency against the limit, refusals."""
