@@ -30,9 +30,9 @@ class PaymentFailed(Exception):
     """The payment function failed, or Lambda ended it: there is no capture."""
 
 
-INIT_LIMIT = 10  # seconds of Init Lambda allows a cold start, before the function's timeout
+INIT_LIMIT = 10  # seconds of Init a cold start may take before the timeout starts
 once_client = boto3.client("lambda", config=Config(
-    read_timeout=PAYMENT_TIMEOUT + INIT_LIMIT + 2,  # Lambda answers before this, even cold
+    read_timeout=PAYMENT_TIMEOUT + INIT_LIMIT + 2,  # Lambda answers before this
     retries={"total_max_attempts": 1},  # a capture is sent once, never repeated
 ))
 
