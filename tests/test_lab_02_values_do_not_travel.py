@@ -90,14 +90,13 @@ def test_wrong_caller_gives_up_and_the_payment_function_charges_afterwards(cloud
                                 '.amazonaws.com/2015-03-31/functions/lab2-invoked-wrong/'
                                 'invocations"')
     assert gave_up - started >= 2.0  # its 2 s read timeout...
-    assert charges_for(ledger, slow["order_id"], seen) == []  # not yet
     payment = pitfall02.wait_for_invocation(cloud, stack["InvokedWrongFunctionName"], started)
-    assert payment.outcome == "success"
+    assert payment.outcome == "success"  # ...not the 3 s payment, which ran on
     [charge] = charges_for(ledger, slow["order_id"], seen)
-    assert charge["captured_at"] > gave_up  # money moved after the customer heard "failed"
-    assert payment.end > gave_up  # ...not the 3 s payment, which ran on
+    # the cloud's own records, not this test's clock (it hears the caller late when loaded):
+    # money moved after the order service had answered "failed"
     caller = cloud.invocations(stack["WrongCallerFunctionName"])[-1]
-    assert payment.end > caller.end
+    assert caller.end < charge["captured_at"] <= payment.end
 
 
 def test_fixed_pair_charges_the_tenant_and_logs_one_correlation_id(cloud, stack, ledger):
