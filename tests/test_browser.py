@@ -276,8 +276,16 @@ def open_and_run_all(lab: Lab, browser: Any, notebook: str, shots: Path) -> Open
     looked = time.monotonic() - looked  # an attendee's reading time: not Run All's
     menu_command(page, "Run", "runmenu:run-all")
     code_cells = sum(c["cell_type"] == "code" for c in as_opened["cells"])
-    wait_until(lambda: finished(page, lab, notebook, code_cells), f"{notebook}: Run All done",
-               timeout=240)
+    try:
+        wait_until(lambda: finished(page, lab, notebook, code_cells),
+                   f"{notebook}: Run All done", timeout=240)
+    except AssertionError:
+        page.screenshot(path=str(shots / f"{Path(notebook).stem}-run-all-timeout.png"))
+        waiting = [p.strip() for p in prompts(page) if not re.fullmatch(r"\[\d+\]:", p.strip())]
+        raise AssertionError(
+            f"{notebook}: Run All not done after 240 s; kernel {lab.kernel_state(notebook)}, "
+            f"{len(prompts(page))} prompts in the page for {code_cells} code cells, not done: "
+            f"{waiting[:5]} (screenshot in {shots})") from None
     seconds = time.monotonic() - started - looked
     footprint.stop()
     saved = save(page, lab, notebook)
@@ -483,11 +491,18 @@ def outputs(cell: dict[str, Any]) -> str:
 def run_all(lab: Lab, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Opens a notebook and runs it with Run All, once per test session; by path."""
     opened: dict[str, Opened] = {}
+    failed: dict[str, AssertionError] = {}  # a second try would open what autosave stored
     shots = tmp_path_factory.mktemp("predict-screens")
 
     def get(notebook: str) -> Opened:
+        if notebook in failed:
+            raise AssertionError(f"Run All failed before this test: {failed[notebook]}")
         if notebook not in opened:
-            opened[notebook] = open_and_run_all(lab, browser, notebook, shots)
+            try:
+                opened[notebook] = open_and_run_all(lab, browser, notebook, shots)
+            except AssertionError as error:
+                failed[notebook] = error
+                raise
         return opened[notebook]
     return get
 
