@@ -228,9 +228,8 @@ def test_a_daemon_dies_when_its_environment_ends_by_itself(tmp_path):
 
 DAEMON_THEN_EXIT = DAEMON.replace("import os, time", "import os, sys, time").replace(
     '    return "daemon started"',
-    '    while not os.path.exists(event["pidfile"]):\n'
-    '        time.sleep(0.01)\n'
-    '    time.sleep(0.1)  # the id is written\n'
+    '    while not (os.path.exists(event["pidfile"]) and open(event["pidfile"]).read()):\n'
+    '        time.sleep(0.01)  # until the daemon has written its id\n'
     '    sys.exit(0)')
 
 
