@@ -148,6 +148,9 @@ def _buffer_body(environ: dict[str, Any]) -> bytes:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("wsgi.input_terminated", None)
+    # the body is whole now: a request that came chunked (boto3 streams S3 uploads over
+    # HTTPS so) must not say so any more, or werkzeug reads an empty body
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
     return body
 
 
