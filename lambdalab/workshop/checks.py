@@ -4,7 +4,8 @@ An :class:`Exercise` is a list of :class:`Case`s prepared against the notebook's
 cloud, a few staged hints (a nudge first, never the answer) and the :class:`Mistake`s
 learners are known to make. ``exercise.check(answer)`` runs every case, whatever the
 earlier ones did, and shows one line per case (✓ or ✗ and why), a targeted message for
-each mistake it recognises, and the first hint. ``exercise.hint(n)`` shows more.
+each mistake it recognises, or else a hint: the first, then the next one after each failed
+check (never the last, which points to the solution). ``exercise.hint(n)`` shows any.
 
 A check never raises, whatever the learner's code does; it says NOT ATTEMPTED while the
 placeholder is there, and NOT CHECKED (never FAIL) when the local cloud is not running.
@@ -17,6 +18,7 @@ import ast
 import enum
 import inspect
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,8 +133,9 @@ class Report:
     summary: str
     results: tuple[CaseResult, ...] = ()
     advice: tuple[str, ...] = ()
-    hint: str = ""  # the first hint, shown unless the verdict is PASS
+    hint: str = ""  # the hint the learner's progress calls for, when one is shown
     more: str = ""  # how to ask for the next hint
+    hint_number: int = 1
 
     def feedback(self) -> Feedback:
         lines = [Line(r.description + (f": {r.detail}" if r.detail else ""),
@@ -140,7 +143,7 @@ class Report:
                  for r in self.results]
         lines += [Line(text, mark="→", tone=Tone.BAD) for text in self.advice]
         if self.hint:
-            lines.append(Line(self.hint, tone=Tone.HELP, label="Hint 1:"))
+            lines.append(Line(self.hint, tone=Tone.HELP, label=f"Hint {self.hint_number}:"))
         if self.more:
             lines.append(Line(self.more, tone=Tone.HELP, label="More help:"))
         return Feedback(f"{self.title}: {self.verdict.value} - {self.summary}",
@@ -148,6 +151,9 @@ class Report:
 
     def text(self) -> str:
         return self.feedback().text()
+
+
+_FAILED_CHECKS: Counter[str] = Counter()  # per exercise handle: failed checks in this kernel
 
 
 @dataclass(frozen=True)
@@ -174,8 +180,12 @@ class Exercise:
     # --- for the notebook -----------------------------------------------------------------
 
     def check(self, solution: Any, cloud: Any = None) -> None:
-        """Show the verdict of ``solution``; never raises."""
-        show(self.evaluate(solution, cloud).feedback())
+        """Show the verdict of ``solution``; never raises. Each failed check in this kernel
+        brings the next hint (never the last, which points to the solution)."""
+        report = self.evaluate(solution, cloud, failed_before=_FAILED_CHECKS[self.handle])
+        if report.verdict is Verdict.FAIL:
+            _FAILED_CHECKS[self.handle] += 1
+        show(report.feedback())
 
     def hint(self, n: Any = 1) -> None:
         """Show hint ``n`` (1 is the nudge that a failed check shows); never raises."""
@@ -196,8 +206,9 @@ class Exercise:
                               tone=Tone.HELP))
         return Feedback(f"{self.title}: hint {n} of {count}", Tone.HELP, tuple(lines))
 
-    def evaluate(self, solution: Any, cloud: Any = None) -> Report:
-        """Run every case against ``solution`` and say what happened."""
+    def evaluate(self, solution: Any, cloud: Any = None, failed_before: int = 0) -> Report:
+        """Run every case against ``solution`` and say what happened; ``failed_before``
+        counts the learner's earlier failed checks, which decide the hint shown."""
         if any(solution is placeholder for placeholder in PLACEHOLDERS):
             shown = "..." if solution is Ellipsis else "None"
             return self._not_attempted(f"replace `{shown}` with your answer, then run the cell.")
@@ -235,18 +246,23 @@ class Exercise:
                 results.append(CaseResult(case.description, True, note or ""))
         if self.needs_cloud and not is_running(cloud):
             return self._report(Verdict.NOT_CHECKED, NOT_RUNNING)
-        return self._judge(solution, tuple(results))
+        return self._judge(solution, tuple(results), failed_before)
 
     # --- internals ------------------------------------------------------------------------
 
-    def _judge(self, solution: Any, results: tuple[CaseResult, ...]) -> Report:
+    def _judge(self, solution: Any, results: tuple[CaseResult, ...],
+               failed_before: int) -> Report:
         passed = sum(r.passed for r in results)
         if passed == len(results):
             return Report(self.title, Verdict.PASS, f"all {len(results)} cases right.", results)
         attempt = Attempt(source_of(solution), results)
         advice = tuple(m.message for m in self.mistakes if _spotted(m, attempt))
+        # a named mistake is the help that fits; otherwise the next stage of hints, up to
+        # the one before the last (the last one points to the solution)
+        stage = min(1 + failed_before, max(1, len(self.hints) - 1))
         return self._report(Verdict.FAIL, f"{passed} of {len(results)} cases right.",
-                            results=results, advice=advice, hint=True)
+                            results=results, advice=advice, hint=not advice, stage=stage,
+                            offer=True)
 
     def _not_attempted(self, summary: str) -> Report:
         return self._report(Verdict.NOT_ATTEMPTED, summary, hint=True)
@@ -259,10 +275,15 @@ class Exercise:
                             f"again, then this one.")
 
     def _report(self, verdict: Verdict, summary: str, *, results: tuple[CaseResult, ...] = (),
-                advice: tuple[str, ...] = (), hint: bool = False) -> Report:
-        first = self.hints[0] if hint and self.hints else ""
-        more = f"{self.handle}.hint(2)" if hint and len(self.hints) > 1 else ""
-        return Report(self.title, verdict, summary, results, advice, first, more)
+                advice: tuple[str, ...] = (), hint: bool = False, stage: int = 1,
+                offer: bool = False) -> Report:
+        """``hint``: show hint ``stage``; ``offer`` (or ``hint``): say how to ask for the
+        next one (the one shown, or hint 1 when none is)."""
+        shown = self.hints[stage - 1] if hint and self.hints else ""
+        ask = stage + 1 if shown else 1
+        more = f"{self.handle}.hint({ask})" if (hint or offer) and ask <= len(self.hints) \
+            else ""
+        return Report(self.title, verdict, summary, results, advice, shown, more, stage)
 
 
 @dataclass(frozen=True)
