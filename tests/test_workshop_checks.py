@@ -45,7 +45,8 @@ ADDS_ONE = Mistake("adding 1 is not doubling", lambda attempt: attempt.mentions(
 
 def exercise(cases: Any = CASES, **options: Any) -> Exercise:
     options.setdefault("needs_cloud", False)
-    return Exercise(title="Exercise 9 · double it", handle="nb.exercise9",
+    options.setdefault("handle", "nb.exercise9")
+    return Exercise(title="Exercise 9 · double it",
                     cases=cases if callable(cases) else (lambda cloud: cases), hints=HINTS,
                     mistakes=[ADDS_ONE], solution_at="solutions/99.py", **options)
 
@@ -83,7 +84,8 @@ def test_a_known_mistake_gets_its_targeted_message():
     report = exercise().evaluate(adds_one)
     assert report.verdict is Verdict.FAIL
     assert report.advice == ("adding 1 is not doubling",)
-    assert "  → adding 1 is not doubling\n  Hint 1:" in report.text()
+    assert report.text().endswith("  → adding 1 is not doubling\n"
+                                  "  More help: nb.exercise9.hint(1)")  # no hint: the message fits
 
 
 def test_a_mistake_is_not_named_when_the_code_does_not_make_it():
@@ -174,6 +176,21 @@ def test_a_hint_that_does_not_exist_says_which_do(asked, capsys):
     assert capsys.readouterr().out == (
         "Exercise 9 · double it: there are 3 hints, nb.exercise9.hint(1) to "
         "nb.exercise9.hint(3).\n")
+
+
+def test_each_failed_check_brings_the_next_hint_but_never_the_last(capsys):
+    """Hints follow progress: the nudge first, then more after every failed check, up to the
+    one before the solution; a right answer or a named mistake shows none."""
+    staged = exercise(handle="nb.exercise_staged")  # its own count of failed checks
+    shown = []
+    for answer in (lambda n: 42, lambda n: 0, lambda n: n * 3, lambda n: n * 2):
+        staged.check(answer)
+        shown.append([line.strip() for line in capsys.readouterr().out.splitlines()
+                      if "Hint" in line or "More help" in line])
+    assert shown == [["Hint 1: what does 'double' mean?", "More help: nb.exercise_staged.hint(2)"],
+                     ["Hint 2: multiply, don't add", "More help: nb.exercise_staged.hint(3)"],
+                     ["Hint 2: multiply, don't add", "More help: nb.exercise_staged.hint(3)"],
+                     []]
 
 
 @pytest.mark.parametrize("check", [pitfall01.exercise1, pitfall01.exercise2])
@@ -292,16 +309,16 @@ print(json.dumps({"asserts_run": asserts_run(), "verdict": report.verdict.value,
 
 def test_a_wrong_answer_still_fails_under_python_o():
     """`python -O` strips every assert statement: a check that decided with them would pass
-    any answer there. A capture keyed on the request id charges the card twice."""
+    any answer there. A refund claimed under the request id refunds the card twice."""
     per_request = Material("07_timeouts_and_retries").solution_source("handler").replace(
-        'key = event["idempotency_key"]', "key = context.aws_request_id")
+        "claim = f\"claims/{event['idempotency_key']}\"",
+        'claim = f"claims/{context.aws_request_id}"')
     run = subprocess.run([sys.executable, "-O", "-c", UNDER_O], input=per_request, cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout.splitlines()[-1])
     assert found["asserts_run"] is False, "the subprocess did not run with -O"
     assert found["verdict"] == "FAIL"
-    assert found["details"][:2] == ["the card was charged 2 times for one order",
-                                    "the card was charged 2 times: the second call came while "
-                                    "the first was still charging. Claim the key before you "
-                                    "charge, with a conditional write"]
+    assert found["details"][:2] == ["the card was refunded 2 times for one request",
+                                    "the card was refunded 2 times for one request: the second "
+                                    "call came while the first was still refunding"]
