@@ -148,8 +148,8 @@ def test_the_labs_own_fail_fast_config_stops_reading_before_the_slower_inventory
         cloud):
     lab = Config(connect_timeout=1, read_timeout=4,
                  retries={"mode": "standard", "total_max_attempts": 1})
-    report = pitfall03.exercise3.evaluate(lambda: lab, cloud)
-    assert [r.passed for r in report.results] == [True, False, False]
+    report = pitfall03.exercise3.evaluate(lambda callee, own: lab, cloud)
+    assert [r.passed for r in report.results] == [True, False, False, False]
     assert report.results[1].detail == (
         "the order service stopped waiting for the answer (ReadTimeoutError) while the "
         "inventory function was still working")
@@ -157,16 +157,16 @@ def test_the_labs_own_fail_fast_config_stops_reading_before_the_slower_inventory
 
 
 def test_a_short_connect_timeout_with_retries_still_reports_too_late(cloud):
-    report = pitfall03.exercise3.evaluate(lambda: Config(
+    report = pitfall03.exercise3.evaluate(lambda callee, own: Config(
         connect_timeout=1, read_timeout=7, retries={"mode": "standard"}), cloud)
-    assert [r.passed for r in report.results] == [False, True, True]
+    assert [r.passed for r in report.results] == [False, True, True, False]
     assert report.results[0].detail.startswith("it reported LambdaApiUnreachable itself, but "
                                                "after more than 2 s")
     assert report.advice[0].startswith("Each attempt waits connect_timeout again")
 
 
 def test_a_retried_read_timeout_runs_the_inventory_function_twice_and_says_so(cloud):
-    report = pitfall03.exercise3.evaluate(lambda: Config(
+    report = pitfall03.exercise3.evaluate(lambda callee, own: Config(
         connect_timeout=1, read_timeout=2,
         retries={"mode": "standard", "total_max_attempts": 2}), cloud)
     assert not report.results[1].passed
@@ -175,7 +175,7 @@ def test_a_retried_read_timeout_runs_the_inventory_function_twice_and_says_so(cl
 
 
 def test_boto3s_default_connect_timeout_lets_lambda_end_the_order_service(cloud):
-    report = pitfall03.exercise3.evaluate(lambda: Config(read_timeout=7), cloud)
+    report = pitfall03.exercise3.evaluate(lambda callee, own: Config(read_timeout=7), cloud)
     assert report.results[0].detail.startswith("the order service was still waiting when "
                                                "Lambda ended it at its 8 s timeout")
     assert report.advice[0].startswith("boto3 waits 60 s to connect unless told otherwise")
@@ -185,15 +185,15 @@ def test_a_read_timeout_the_inventory_function_can_outlast_fails_even_when_it_an
         cloud):
     """read_timeout=5 with botocore's default attempts gets the 4.5 s answer, but a
     reservation that takes 5.5 s (within the inventory's 6 s timeout) would be sent again."""
-    report = pitfall03.exercise3.evaluate(lambda: Config(connect_timeout=0.5, read_timeout=5,
-                                                         retries={"total_max_attempts": 1}),
-                                          cloud)
-    assert [r.passed for r in report.results] == [True, True, False]
+    report = pitfall03.exercise3.evaluate(
+        lambda callee, own: Config(connect_timeout=0.5, read_timeout=5,
+                                   retries={"total_max_attempts": 1}), cloud)
+    assert [r.passed for r in report.results] == [True, True, False, False]
     assert report.results[2].detail == (
         "read_timeout=5 s: a reservation that takes longer (the inventory function may run "
         "up to its 6 s timeout) is given up while the inventory function still works")
-    retried = pitfall03.exercise3.evaluate(lambda: Config(connect_timeout=0.5, read_timeout=5),
-                                           cloud)
+    retried = pitfall03.exercise3.evaluate(
+        lambda callee, own: Config(connect_timeout=0.5, read_timeout=5), cloud)
     assert not retried.results[2].passed
     assert retried.results[2].detail.endswith(
         "; and with more than one attempt botocore sends the order again, so the inventory "
@@ -201,9 +201,56 @@ def test_a_read_timeout_the_inventory_function_can_outlast_fails_even_when_it_an
     assert checks.advised(retried, "`read_timeout` is how long the client waits")
 
 
+ONE_ATTEMPT = {"mode": "standard", "total_max_attempts": 1}
+
+
+def test_the_numbers_of_one_service_fail_for_other_callers(cloud):
+    report = pitfall03.exercise3.evaluate(
+        lambda callee, own: Config(connect_timeout=1, read_timeout=7, retries=ONE_ATTEMPT),
+        cloud)
+    assert [r.passed for r in report.results] == [True, True, True, False]
+    assert report.results[3].detail.startswith(
+        "for a callee timeout of 3 s and your own of 5 s, read_timeout=7 s: it must be above "
+        "the callee's timeout")
+    assert checks.advised(report, "Your function must work for any caller and callee")
+
+
+def test_a_caller_without_room_must_be_refused_with_a_value_error(cloud):
+    def never_refuses(callee, own):
+        return Config(connect_timeout=1, read_timeout=(callee + own) / 2, retries=ONE_ATTEMPT)
+
+    def refuses_otherwise(callee, own):
+        if own <= callee:
+            raise RuntimeError("no room")
+        return never_refuses(callee, own)
+
+    report = pitfall03.exercise3.evaluate(never_refuses, cloud)
+    assert [r.passed for r in report.results] == [True, True, True, False]
+    assert report.results[3].detail == ("for a callee timeout of 6 s and your own of 6 s no "
+                                        "read timeout fits, yet your function returned a Config")
+    assert checks.advised(report, "A caller whose timeout is not above its callee's")
+    report = pitfall03.exercise3.evaluate(refuses_otherwise, cloud)
+    assert report.results[3].detail == ("for a callee timeout of 6 s and your own of 6 s your "
+                                        "function raised RuntimeError, not ValueError")
+
+
+def test_retries_left_on_for_other_callers_are_named(cloud):
+    def retrying(callee, own):  # one attempt only for the order service's own numbers
+        retries = ONE_ATTEMPT if callee == 6 else None
+        if own <= callee:
+            raise ValueError("no room")
+        return Config(connect_timeout=1, read_timeout=(callee + own) / 2, retries=retries)
+
+    report = pitfall03.exercise3.evaluate(retrying, cloud)
+    assert report.results[3].detail == ("for a callee timeout of 3 s and your own of 5 s, your "
+                                        "client may send a call again: a retried call runs the "
+                                        "callee twice")
+
+
 @pytest.mark.parametrize("answer, summary", [
-    (lambda: {"connect_timeout": 1}, "return a botocore.config.Config, not dict."),
-    (lambda: 1 / 0, "your fail_fast_config() raised ZeroDivisionError: division by zero"),
+    (lambda callee, own: {"connect_timeout": 1}, "return a botocore.config.Config, not dict."),
+    (lambda callee, own: 1 / 0,
+     "your fail_fast_config(6, 8) raised ZeroDivisionError: division by zero"),
 ])
 def test_a_config_that_is_not_one_is_reported_never_raised(cloud, answer, summary):
     report = pitfall03.exercise3.evaluate(answer, cloud)

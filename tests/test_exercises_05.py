@@ -1,6 +1,6 @@
 """Notebook 05's checks against a real cloud: the solutions pass, the stored placeholders are
-not attempted, and retries without jitter or deadline, and fan-outs that ignore the invoked
-function's reserved concurrency, each fail with the message written for them."""
+not attempted, and retries without jitter or deadline, and fan-outs whose calls together exceed
+the invoked function's reserved concurrency, each fail with the message written for them."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ MATERIAL = Material("05_concurrency_throttling")
 EDITABLE = pitfall05.EDITABLE
 
 
+CASES = ["the lab's inventory function (reserved concurrency 2): 5 items and 5 replacements",
+         "an inventory function that may run 3 at once: 4 items and 3 replacements",
+         "an inventory function that runs one at a time: 2 items and 2 replacements",
+         "an inventory function without reserved concurrency: 3 items and 3 replacements"]
+
+
 def test_the_solutions_pass(cloud):
     checks.passing(pitfall05.exercise1, MATERIAL.load_solutions().invoke_patiently, cloud)
-    checks.passing_fix(MATERIAL, pitfall05.exercise2, EDITABLE, cloud, cases=[
-        "the lab's inventory function (reserved concurrency 2), 10 items",
-        "an inventory function that may run 3 at once, 9 items",
-        "an inventory function without reserved concurrency, 10 items",
-        "an inventory function switched off (reserved concurrency 0), 3 items"])
+    checks.passing_fix(MATERIAL, pitfall05.exercise2, EDITABLE, cloud, cases=CASES)
 
 
 def test_the_stored_placeholders_are_not_attempted(cloud):
@@ -35,42 +37,77 @@ def test_the_stored_placeholders_are_not_attempted(cloud):
     checks.assert_unedited_copy_not_attempted(MATERIAL, pitfall05.exercise2, EDITABLE, cloud)
 
 
-def test_the_labs_own_fan_out_is_refused_and_told_to_bound_the_calls(cloud):
-    unchanged_but_for_a_comment = checks.edited(EDITABLE, "    def invoke(payload):",
-                                                "    def invoke(payload):  # one item")
+ONE_LIST_AFTER_THE_OTHER = """\
+def handler_with_replacements(event, context):
+    items, replacements = event["items"], event["replacements"]
+    ordered = invoke_all_bounded(single_attempt_client, INVENTORY_FUNCTION, items)
+    offered = invoke_all_bounded(single_attempt_client, INVENTORY_FUNCTION, replacements)
+    return {"items": stock_report(items, ordered),
+            "replacements": stock_report(replacements, offered)}
+"""
+
+
+def test_lists_that_take_turns_pass_too(cloud):
+    checks.passing(pitfall05.exercise2, ONE_LIST_AFTER_THE_OTHER, cloud)
+
+
+def test_the_labs_two_lists_side_by_side_are_refused_and_told_to_count_the_calls(cloud):
+    unchanged_but_for_a_comment = checks.edited(
+        EDITABLE, "with ThreadPoolExecutor(max_workers=2) as lists:",
+        "with ThreadPoolExecutor(max_workers=2) as lists:  # both at once")
     assert EDITABLE.unchanged(unchanged_but_for_a_comment)
-    report = pitfall05.exercise2.evaluate(
-        checks.edited(EDITABLE, "max_workers=THREADS", "max_workers=10"), cloud)
+    both_unbounded = checks.edited(EDITABLE, "invoke_all_bounded, single", "invoke_all, single")
+    for answer in (checks.edited(EDITABLE, "max_workers=2) as lists", "max_workers=3) as lists"),
+                   both_unbounded):
+        report = pitfall05.exercise2.evaluate(answer, cloud)
+        assert report.verdict is Verdict.FAIL
+        assert report.results[0].detail.startswith("Lambda refused "), report.text()
+        assert report.results[3].passed  # no limit: side by side is right there
+        assert checks.advised(report, "More of your handler's calls were in flight")
+
+
+TWO_AT_A_TIME = """\
+def handler_with_replacements(event, context):
+    items, replacements = event["items"], event["replacements"]
+    everything, answers = items + replacements, []
+    for start in range(0, len(everything), 2):
+        answers += invoke_all_bounded(single_attempt_client, INVENTORY_FUNCTION,
+                                      everything[start:start + 2])
+    return {"items": stock_report(items, answers[:len(items)]),
+            "replacements": stock_report(replacements, answers[len(items):])}
+"""
+
+
+def test_fewer_calls_at_once_than_allowed_is_named(cloud):
+    report = pitfall05.exercise2.evaluate(TWO_AT_A_TIME, cloud)
     assert report.verdict is Verdict.FAIL
-    assert report.results[0].detail.startswith("Lambda refused calls of your caller")
-    assert report.results[3].passed  # a switched-off function: each item reported failed
-    assert checks.advised(report, "Retrying hides refusals")
-
-
-def test_a_hard_coded_limit_fails_where_the_function_allows_more(cloud):
-    report = pitfall05.exercise2.evaluate(
-        checks.edited(EDITABLE, "max_workers=THREADS", "max_workers=2"), cloud)
-    passed = [r.passed for r in report.results]
-    assert (passed[0], passed[1], passed[3]) == (True, False, True)
-    # without a limit, two at a time may or may not fit the time budget of one wave: that
-    # depends on the machine's pace, and only the span may be what fails
-    assert passed[2] or report.results[2].detail.startswith("the batch took far longer")
     assert report.results[1].detail == (
-        "your caller ran at most 2 at once where the function allows 3: read its limit with "
-        "get_function_concurrency instead of assuming one")
+        "your handler ran at most 2 call(s) at once where the function allows 3"), report.text()
+    assert report.results[0].passed and report.results[2].passed  # limits 2 and 1
+    assert checks.advised(report, "Fewer calls at once than the function allows")
 
 
-def test_a_missing_key_and_a_pool_of_zero_threads_get_their_messages(cloud):
-    strict = checks.edited(EDITABLE, "    with ThreadPoolExecutor(max_workers=THREADS)",
-                           "    limit = client.get_function_concurrency(\n"
-                           "        FunctionName=function_name)['ReservedConcurrentExecutions']\n"
-                           "    with ThreadPoolExecutor(max_workers=limit)")
-    report = pitfall05.exercise2.evaluate(strict, cloud)
-    assert [r.passed for r in report.results] == [True, True, False, False]
-    assert "KeyError: 'ReservedConcurrentExecutions'" in report.results[2].detail
-    assert "max_workers must be greater than 0" in report.results[3].detail
-    assert checks.advised(report, "A function without reserved concurrency has no")
-    assert checks.advised(report, "`ThreadPoolExecutor(max_workers=0)` raises ValueError")
+def test_answers_given_to_the_wrong_list_are_named(cloud):
+    swapped = checks.edited(EDITABLE,
+                            '"replacements": stock_report(replacements, offered.result())',
+                            '"replacements": stock_report(items, ordered.result())')
+    swapped = swapped.replace('max_workers=2) as lists', 'max_workers=1) as lists')
+    report = pitfall05.exercise2.evaluate(swapped, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert report.results[0].detail.startswith("the stock levels under 'replacements' are for"), \
+        report.text()
+    assert checks.advised(report, "Each list must get back the answers to its own items")
+
+
+def test_a_name_the_caller_never_defined_is_named(cloud):
+    report = pitfall05.exercise2.evaluate(
+        checks.edited(EDITABLE, "invoke_all_bounded, single_attempt_client,\n"
+                      "                               INVENTORY_FUNCTION, items)",
+                      "calls_allowed_at_once, single_attempt_client,\n"
+                      "                               INVENTORY_FUNCTION, items)"), cloud)
+    assert report.verdict is Verdict.FAIL
+    assert checks.advised(report, "Your handler runs inside the lab's `caller/app.py`"), \
+        report.text()
 
 
 # --- exercise 1's known wrong answers --------------------------------------------------------

@@ -1,6 +1,7 @@
 """Notebook 07's checks, some without a cloud: the solutions pass, the stored placeholders are
-not attempted, and miscounted attempts, a client that gives up before Lambda answers and a
-capture keyed per invocation each fail with the message written for them."""
+not attempted, and miscounted attempts, a client that gives up before Lambda answers, and
+refunds claimed too late, per run, without a condition or for ever each fail with the message
+written for them."""
 
 from __future__ import annotations
 
@@ -74,20 +75,74 @@ def test_a_read_timeout_that_covers_the_payment_but_not_a_cold_start_is_named(cl
     assert checks.advised(report, "A new execution environment first runs Init")
 
 
-def test_a_key_that_changes_with_every_invocation_captures_again(cloud):
-    per_request = MATERIAL.solution_source("handler").replace(
-        'key = event["idempotency_key"]', "key = context.aws_request_id")
-    report = pitfall07.exercise3.evaluate(per_request, cloud)
+def solution_with(old: str, new: str) -> str:
+    """The refund solution with one piece of its source changed."""
+    source = MATERIAL.solution_source("handler")
+    assert old in source
+    return source.replace(old, new)
+
+
+def test_a_claim_named_after_each_run_refunds_again(cloud):
+    per_run = solution_with("claim = f\"claims/{event['idempotency_key']}\"",
+                            "claim = f\"claims/{context.aws_request_id}\"")
+    report = pitfall07.exercise3.evaluate(per_run, cloud)
     assert report.verdict is Verdict.FAIL
-    assert report.results[0].detail == "the card was charged 2 times for one order"
+    assert report.results[0].detail == "the card was refunded 2 times for one request"
+    assert report.results[4].passed  # the claim itself is a conditional write
+    assert checks.advised(report, "Every repeat of one request must find the same claim")
+
+
+def test_looking_before_writing_is_named_even_when_no_race_showed(cloud):
+    look_then_write = solution_with(
+        """    try:  # S3 writes the claim only if no object has its name yet: one run wins
+        s3.put_object(Bucket=BUCKET, Key=claim, Body=b"", IfNoneMatch="*")
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "PreconditionFailed":
+            raise
+""", """    try:
+        s3.head_object(Bucket=BUCKET, Key=claim)
+    except ClientError:
+        s3.put_object(Bucket=BUCKET, Key=claim, Body=b"")
+    else:
+""")
+    report = pitfall07.exercise3.evaluate(look_then_write, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert [r.passed for r in report.results] == [True, True, True, True, False], report.text()
+    assert report.results[4].detail.startswith("your handler takes its claim without a condition")
+    assert checks.advised(report, "Looking first and writing after")
+
+
+def test_a_claim_kept_after_the_provider_failed_blocks_the_retry(cloud):
+    kept = solution_with("        s3.delete_object(Bucket=BUCKET, Key=claim)\n", "")
+    report = pitfall07.exercise3.evaluate(kept, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert [r.passed for r in report.results] == [True, True, True, False, True], report.text()
+    assert report.results[3].detail.startswith(
+        "the provider was down on the first try, which refunded nothing; the retry failed "
+        "with RefundInProgress")
+    assert checks.advised(report, "A claim says \"someone is refunding this\"")
+
+
+def test_a_claim_taken_after_refunding_refunds_twice_when_the_repeat_overlaps(cloud):
+    too_late = solution_with("""    try:
+        refund_id = refund_card(event)
+    except Exception:""", """    try:
+        pass
+    except Exception:""").replace('claim = f"claims/', 'refund_id = refund_card(event)\n'
+                                  '    claim = f"claims/')
+    report = pitfall07.exercise3.evaluate(too_late, cloud)
+    assert report.verdict is Verdict.FAIL
+    assert report.results[1].detail.startswith(
+        "the card was refunded 2 times for one request: the second call came while the first "
+        "was still refunding"), report.text()
 
 
 def test_a_handler_that_breaks_is_reported_not_raised(cloud):
     broken = ("def handler(event, context):\n"
-              "    return charge_the_card(event)\n")
+              "    return refund_the_card(event)\n")
     report = pitfall07.exercise3.evaluate(broken, cloud)
     assert report.verdict is Verdict.FAIL
-    assert checks.advised(report, "Your function runs inside the lab's `invoked/app.py`"), \
+    assert checks.advised(report, "Your function runs inside the lab's `invoked/refunds.py`"), \
         report.text()
 
 

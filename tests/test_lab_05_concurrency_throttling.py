@@ -59,6 +59,7 @@ def test_stack_outputs_name_the_functions_and_the_results_queue(stack):
     assert stack == {
         "InvokedFunctionName": "lab5-inventory", "WrongCallerFunctionName": "lab5-caller-wrong",
         "FixedCallerFunctionName": "lab5-caller-fixed",
+        "ReplacementsCallerFunctionName": "lab5-caller-replacements",
         "AsyncCallerFunctionName": "lab5-caller-async",
         "ResultsQueueUrl": stack["ResultsQueueUrl"]}
     assert stack["ResultsQueueUrl"].endswith("/lab5-stock-results")
@@ -135,6 +136,17 @@ def test_two_fixed_callers_sharing_the_limit_back_off_and_get_every_item(cloud, 
     assert sorted([*answers[0]["stock"], *answers[1]["stock"]]) == SKUS
     assert answers[0]["failed"] == answers[1]["failed"] == {}
     assert watched.refused > 0  # 4 calls for 2 units: the backoff absorbed the refusals
+
+
+def test_two_bounded_lists_side_by_side_are_refused_yet_answer_every_item(cloud, stack):
+    """The starting point of notebook 05's exercise 2: each list keeps to the limit of 2,
+    together they make 4 calls at once, and the backoff hides the refusals."""
+    order = json.loads(lab_path(LAB, "events", "order_with_replacements.json").read_text())
+    answer, watched = run(cloud, stack, stack["ReplacementsCallerFunctionName"], order)
+    assert sorted([*answer["items"]["stock"], *answer["replacements"]["stock"]]) == SKUS
+    assert answer["items"]["failed"] == answer["replacements"]["failed"] == {}
+    assert watched.refused > 0
+    assert pitfall05.most_at_once(watched.records) == 2
 
 
 def test_the_fixed_caller_reports_every_item_of_a_switched_off_function(cloud, stack):

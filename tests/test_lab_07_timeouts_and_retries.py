@@ -53,6 +53,21 @@ def test_stack_outputs_name_the_functions_and_tables(stack):
                                "FixedCallerFunctionName")] == [
         "lab7-checkout-wrong", "lab7-checkout-wrong-legacy", "lab7-checkout-fixed"]
     assert stack["CapturesTableName"] and stack["IdempotencyTableName"]
+    assert stack["RefundFunctionName"] == "lab7-refund" and stack["RefundsBucketName"]
+
+
+def test_the_refund_function_refunds_a_repeated_request_again(cloud, lam, stack):
+    """Notebook 07's exercise 3 starts from it: one refund per invocation, each recorded
+    in the bucket."""
+    request = payment("A-7101")
+    for _ in range(2):
+        error, body = answer(lam, stack["RefundFunctionName"], request)
+        assert error is None and body["refund_id"].startswith("ref_")
+    logged = [line for line in cloud.logs(stack["RefundFunctionName"])
+              if line.startswith("provider: refunded 4200 JPY to the card of A-7101")]
+    s3 = cloud.client("s3")
+    stored = s3.list_objects_v2(Bucket=stack["RefundsBucketName"], Prefix="refunds/")
+    assert len(logged) == 2 and stored["KeyCount"] == 2
 
 
 def test_the_notebook_quotes_the_wrong_checkouts_client_as_the_lab_creates_it():

@@ -5,9 +5,10 @@
   places the lab's fixed caller in it and invokes it; the cloud says why for each.
 - ``exercise2``: make a fresh isolated network reach Lambda with boto3 EC2 calls, without
   a NAT gateway; the check then invokes the lab's order service, code unchanged.
-- ``exercise3``: a botocore ``Config`` with which the order service (timeout 8 s) reports an
-  unreachable API itself within 2 s, and still waits for an inventory function that now
-  takes 4.5 s (its timeout 6 s), without making it run twice.
+- ``exercise3``: the botocore ``Config`` for a caller, from its own timeout and its
+  callee's: the order service (timeout 8 s) reports an unreachable API itself within 2 s,
+  and still waits for an inventory function that now takes 4.5 s (its timeout 6 s),
+  without making it run twice; other pairs are read, and one without room is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
 from lambdalab.workshop.billing import report_value
-from lambdalab.workshop.checks import AnswerError, Case, Mistake, NotebookExercises, WrongAnswer
+from lambdalab.workshop.checks import (
+    AnswerError,
+    Case,
+    Mistake,
+    NotebookExercises,
+    WrongAnswer,
+    expect,
+)
 from lambdalab.workshop.detectors import failed, failed_with
 from lambdalab.workshop.display import OUTPUT_WIDTH
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
@@ -391,20 +399,32 @@ CONFIG_NETWORKS = {"isolated": 5, "endpoint": 4}  # exercise 1's networks
 REPORTED_WITHIN_MS = 2000
 
 
-def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
-    """The options the learner's Config was given, as a Python literal can hold them."""
-    if not callable(fail_fast_config):
-        raise AnswerError("pass your function fail_fast_config, not "
-                          f"{type(fail_fast_config).__name__}.")
+OTHER_TIMEOUTS = [(3, 5), (10, 15), (0.5, 2)]  # (callee's timeout, caller's own), seconds
+NO_ROOM = [(6, 6), (9, 6)]  # no read timeout fits between them
+
+
+def _config_for(rule: Callable[..., Any], callee: float, own: float) -> Config:
+    """What the learner's rule gives for one pair of timeouts; AnswerError when it gives
+    no Config (NotImplementedError passes: the placeholder)."""
     try:
-        config = fail_fast_config()
+        config = rule(callee, own)
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - the learner's code: say what it raised
-        raise AnswerError(f"your fail_fast_config() raised {type(error).__name__}: "
-                          f"{error}") from None
+        raise AnswerError(f"your fail_fast_config({callee:g}, {own:g}) raised "
+                          f"{type(error).__name__}: {error}") from None
     if not isinstance(config, Config):
         raise AnswerError(f"return a botocore.config.Config, not {type(config).__name__}.")
+    return config
+
+
+def your_config_options(fail_fast_config: Callable[..., Any]) -> dict[str, Any]:
+    """The options the learner's Config for the order service (the inventory's 6 s, its
+    own 8 s) was given, as a Python literal can hold them."""
+    if not callable(fail_fast_config):
+        raise AnswerError("pass your function fail_fast_config, not "
+                          f"{type(fail_fast_config).__name__}.")
+    config = _config_for(fail_fast_config, SLOW_TIMEOUT, CONFIG_CALLER_TIMEOUT)
     options = dict(vars(config)["_user_provided_options"])  # what the learner passed
     try:
         json.dumps(options)
@@ -415,10 +435,12 @@ def your_config_options(fail_fast_config: Callable[[], Any]) -> dict[str, Any]:
 
 @dataclass
 class YourConfig:
-    """The two callers deployed with the learner's Config, and the options it was given."""
+    """The two callers deployed with the learner's Config, the options it was given, and
+    the learner's function, for other timeouts."""
 
     callers: dict[str, str]
     options: dict[str, Any]
+    rule: Callable[..., Any]
 
 
 def deploy_your_config(cloud: Any, fail_fast_config: Any) -> YourConfig:
@@ -439,7 +461,7 @@ def deploy_your_config(cloud: Any, fail_fast_config: Any) -> YourConfig:
         put_vpc_function(cloud, name, package, "app.handler_fixed", subnets=subnets,
                          groups=groups, environment={"INVENTORY_FUNCTION_NAME": callee},
                          timeout=CONFIG_CALLER_TIMEOUT)
-    return YourConfig(dict(CONFIG_CALLERS), options)
+    return YourConfig(dict(CONFIG_CALLERS), options, fail_fast_config)
 
 
 def _runs_since(cloud: Any, function_name: str, before: int) -> int:
@@ -510,14 +532,43 @@ def your_config_cases(cloud: Any) -> list[Case]:
                 f"while the inventory function still works{again}")
         return f"read_timeout={read_timeout:g} s, beyond the inventory's {SLOW_TIMEOUT} s timeout"
 
+    def other_timeouts(attempt: YourConfig) -> str:
+        for callee, own in OTHER_TIMEOUTS:
+            options = vars(_config_for(attempt.rule, callee, own))["_user_provided_options"]
+            pair = f"for a callee timeout of {callee:g} s and your own of {own:g} s"
+            read = options.get("read_timeout", DEFAULT_READ_TIMEOUT)
+            expect(callee < read < own,
+                   f"{pair}, read_timeout={read:g} s: it must be above the callee's timeout "
+                   "(or the caller gives up on a call that still runs) and below your own "
+                   "(or Lambda ends the caller before its client reports)")
+            expect(attempts_of(options) == 1, f"{pair}, your client may send a call again: "
+                                              "a retried call runs the callee twice")
+            connect = options.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+            expect(connect <= 1, f"{pair}, connect_timeout={connect:g} s: an unreachable "
+                                 "endpoint is found late")
+        for callee, own in NO_ROOM:
+            try:
+                attempt.rule(callee, own)
+            except ValueError:
+                continue
+            except Exception as error:  # noqa: BLE001 - the learner's code: say what it raised
+                raise WrongAnswer(f"for a callee timeout of {callee:g} s and your own of "
+                                  f"{own:g} s your function raised {type(error).__name__}, "
+                                  "not ValueError") from None
+            raise WrongAnswer(f"for a callee timeout of {callee:g} s and your own of {own:g} "
+                              "s no read timeout fits, yet your function returned a Config")
+        pairs = ", ".join(f"({c:g}, {o:g})" for c, o in OTHER_TIMEOUTS)
+        return f"right for {pairs}; ValueError where nothing fits"
+
     return [Case("the order service in an isolated subnet", isolated),
             Case("the order service behind a Lambda endpoint; the inventory function takes "
                  "4.5 s to answer", slow_callee),
             Case(f"an inventory call that takes up to the inventory's whole {SLOW_TIMEOUT} s "
-                 "timeout (your Config, read)", outlasts_the_callee)]
+                 "timeout (your Config, read)", outlasts_the_callee),
+            Case("other callers: your function for other timeouts", other_timeouts)]
 
 
-DEFAULT_READ_TIMEOUT = 60  # botocore's, in seconds
+DEFAULT_READ_TIMEOUT = DEFAULT_CONNECT_TIMEOUT = 60  # botocore's, in seconds
 
 
 def attempts_of(options: dict[str, Any]) -> int | None:
@@ -537,4 +588,6 @@ exercise3 = EXERCISES.exercise(3, your_config_cases, answer=deploy_your_config, 
     Mistake(T.mistake("read_timeout_too_short"),
             lambda attempt: attempt.failed_with("ReadTimeoutError")
             or attempt.failed_with("ran ", "times")
-            or attempt.failed("an inventory call that takes up to"))])
+            or attempt.failed("an inventory call that takes up to")),
+    Mistake(T.mistake("no_room_not_refused"), failed_with("no read timeout fits")),
+    Mistake(T.mistake("numbers_of_one_service"), failed_with("it must be above the callee's"))])

@@ -8,8 +8,9 @@
   CloudWatch log, counted from its START line (the article's log shows the same gap).
 - ``exercise1``: a retry loop with full jitter that stops at a deadline; the check runs it
   from several threads against functions that refuse calls, and spies on its waits.
-- ``exercise2``: fix the lab's ``invoke_all``; the check deploys it inside the lab's
-  caller, wired to inventory functions with different limits, and reads their records.
+- ``exercise2``: fix the lab's ``handler_with_replacements``, whose two bounded lists
+  together exceed the limit; the check deploys it inside the lab's caller, wired to
+  inventory functions with different limits, and reads their records.
 """
 
 from __future__ import annotations
@@ -495,16 +496,17 @@ exercise1 = EXERCISES.exercise(1, patient_cases, mistakes=[
             unless(failed("a function name that does not exist"), undefined)),
     Mistake(T.mistake("wait_past_the_deadline"), unless(failed_with("still trying"), undefined))])
 
-# --- exercise 2: fix the lab's fan-out ------------------------------------------------------
+# --- exercise 2: two bounded lists that share one limit --------------------------------------
 
-EDITABLE = LabFunction(LAB, "caller/app.py", "invoke_all")
-QUERY_SECONDS = "0.3"
+EDITABLE = LabFunction(LAB, "caller/app.py", "handler_with_replacements")
+QUERY_SECONDS = "0.1"
 INVENTORIES = {  # stand-in inventory function: its reserved concurrency (None: unreserved)
-    "ex05-inventory": 2, "ex05-inventory-3": 3, "ex05-inventory-open": None,
-    "ex05-inventory-off": 0}
+    "ex05-inventory": 2, "ex05-inventory-3": 3, "ex05-inventory-1": 1,
+    "ex05-inventory-open": None}
 YOUR_CALLERS = {inventory: inventory.replace("inventory", "your-caller")
                 for inventory in INVENTORIES}  # inventory: your caller, wired to it
-BATCH = json.loads(lab_path(LAB, "events", "batch.json").read_text())
+SKUS = [item["sku"] for item in
+        json.loads(lab_path(LAB, "events", "batch.json").read_text())["items"]]
 
 
 def prepare_inventories(cloud: Any) -> Any:
@@ -521,12 +523,12 @@ def prepare_inventories(cloud: Any) -> Any:
     return lam
 
 
-def deploy_your_caller(cloud: Any, invoke_all: Any) -> dict[str, str]:
-    """Deploy the lab's caller with the edited ``invoke_all``, once per inventory."""
-    EDITABLE.edit(invoke_all)  # NOT ATTEMPTED before deploying anything, when unchanged
+def deploy_your_caller(cloud: Any, handler: Any) -> dict[str, str]:
+    """Deploy the lab's caller with the edited handler, once per inventory."""
+    EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
     prepare_inventories(cloud)
     for inventory, caller in YOUR_CALLERS.items():
-        EDITABLE.deploy(cloud, invoke_all, caller, entry_point="handler_wrong",
+        EDITABLE.deploy(cloud, handler, caller,
                         environment={"INVOKED_FUNCTION_NAME": inventory})
     return dict(YOUR_CALLERS)
 
@@ -538,73 +540,76 @@ def most_at_once(records: list[InvocationRecord]) -> int:
 
 
 def span_within_budget(records: list[InvocationRecord], count: int, at_once: int) -> bool:
-    """Whether the batch took at most twice its waves of calls (``count`` calls, ``at_once``
-    at a time), with a second to spare. A wave lasts as long as the slowest call measured,
-    cold start included, so that a busy machine does not count against the answer."""
+    """Whether the calls took at most twice their waves (``count`` calls, ``at_once`` at a
+    time), with a second to spare. A wave lasts as long as the slowest call measured, cold
+    start included, so that a busy machine does not count against the answer."""
     waves = -(-count // max(at_once, 1))
     span = max(r.end for r in records) - min(r.start for r in records)
     return span <= 2 * waves * max(r.end - r.start for r in records) + 1.0
 
 
+def _stock_of(report: Any, part: str) -> dict[str, Any]:
+    """The stock levels the handler reported for one list ("items" or "replacements")."""
+    listed = report.get(part) if isinstance(report, dict) else None
+    stock = listed.get("stock") if isinstance(listed, dict) else None
+    if not isinstance(stock, dict):
+        raise WrongAnswer(f"expected the lab's answer, {{'items': {{'stock': ..., 'failed': "
+                          f"...}}, 'replacements': {{...}}}}, got {report!r}")
+    return stock
+
+
 def fan_out_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
 
-    def check_batch(callers: dict[str, str], inventory: str, items: list[dict[str, str]]
-                    ) -> tuple[dict[str, Any], list[InvocationRecord]]:
-        started = time.time()
-        response = lam.invoke(FunctionName=callers[inventory],
-                              Payload=json.dumps({"items": items}))
-        body = decoded(response)
-        if "FunctionError" in response:
-            raise WrongAnswer(f"your caller failed with {error_summary(body)}")
-        return body, [r for r in cloud.invocations(inventory) if r.start >= started]
+    def order(items: int, replacements: int) -> dict[str, Any]:
+        skus = [{"sku": sku} for sku in SKUS[:items + replacements]]
+        return {"items": skus[:items], "replacements": skus[items:]}
 
-    def every_item(inventory: str, count: int, limit: int | None) -> Callable[[Any], str]:
-        items = BATCH["items"][:count]
+    def every_item(inventory: str, items: int, replacements: int) -> Callable[[Any], str]:
+        limit = INVENTORIES[inventory]
+        sent = order(items, replacements)
 
         def run(callers: dict[str, str]) -> str:
-            report, records = check_batch(callers, inventory, items)
+            started = time.time()
+            response = lam.invoke(FunctionName=callers[inventory], Payload=json.dumps(sent))
+            report = decoded(response)
+            if "FunctionError" in response:
+                raise WrongAnswer(f"your handler failed with {error_summary(report)}")
+            records = [r for r in cloud.invocations(inventory) if r.start >= started]
             refused = sum(r.outcome == "throttled" for r in records)
             expect(not refused,
-                   "Lambda refused calls of your caller (the inventory function's records show "
-                   "them; boto3 retried them, hidden). Make no more calls at once than the "
-                   "function may run")
-            stock = report.get("stock", {}) if isinstance(report, dict) else {}
-            expect(len(stock) == count, f"expected {count} stock levels, got {report!r}")
+                   f"Lambda refused {refused} calls of your handler (the inventory function's "
+                   "records show them; the backoff retried them, hidden)")
+            for part in ("items", "replacements"):
+                want = sorted(item["sku"] for item in sent[part])
+                got = sorted(_stock_of(report, part))
+                expect(got == want, f"the stock levels under {part!r} are for {got}, "
+                                    f"expected {want}")
             at_once = most_at_once(records)
             if limit is not None:
                 expect(at_once == limit,
-                       f"your caller ran at most {at_once} at once where the function allows "
-                       f"{limit}: read its limit with get_function_concurrency instead of "
-                       "assuming one")
+                       f"your handler ran at most {at_once} call(s) at once where the "
+                       f"function allows {limit}")
             else:
-                expect(at_once > 1, "your caller made the calls one by one: with no "
+                expect(at_once > 1, "your handler made the calls one by one: with no "
                                     "reserved concurrency, calls may run in parallel")
-            expect(span_within_budget(records, count, limit or count),
-                   "the batch took far longer than its calls need, even one wave after another")
-            return f"{count} stock levels, no refusal, {at_once} at once"
+            expect(span_within_budget(records, items + replacements, limit or 10),
+                   "the calls took far longer than they need, even one wave after another")
+            return f"every item answered, no refusal, {at_once} at once"
         return run
 
-    def switched_off(callers: dict[str, str]) -> str:
-        items = BATCH["items"][:3]
-        report, _ = check_batch(callers, "ex05-inventory-off", items)
-        reported = report.get("failed", {}) if isinstance(report, dict) else {}
-        expect(set(reported.values()) == {THROTTLED} and len(reported) == 3,
-               f"expected the 3 items reported failed (TooManyRequestsException), got {report!r}")
-        return "every item reported failed (TooManyRequestsException)"
-
-    return [Case("the lab's inventory function (reserved concurrency 2), 10 items",
-                 every_item("ex05-inventory", 10, 2)),
-            Case("an inventory function that may run 3 at once, 9 items",
-                 every_item("ex05-inventory-3", 9, 3)),
-            Case("an inventory function without reserved concurrency, 10 items",
-                 every_item("ex05-inventory-open", 10, None)),
-            Case("an inventory function switched off (reserved concurrency 0), 3 items",
-                 switched_off)]
+    return [Case("the lab's inventory function (reserved concurrency 2): 5 items and 5 "
+                 "replacements", every_item("ex05-inventory", 5, 5)),
+            Case("an inventory function that may run 3 at once: 4 items and 3 replacements",
+                 every_item("ex05-inventory-3", 4, 3)),
+            Case("an inventory function that runs one at a time: 2 items and 2 replacements",
+                 every_item("ex05-inventory-1", 2, 2)),
+            Case("an inventory function without reserved concurrency: 3 items and 3 "
+                 "replacements", every_item("ex05-inventory-open", 3, 3))]
 
 
 exercise2 = EXERCISES.exercise(2, fan_out_cases, answer=deploy_your_caller, mistakes=[
-    Mistake(T.mistake("reserved_concurrency_key_missing"), failed_with("KeyError")),
-    Mistake(T.mistake("pool_of_zero_threads"), failed_with("max_workers")),
-    Mistake(T.mistake("retries_hide_refusals"), failed_with("Lambda refused calls")),
+    Mistake(T.mistake("lists_share_the_limit"), failed_with("Lambda refused")),
+    Mistake(T.mistake("one_by_one"), failed_with("call(s) at once where")),
+    Mistake(T.mistake("answers_to_the_wrong_list"), failed_with("the stock levels under")),
     Mistake(T.mistake("undefined_name"), said("NameError"))])

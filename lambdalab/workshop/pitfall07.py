@@ -6,25 +6,27 @@
 - ``exercise1``: how many times does the payment function run, for a client ``Config``?
 - ``exercise2``: a ``Config`` with which the payment function runs once and the caller
   still learns how it ended; the check invokes stand-ins through a client built from it.
-- ``exercise3``: make the lab's payment ``handler`` idempotent; the check deploys it in the
-  lab's code, sends it the same payment again (after, and during, the first run) and
-  counts the captures in DynamoDB.
+- ``exercise3``: make the lab's refund ``handler`` idempotent with S3 as its only store;
+  the check deploys it in the lab's code, sends it the same refund again (after, and
+  during, the first run; after the provider failed) and counts the refunds in the bucket.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import textwrap
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
-from lambdalab.workshop.detectors import failed, said
+from lambdalab.workshop.detectors import failed, failed_with, said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function
 from lambdalab.workshop.predict import Prediction
@@ -293,93 +295,148 @@ exercise2 = EXERCISES.exercise(2, exercise2_cases, mistakes=[
     Mistake(T.mistake("read_timeout_too_short"), said("ReadTimeoutError")),
     Mistake(T.mistake("cold_start_not_covered"), failed("a cold start before the payment"))])
 
-# --- exercise 3: make the payment function idempotent ------------------------------------------
+# --- exercise 3: refund once, with S3 as the only store ----------------------------------------
 
-EDITABLE = LabFunction(LAB, "invoked/app.py", "handler")
-YOUR_PAYMENT = "ex07-your-payment"
-CAPTURES_TABLE, CLAIMS_TABLE = "ex07-captures", "ex07-claims"
+EDITABLE = LabFunction(LAB, "invoked/refunds.py", "handler")
+YOUR_REFUND = "ex07-your-refund"
+REFUNDS_BUCKET = "ex07-refunds"
+ENVIRONMENT = {"REFUNDS_BUCKET": REFUNDS_BUCKET, "PROVIDER_SECONDS": "1"}
 
 
-def _table(cloud: Any, name: str, key: str) -> None:
-    dynamodb = cloud.client("dynamodb")
+def _empty_bucket(cloud: Any) -> None:
+    """The refunds bucket, created or emptied: every check starts from nothing."""
+    s3 = cloud.client("s3")
     try:
-        dynamodb.delete_table(TableName=name)  # every check starts from empty tables
-    except ClientError:
-        pass
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+        s3.create_bucket(Bucket=REFUNDS_BUCKET, CreateBucketConfiguration={
+            "LocationConstraint": s3.meta.region_name})
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
+            raise
+    for listed in s3.list_objects_v2(Bucket=REFUNDS_BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=REFUNDS_BUCKET, Key=listed["Key"])
 
 
-def deploy_your_payment(cloud: Any, handler: Any) -> str:
-    """Deploy the edited payment handler in the lab's code, with fresh, empty tables."""
-    EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
-    _table(cloud, CAPTURES_TABLE, "capture_id")
-    _table(cloud, CLAIMS_TABLE, "id")
-    return EDITABLE.deploy(cloud, handler, YOUR_PAYMENT, timeout=5, environment={
-        "CAPTURES_TABLE": CAPTURES_TABLE, "IDEMPOTENCY_TABLE": CLAIMS_TABLE,
-        "PROVIDER_SECONDS": "1"})
+@dataclass(frozen=True)
+class YourRefund:
+    """The learner's refund function as deployed: its name, its source for the case that
+    reads the code, and how many log lines it had before this check."""
+
+    name: str
+    source: str
+    logged_before: int
 
 
-def payment(order_id: str) -> dict[str, Any]:
+def deploy_your_refund(cloud: Any, handler: Any) -> YourRefund:
+    """Deploy the edited refund handler in the lab's code, with an empty bucket."""
+    source = EDITABLE.edit(handler)  # NOT ATTEMPTED before deploying anything, when unchanged
+    _empty_bucket(cloud)
+    logged = len(cloud.logs(YOUR_REFUND))
+    return YourRefund(EDITABLE.deploy(cloud, handler, YOUR_REFUND, timeout=5,
+                                      environment=ENVIRONMENT), source, logged)
+
+
+def refunds(cloud: Any, yours: YourRefund, order_id: str) -> int:
+    """How many times the provider refunded ``order_id`` during this check: the provider
+    stand-in logs each refund it makes, whatever the handler records afterwards."""
+    said = f"to the card of {order_id} ("
+    return sum(line.startswith("provider: refunded") and said in line
+               for line in cloud.logs(YOUR_REFUND)[yours.logged_before:])
+
+
+def refund_request(order_id: str) -> dict[str, Any]:
     return {"order_id": order_id, "amount": 1000, "currency": "JPY",
-            "idempotency_key": f"capture-{order_id}"}
+            "idempotency_key": f"refund-{order_id}"}
+
+
+def _claims_with_a_condition(source: str) -> bool:
+    """Whether the code writes an object only if none has its key (``IfNoneMatch``)."""
+    return any(isinstance(node, ast.keyword) and node.arg == "IfNoneMatch"
+               for node in ast.walk(ast.parse(source)))
 
 
 def exercise3_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
 
     def send(order_id: str) -> tuple[str | None, Any]:
-        return invoke_decoded(lam, YOUR_PAYMENT, payment(order_id))
-
-    def captured(order_id: str) -> int:
-        return len(captures(cloud, CAPTURES_TABLE, order_id))
+        return invoke_decoded(lam, YOUR_REFUND, refund_request(order_id))
 
     def failure(body: Any) -> str:
         return f"{body.get('errorType')}: {body.get('errorMessage')}" \
             if isinstance(body, dict) else repr(body)
 
-    def after_the_first(function_name: str) -> str:
-        error, first = send("B-1")
-        expect(not error, f"the first payment failed: {failure(first)}")
-        error, second = send("B-1")
-        count = captured("B-1")
-        expect(count == 1, f"the card was charged {count} times for one order")
-        expect(not error, f"the repeat failed ({failure(second)}); once the first capture is "
+    def refunded_once(yours: YourRefund, order_id: str, why: str) -> None:
+        count = refunds(cloud, yours, order_id)
+        expect(count == 1, f"the card was refunded {count} times for one request{why}")
+
+    def after_the_first(yours: YourRefund) -> str:
+        error, first = send("R-1")
+        expect(not error, f"the first refund failed: {failure(first)}")
+        error, second = send("R-1")
+        refunded_once(yours, "R-1", "")
+        expect(not error, f"the repeat failed ({failure(second)}); once the first refund is "
                           "done, answer its result")
         expect(second == first, f"the repeat answered {second!r}, the first {first!r}")
-        return "captured once; the repeat got the first capture's result"
+        return "refunded once; the repeat got the first refund's result"
 
-    def during_the_first(function_name: str) -> str:
+    def during_the_first(yours: YourRefund) -> str:
         answers: list[tuple[str | None, Any]] = []
-        first = threading.Thread(target=lambda: answers.append(send("B-2")))
+        first = threading.Thread(target=lambda: answers.append(send("R-2")))
         first.start()
-        time.sleep(0.5)  # the first run is charging the card
-        answers.append(send("B-2"))
+        time.sleep(0.5)  # the first run is waiting for the provider
+        answers.append(send("R-2"))
         first.join()
-        count = captured("B-2")
-        expect(count == 1, f"the card was charged {count} times: the second call came while the "
-                           "first was still charging. Claim the key before you charge, with a "
-                           "conditional write")
-        expect(any(not error for error, _ in answers), "neither call answered a capture")
-        return "captured once"
+        refunded_once(yours, "R-2",
+                      ": the second call came while the first was still refunding")
+        expect(any(not error for error, _ in answers), "neither call answered a refund")
+        return "refunded once"
 
-    def different_orders(function_name: str) -> str:
-        for order_id in ("B-3", "B-4"):
+    def different_orders(yours: YourRefund) -> str:
+        for order_id in ("R-3", "R-4"):
             error, body = send(order_id)
-            expect(not error, f"the payment of {order_id} failed: {failure(body)}")
-        counts = [captured("B-3"), captured("B-4")]
-        expect(counts == [1, 1], f"captures of two different orders: {counts}, expected [1, 1]")
-        return "one capture each"
+            expect(not error, f"the refund of {order_id} failed: {failure(body)}")
+        counts = [refunds(cloud, yours, "R-3"), refunds(cloud, yours, "R-4")]
+        expect(counts == [1, 1], f"refunds of two different orders: {counts}, expected [1, 1]")
+        return "one refund each"
 
-    return [Case("the same payment sent again after the first one ended", after_the_first),
-            Case("the same payment sent again while the first one runs (a client's retry)",
+    def provider_down_then_up(yours: YourRefund) -> str:
+        def provider(down: bool) -> None:
+            variables = {**ENVIRONMENT, **({"PROVIDER_DOWN": "1"} if down else {})}
+            lam.update_function_configuration(FunctionName=yours.name,
+                                              Environment={"Variables": variables})
+
+        provider(down=True)
+        try:
+            error, body = send("R-5")
+        finally:
+            provider(down=False)
+        expect(bool(error), f"the provider was down, yet the refund answered {body!r}: let "
+                            "its error reach the caller")
+        error, body = send("R-5")
+        expect(not error, f"the provider was down on the first try, which refunded nothing; "
+                          f"the retry failed with {failure(body)}")
+        refunded_once(yours, "R-5", "")
+        return "the retry refunded"
+
+    def condition_in_the_code(yours: YourRefund) -> str:
+        expect(_claims_with_a_condition(yours.source),
+               "your handler takes its claim without a condition: two runs that start "
+               "together can both find no claim, and both refund")
+        return "put_object(..., IfNoneMatch=...) takes the claim"
+
+    return [Case("the same refund sent again after the first one ended", after_the_first),
+            Case("the same refund sent again while the first one runs (a client's retry)",
                  during_the_first),
-            Case("two different orders", different_orders)]
+            Case("two different refunds", different_orders),
+            Case("a refund first tried while the provider was down, then again",
+                 provider_down_then_up),
+            Case("two runs that start at the same moment: the claim is checked and written "
+                 "in one step", condition_in_the_code)]
 
 
-exercise3 = EXERCISES.exercise(3, exercise3_cases, answer=deploy_your_payment, mistakes=[
-    Mistake(T.mistake("read_then_write"),
-            lambda attempt: attempt.failed("the same payment sent again while")
-            and attempt.mentions("get_item") and not attempt.mentions("ConditionExpression")),
+exercise3 = EXERCISES.exercise(3, exercise3_cases, answer=deploy_your_refund, mistakes=[
+    Mistake(T.mistake("read_then_write"), failed("two runs that start at the same moment")),
+    Mistake(T.mistake("claim_kept_when_nothing_was_refunded"),
+            failed_with("which refunded nothing")),
+    Mistake(T.mistake("claim_named_per_run"),
+            failed_with("refunded 2 times for one request")),
     Mistake(T.mistake("undefined_name"), said("NameError"))])

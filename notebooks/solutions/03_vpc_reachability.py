@@ -31,7 +31,10 @@ def make_reachable(ec2, network):
 
 
 # Exercise 3: fail fast, but not too fast. One attempt that gives up connecting after 1 s;
-# a read timeout longer than the inventory function's 6 s timeout, shorter than our 8 s.
-def fail_fast_config():
-    return Config(connect_timeout=1, read_timeout=7,
+# a read timeout above the callee's timeout and below the caller's own.
+def fail_fast_config(inventory_timeout, own_timeout):
+    if own_timeout <= inventory_timeout:
+        raise ValueError(f"a caller with a {own_timeout} s timeout cannot wait for a "
+                         f"callee that may run {inventory_timeout} s")
+    return Config(connect_timeout=1, read_timeout=(inventory_timeout + own_timeout) / 2,
                   retries={"mode": "standard", "total_max_attempts": 1})

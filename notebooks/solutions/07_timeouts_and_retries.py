@@ -1,5 +1,7 @@
 """Solutions to the exercises of notebook 07 (try them yourself first)."""
 
+import json
+
 from botocore.config import Config
 
 
@@ -21,27 +23,27 @@ def safe_config(payment_timeout):
     return Config(read_timeout=payment_timeout + 12, retries={"total_max_attempts": 1})
 
 
-# Exercise 3: the lab's handler, idempotent. It runs inside
-# labs/07_timeouts_and_retries/invoked/app.py, which defines json, captures, claims,
-# charge_card, record and first_result.
+# Exercise 3: the lab's refund handler, idempotent with S3 alone. It runs inside
+# labs/07_timeouts_and_retries/invoked/refunds.py, which defines json, s3, BUCKET,
+# ClientError, refund_card, record and RefundInProgress.
 def handler(event, context):
-    key = event["idempotency_key"]
-    try:  # claim the key before charging: DynamoDB lets exactly one run write it
-        claims.put_item(Item={"id": key, "status": "IN_PROGRESS"},  # noqa: F821
-                        ConditionExpression="attribute_not_exists(id)")
-    except claims.meta.client.exceptions.ConditionalCheckFailedException:  # noqa: F821
-        # another run holds the key: its result, or CaptureInProgress while it runs
-        return first_result(key)  # noqa: F821
+    claim = f"claims/{event['idempotency_key']}"
+    try:  # S3 writes the claim only if no object has its name yet: one run wins
+        s3.put_object(Bucket=BUCKET, Key=claim, Body=b"", IfNoneMatch="*")  # noqa: F821
+    except ClientError as error:  # noqa: F821
+        if error.response["Error"]["Code"] != "PreconditionFailed":
+            raise
+        stored = s3.get_object(Bucket=BUCKET, Key=claim)["Body"].read()  # noqa: F821
+        if not stored:  # the first run has not finished
+            raise RefundInProgress(  # noqa: F821
+                f"{event['idempotency_key']} is being refunded") from None
+        return json.loads(stored)
     try:
-        capture_id = charge_card(event)  # noqa: F821
-    except Exception:
-        # nothing was charged: free the key, so that a retry may try again
-        claims.delete_item(Key={"id": key})  # noqa: F821
+        refund_id = refund_card(event)  # noqa: F821
+    except Exception:  # nothing was refunded: give the claim up, so that a retry may
+        s3.delete_object(Bucket=BUCKET, Key=claim)  # noqa: F821
         raise
-    captures.put_item(Item={"capture_id": capture_id,  # noqa: F821
-                            "order_id": event["order_id"],
-                            "amount": event["amount"], "currency": event["currency"]})
-    result = {"order_id": event["order_id"], "capture_id": capture_id}
-    claims.put_item(Item={"id": key, "status": "COMPLETED",  # noqa: F821
-                          "result": json.dumps(result)})  # noqa: F821
-    return result
+    answer = record(event, refund_id)  # noqa: F821
+    # refunded: the claim stays, and now holds the answer every repeat gets
+    s3.put_object(Bucket=BUCKET, Key=claim, Body=json.dumps(answer))  # noqa: F821
+    return answer

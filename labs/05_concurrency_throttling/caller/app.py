@@ -4,6 +4,8 @@ Each item is one synchronous call to the inventory function, which reads the sto
 database. ``handler_wrong`` makes the calls from 10 threads; ``handler_fixed`` makes no
 more at once than the inventory function may run and backs off when Lambda still
 refuses one; ``handler_async`` queues the calls and lets Lambda run them when it can.
+``handler_with_replacements`` (notebook 05's exercise 2) checks the ordered items and their
+replacements side by side, each list bounded as ``handler_fixed`` bounds its batch.
 """
 
 import json
@@ -59,6 +61,18 @@ def handler_fixed(event, context):
     items = event["items"]
     answers = invoke_all_bounded(single_attempt_client, INVENTORY_FUNCTION, items)
     return stock_report(items, answers)
+
+
+def handler_with_replacements(event, context):
+    """Stock levels of the ordered items and of the replacements offered for them."""
+    items, replacements = event["items"], event["replacements"]
+    with ThreadPoolExecutor(max_workers=2) as lists:
+        ordered = lists.submit(invoke_all_bounded, single_attempt_client,
+                               INVENTORY_FUNCTION, items)
+        offered = lists.submit(invoke_all_bounded, single_attempt_client,
+                               INVENTORY_FUNCTION, replacements)
+        return {"items": stock_report(items, ordered.result()),
+                "replacements": stock_report(replacements, offered.result())}
 
 
 def handler_async(event, context):
