@@ -100,7 +100,8 @@ def build(out: Path) -> list[Path]:
     out.mkdir(parents=True)
     pages = [render_notebook(p, out) for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
     markdown = [ROOT / "README.md", ROOT / "notebooks" / "README.md",
-                ROOT / "notebooks" / "INSTRUCTORS.md", *sorted((ROOT / "labs").glob("*/README.md"))]
+                ROOT / "notebooks" / "INSTRUCTORS.md", ROOT / "notebooks" / "GLOSSARY.md",
+                *sorted((ROOT / "labs").glob("*/README.md"))]
     pages += [render_markdown(p, out) for p in markdown if p.exists()]
     shutil.copytree(ROOT / "images", out / "images",
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"))
