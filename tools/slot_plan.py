@@ -92,8 +92,7 @@ def sections(notebook: Path) -> list[Section]:
     for cell in json.loads(notebook.read_text())["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
-            if "<summary>Solutions" in source:
-                continue
+            source = re.sub(r"<details>.*?</details>", "", source, flags=re.S)  # solutions
             chunks = re.split(r"^(?=#{2,3} )", source, flags=re.M)
             for chunk in chunks:
                 heading = re.match(r"#{2,3} (.+)", chunk)
@@ -175,10 +174,43 @@ class Plan:
                 for s in self.sections if s.prose_words or s.code_words or s.run_seconds]
 
     def in_room(self) -> float:
-        return sum(minutes for section, minutes in self.rows() if not section.optional)
+        return self.teaching() + self.exercises()
+
+    def teaching(self) -> float:
+        return sum(m for s, m in self.rows() if not s.optional and s.exercise is None)
+
+    def exercises(self) -> float:
+        return sum(m for s, m in self.rows() if not s.optional and s.exercise is not None)
 
     def optional(self) -> float:
+        """Minutes outside the slot: optional parts, more practice, homework."""
         return sum(minutes for section, minutes in self.rows() if section.optional)
+
+    def extra(self) -> float:
+        """Minutes of optional parts and more practice (homework aside)."""
+        return sum(m for s, m in self.rows()
+                   if s.optional and not any(s.title.startswith(h) for h in HOMEWORK))
+
+
+def stated_slot(stem: str) -> int:
+    """The slot the notebook promises, from its "**Time:** N minutes" line."""
+    text = (NOTEBOOKS / f"{stem}.ipynb").read_text()
+    found = re.search(r"\*\*Time:\*\* (\d+) minutes", text)
+    if not found:
+        raise SystemExit(f"{stem} states no time")
+    return int(found.group(1))
+
+
+def time_line(plan: Plan, slot: int) -> str:
+    """The notebook's "**Time:**" line, from the plan."""
+    teaching, exercises = round(plan.teaching()), round(plan.exercises())
+    line = (f"**Time:** {slot} minutes: {teaching} teaching, {exercises} exercises, "
+            f"{slot - teaching - exercises} to spare.")
+    extra = round(plan.extra())
+    if extra >= 2:
+        line += (f" The optional parts and more practice add about {extra} minutes for those "
+                 "who want more.")
+    return line
 
 
 def plan(stem: str, check_seconds: dict[str, float]) -> Plan:
@@ -246,7 +278,9 @@ def main() -> None:
         CHECK_TIMES.write_text(json.dumps(measure_checks(), indent=1, sort_keys=True) + "\n")
     check_seconds = json.loads(CHECK_TIMES.read_text()) if CHECK_TIMES.exists() else {}
     for notebook in sorted(NOTEBOOKS.glob("0[1-7]_*.ipynb")):
-        show(plan(notebook.stem, check_seconds), 30)
+        planned, slot = plan(notebook.stem, check_seconds), stated_slot(notebook.stem)
+        show(planned, slot)
+        print(time_line(planned, slot))
 
 
 if __name__ == "__main__":
