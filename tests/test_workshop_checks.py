@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from notebook_material import Material
 
 from lambdalab import LocalCloud
 from lambdalab.workshop import Case, Exercise, Mistake, Verdict, pitfall01
+from lambdalab.workshop import checks as checks_module
 from lambdalab.workshop.checks import NOT_RUNNING
 from lambdalab.workshop.feedback import COLOURS, Tone
 
@@ -176,6 +178,18 @@ def test_a_hint_that_does_not_exist_says_which_do(asked, capsys):
     assert capsys.readouterr().out == (
         "Exercise 9 · double it: there are 3 hints, nb.exercise9.hint(1) to "
         "nb.exercise9.hint(3).\n")
+
+
+def test_a_check_that_takes_long_says_what_it_is_doing_and_a_quick_one_says_nothing(
+        capsys, monkeypatch):
+    monkeypatch.setattr(checks_module, "SLOW_CHECK_SECONDS", 0.05)
+    slow = [Case("a slow case", lambda answer: time.sleep(0.5) or "done")]
+    exercise(slow, takes="it waits for a slow function.").check(lambda n: n)
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "Exercise 9 · double it: checking... it waits for a slow function.",
+        "Exercise 9 · double it: PASS - all 1 cases right."]
+    exercise().check(lambda n: n * 2)
+    assert "checking" not in capsys.readouterr().out
 
 
 def test_each_failed_check_brings_the_next_hint_but_never_the_last(capsys):

@@ -18,6 +18,7 @@ import ast
 import enum
 import inspect
 import textwrap
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -153,6 +154,8 @@ class Report:
         return self.feedback().text()
 
 
+SLOW_CHECK_SECONDS = 2.0  # a check that runs longer says what it is doing
+DEFAULT_TAKES = "your code runs against the local cloud, case after case."
 _FAILED_CHECKS: Counter[str] = Counter()  # per exercise handle: failed checks in this kernel
 
 
@@ -176,13 +179,22 @@ class Exercise:
     answer: Callable[[Any, Any], Any] | None = None
     solution_at: str = "the collapsed Solutions block below the exercises"
     needs_cloud: bool = True
+    takes: str = ""  # what a check does that takes seconds, said when it takes them
 
     # --- for the notebook -----------------------------------------------------------------
 
     def check(self, solution: Any, cloud: Any = None) -> None:
         """Show the verdict of ``solution``; never raises. Each failed check in this kernel
         brings the next hint (never the last, which points to the solution)."""
-        report = self.evaluate(solution, cloud, failed_before=_FAILED_CHECKS[self.handle])
+        # a learner who waits longer than a moment is told why, once
+        notice = threading.Timer(SLOW_CHECK_SECONDS, print, args=(
+            f"{self.title}: checking... {self.takes or DEFAULT_TAKES}",), kwargs={"flush": True})
+        notice.daemon = True
+        notice.start()
+        try:
+            report = self.evaluate(solution, cloud, failed_before=_FAILED_CHECKS[self.handle])
+        finally:
+            notice.cancel()
         if report.verdict is Verdict.FAIL:
             _FAILED_CHECKS[self.handle] += 1
         show(report.feedback())
@@ -307,7 +319,7 @@ class NotebookExercises:
         return Exercise(title=f"Exercise {number} · {self.texts.topic(number)}",
                         handle=f"{self.module}.exercise{number}", cases=cases,
                         hints=self.texts.hints(number), mistakes=mistakes, answer=answer,
-                        needs_cloud=needs_cloud,
+                        needs_cloud=needs_cloud, takes=self.texts.takes(number),
                         solution_at=f"the Solutions block below the exercises "
                                     f"({self.solutions})")
 

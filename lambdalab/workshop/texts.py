@@ -54,6 +54,14 @@ class Texts:
             raise KeyError(f"{self.path}: {table}.hints is not a list of texts")
         return tuple(self._filled(f"{table}.hints[{n}]", hint) for n, hint in enumerate(hints, 1))
 
+    def takes(self, exercise: int) -> str:
+        """What the exercise's check does that takes seconds ("" when it is quick): said
+        to the learner while a check runs longer than a moment."""
+        table = f"exercise{exercise}"
+        if "takes" not in self._table.get(table, {}):
+            return ""
+        return self._text(table, "takes")
+
     def mistake(self, key: str) -> str:
         """The message for a known mistake, by the key that says what the learner did."""
         return self._text("mistakes", key)
