@@ -1,7 +1,7 @@
 """Notebook 05's prediction, run helpers and exercises: calls beyond reserved concurrency.
 
-- ``how_many_run``: predict how many of 10 simultaneous calls Lambda runs when the invoked
-  function's reserved concurrency is 2.
+- ``when_all_answered``: predict when a caller has heard back from 10 simultaneous calls
+  to a function whose reserved concurrency is 2.
 - ``watch(cloud, function)``: what one run did to a function (its invocation records
   since the run started, refusals, time) and its timeline plot.
 - ``last_invocation_log``: when each line of a function's last invocation reached its
@@ -47,22 +47,30 @@ TIMELINE_SECONDS = 8.0  # every run's timeline at one scale, unless the run took
 
 # --- the prediction ----------------------------------------------------------------------
 
-how_many_run = Prediction(
-    question="Ten calls at the same moment to a function that may run 2 at once: how many "
-             "does Lambda run?",
+when_all_answered = Prediction(
+    question="Ten calls at the same moment, retries off, to a function that may run 2 at once "
+             "and takes 0.6 s: when has the caller heard back from all ten?",
     choices={
-        "10": "Lambda does not queue a synchronous call: a call that finds no free unit of "
-              "concurrency is refused on arrival, not kept until one frees up (only "
-              "asynchronous `Event` invocations wait in a queue).",
-        "2": "two calls took the two units of reserved concurrency and ran; Lambda refused "
-             "the other eight at once with `TooManyRequestsException` (HTTP 429).",
-        "0": "the limit counts calls running at the same time: the first two calls found "
-             "the two units free and ran; only the calls beyond them were refused.",
+        "at once": "the eight refusals came back at once, but the two calls that ran took "
+                   "their 0.6 s (and a cold start): the caller heard from those last.",
+        "1 s": "the eight refusals came back at once, while the two calls that ran were still "
+               "running; those two answered after their 0.6 s and a cold start. Then the "
+               "caller had all ten answers: two stock levels and eight refusals.",
+        "3 s": "Lambda does not keep a refused call until a unit frees up (only asynchronous "
+               "`Event` invocations wait in a queue): the calls did not run two at a time, "
+               "one round after another.",
     },
     why="Reserved concurrency is a ceiling on invocations in flight. A synchronous call "
-        "beyond it is throttled on arrival, in milliseconds: HTTP 429 "
-        "`TooManyRequestsException`, `Reason: ReservedFunctionConcurrentInvocationLimit"
-        "Exceeded`. Nothing waits in line: trying again is the caller's business.")
+        "beyond it is throttled on arrival: HTTP 429 `TooManyRequestsException`, `Reason: "
+        "ReservedFunctionConcurrentInvocationLimitExceeded`. Nothing waits in line, so the "
+        "batch is over as soon as the calls that ran are, with most of it refused: trying "
+        "again is the caller's business.")
+
+
+def heard_after(seconds: float) -> str:
+    """A run's length as the prediction's answers name it."""
+    return "at once" if seconds < 0.3 else "1 s" if seconds < 2.0 else "3 s"
+
 
 # --- what one run did ----------------------------------------------------------------------
 
@@ -107,14 +115,18 @@ class Run:
         """When the last invocation of the run ended (``time.time()``), if one ran."""
         return max((r.end for r in self.records if r.outcome != "throttled"), default=None)
 
-    @property
-    def refusal_after_first_call(self) -> float | None:
-        """Seconds from the first call Lambda received in the run to its first refusal: how
-        fast Lambda refuses, without the caller's own start-up (threads, a new client's
-        connections), which the run's start includes."""
-        at = self.first_refusal_at
+    def refusals_summary(self) -> str:
+        """When Lambda refused the run's calls, against when the calls that ran ended, both
+        from the first call it received (the caller's own start-up left out)."""
         first = min((r.start for r in self.records), default=None)
-        return None if at is None or first is None else at - first
+        refused = [r.start for r in self.records if r.outcome == "throttled"]
+        ran = [r.end for r in self.records if r.outcome != "throttled"]
+        if first is None or not refused or not ran:
+            return "no refusal in this run"
+        last_refusal, first_end = (max(refused) - first) * 1000, (min(ran) - first) * 1000
+        return (f"Lambda refused all {len(refused)} calls within {last_refusal:.0f} ms of the "
+                f"first call it received; the first call that ran ended after "
+                f"{first_end:.0f} ms")
 
     def timeline(self, title: str) -> None:
         """Show the run's timeline: environments, concurrency against the limit, refusals."""

@@ -3,7 +3,7 @@
 - ``show_variables``, ``show_messages``: each function's configured variables side by side,
   and what a function logged for one request (level and message, without the timestamp
   and request id that every line of a Python function's log carries).
-- ``wrong_caller``: predict what the invoice function logs when the caller sets
+- ``wrong_caller``: predict which log shows DEBUG lines when the caller sets
   ``os.environ["LOG_LEVEL"] = "DEBUG"`` before invoking it.
 - ``exercise1``: write ``set_env_var``; the check inspects the configuration, invokes the
   real invoice function, and watches which calls the learner's code makes.
@@ -114,9 +114,16 @@ def levels(lines: Iterable[str]) -> set[str]:
 
 
 def observed_level(lines: Iterable[str]) -> str:
-    """What a function logged, as the prediction's answers name it."""
+    """What a function logged: "debug", "info" or "nothing"."""
     found = levels(lines)
     return "debug" if "DEBUG" in found else "info" if "INFO" in found else "nothing"
+
+
+def debug_seen_in(caller_lines: Iterable[str], callee_lines: Iterable[str]) -> str:
+    """Which logs hold DEBUG lines, as the prediction's answers name them."""
+    caller, callee = "DEBUG" in levels(caller_lines), "DEBUG" in levels(callee_lines)
+    return {(True, True): "both", (True, False): "caller-only", (False, False): "neither",
+            (False, True): "only the invoice function's"}[(caller, callee)]
 
 
 def show_error(response: dict[str, Any]) -> dict[str, Any]:
@@ -161,18 +168,20 @@ def signed_with(invoice: dict[str, Any], key: bytes) -> bool:
 # --- the prediction --------------------------------------------------------------------------
 
 wrong_caller = Prediction(
-    question="What does the invoice function log for the debug order A-1002?",
+    question="Which log shows DEBUG lines for the debug order A-1002?",
     choices={
-        "debug": "its DEBUG lines (each item's price, the table it writes to) and its INFO "
-                 "line: it logged at DEBUG, as the caller did.",
-        "info": "only its INFO line, `invoice INV-A-1002: 450 yen`, as for any order.",
-        "nothing": "no line at all.",
+        "both": "the order service's log and the invoice function's: the caller switched "
+                "`LOG_LEVEL` to DEBUG before it invoked the invoice function.",
+        "caller-only": "only the order service's: its own logger follows its own `os.environ`; the "
+                  "invoice function logged one INFO line, as for any order.",
+        "neither": "no DEBUG line anywhere: a logger configured at import would not notice a "
+                   "change of `os.environ`.",
     },
-    why="The caller changed `LOG_LEVEL` in its own process, and its own logger did log at "
-        "DEBUG. The invoice function runs in another execution environment, which Lambda "
-        "started with the variables of the invoice function's configuration (`LOG_LEVEL` "
-        "`INFO`) and its reserved ones. An invocation carries the payload, nothing of the "
-        "caller's environment.")
+    why="The order service changed `LOG_LEVEL` in its own process and set its logger's level "
+        "from it, so its own DEBUG line appeared. The invoice function runs in another "
+        "execution environment, which Lambda started with the variables of the invoice "
+        "function's configuration (`LOG_LEVEL` `INFO`) and its reserved ones. An invocation "
+        "carries the payload, nothing of the caller's environment.")
 
 # --- what the checks deploy ------------------------------------------------------------------
 
