@@ -8,12 +8,14 @@ Lambda's clock runs 100x fast here (time_scale=0.01): a 1-minute retry waits 0.6
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import wait_until
 from lambdalab import LocalCloud
 
 SCALE = 0.01
@@ -185,14 +187,21 @@ def test_dead_letter_queue_gets_the_original_event_with_error_attributes(cloud, 
 
 
 def test_throttled_event_backs_off_and_expires_after_its_maximum_age(cloud, deploy, lam, sqs):
+    """A reserved concurrency of 1, held by a long synchronous call: the event is refused,
+    backs off (1, 2, 4, ... s) and expires."""
     url, arn = new_queue(sqs, "expired")
     deploy("blocked", HANDLER)
-    lam.put_function_concurrency(FunctionName="blocked", ReservedConcurrentExecutions=0)
+    lam.put_function_concurrency(FunctionName="blocked", ReservedConcurrentExecutions=1)
     lam.put_function_event_invoke_config(
         FunctionName="blocked", MaximumEventAgeInSeconds=60,
         DestinationConfig={"OnFailure": {"Destination": arn}})
+    holder = threading.Thread(target=lam.invoke, kwargs={
+        "FunctionName": "blocked", "Payload": json.dumps({"sleep": 2})})
+    holder.start()
+    assert wait_until(lambda: cloud.concurrency_in_use("blocked") == 1, 10)
     request_id = send_event(lam, "blocked", {"id": 3})
     cloud.wait_for_async(10)
+    holder.join()
     throttled = [r for r in cloud.invocations("blocked") if r.outcome == "throttled"]
     assert len(throttled) >= 5  # 1, 2, 4, 8, 16, 32 s of backoff fit in 60 s
     delays = [b.start - a.start for a, b in zip(throttled, throttled[1:], strict=False)]
@@ -204,6 +213,37 @@ def test_throttled_event_backs_off_and_expires_after_its_maximum_age(cloud, depl
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert "responseContext" not in record
     assert [r.condition for r in cloud.async_results("blocked")] == ["EventAgeExceeded"]
+
+
+def test_zero_reserved_concurrency_sends_the_event_to_failure_at_once_untried(
+        cloud, deploy, lam, sqs):
+    """As recorded on AWS (../shared/aws-recorded/lambda/test_lambda.json, case
+    reserved_concurrency_zero): no attempt, no retry, the record at once, condition
+    ZeroReservedConcurrency, approximateInvokeCount 0, no responseContext. The dead-letter
+    queue gets the event too."""
+    url, arn = new_queue(sqs, "switched-off")
+    dlq_url, dlq_arn = new_queue(sqs, "switched-off-dlq")
+    deploy("switched-off", HANDLER, DeadLetterConfig={"TargetArn": dlq_arn})
+    lam.put_function_concurrency(FunctionName="switched-off", ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(
+        FunctionName="switched-off", MaximumEventAgeInSeconds=21600, MaximumRetryAttempts=2,
+        DestinationConfig={"OnFailure": {"Destination": arn}})
+    request_id = send_event(lam, "switched-off", {"id": 4})
+    [message] = receive_all(sqs, url, 1)  # at once: not after six hours of Lambda's clock
+    record = json.loads(message["Body"])
+    assert set(record) == {"version", "timestamp", "requestContext", "requestPayload"}
+    assert record["requestContext"] == {
+        "requestId": request_id, "condition": "ZeroReservedConcurrency",
+        "approximateInvokeCount": 0,
+        "functionArn": lam.get_function(FunctionName="switched-off")["Configuration"][
+            "FunctionArn"] + ":$LATEST"}
+    assert record["requestPayload"] == {"id": 4}
+    [dead] = receive_all(sqs, dlq_url, 1)
+    assert json.loads(dead["Body"]) == {"id": 4}
+    assert cloud.invocations("switched-off") == []  # never tried, never throttled
+    [result] = cloud.async_results("switched-off")
+    assert (result.condition, result.attempts, result.throttles) == (
+        "ZeroReservedConcurrency", 0, 0)
 
 
 def test_deprecated_invoke_async_answers_202_and_queues(cloud, deploy, lam):

@@ -4,6 +4,9 @@ An accepted event waits in the queue, runs within the function's concurrency, an
 retried after a function error (after 1 minute, then 2 minutes, up to
 ``MaximumRetryAttempts``) or after a throttle (backoff from 1 second to 5 minutes),
 until it succeeds, runs out of retries or grows older than ``MaximumEventAgeInSeconds``.
+A function whose reserved concurrency is 0 runs nothing: its events go to the on-failure
+destination (or dead-letter queue) at once, untried, with the condition
+``ZeroReservedConcurrency``.
 Every accepted event then ends exactly once, in :attr:`AsyncQueue.results`, and its
 record goes to the configured destination or dead-letter queue.
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
@@ -53,7 +56,8 @@ class AsyncResult:
 
     request_id: str
     function: str
-    condition: str  # Success, RetriesExhausted, EventAgeExceeded, FunctionDeleted
+    condition: str  # Success, RetriesExhausted, EventAgeExceeded, ZeroReservedConcurrency,
+    # FunctionDeleted
     attempts: int
     throttles: int
     delivered_to: tuple[str, ...]
@@ -145,6 +149,9 @@ class AsyncQueue:
             self._end(event, "FunctionDeleted", ())
             return
         event.spec = spec
+        if spec.reserved_concurrency == 0:  # switched off: no retries, the record at once
+            self._finish(event, dest.ZERO_RESERVED_CONCURRENCY)
+            return
         max_age = int(spec.event_config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
         if self._clock.lambda_seconds_since(event.accepted_at) >= max_age:
             self._finish(event, dest.EVENT_AGE_EXCEEDED)
@@ -214,7 +221,8 @@ class AsyncQueue:
                 delivered.append(target)
             if not success and spec.dead_letter_target:
                 self._sender.send_dead_letter(spec.dead_letter_target, event.payload,
-                                              event.request_id, _error_message(outcome))
+                                              event.request_id, _error_message(outcome,
+                                                                               condition))
                 delivered.append(spec.dead_letter_target)
         except Exception as e:  # a missing queue must not lose the event's ending
             error = f"{type(e).__name__}: {e}"
@@ -230,7 +238,9 @@ class AsyncQueue:
             self._cond.notify_all()
 
 
-def _error_message(outcome: Outcome | None) -> str:
+def _error_message(outcome: Outcome | None, condition: str) -> str:
+    if outcome is None and condition == dest.ZERO_RESERVED_CONCURRENCY:
+        return "The function's reserved concurrency is 0: the event was not run."
     if outcome is None:
         return "Event age exceeded before the function could run."
     try:

@@ -15,6 +15,7 @@ from typing import Any
 SUCCESS = "Success"
 RETRIES_EXHAUSTED = "RetriesExhausted"
 EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+ZERO_RESERVED_CONCURRENCY = "ZeroReservedConcurrency"  # sent at once, never tried
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client bound to the cloud
 LambdaSubmitter = Callable[[str, bytes], None]  # function ARN, payload -> queued as Event
