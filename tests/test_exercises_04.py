@@ -245,3 +245,29 @@ def test_the_known_misreadings_of_a_report_line_are_named(cloud):
 
     details = [r.detail for r in pitfall04.exercise5.evaluate(thousand, cloud).results]
     assert details == ["you answered 1000 MB per GB: Lambda counts 1024 (512 MB is 0.5 GB)"] * 4
+
+
+def test_milliseconds_kept_and_init_counted_twice_are_named(cloud):
+    solution = MATERIAL.load_solutions().billed_gb_seconds
+
+    def milliseconds(lines):
+        return solution(lines) * 1000
+
+    details = [r.detail for r in pitfall04.exercise5.evaluate(milliseconds, cloud).results]
+    assert details == ["you answered milliseconds times GB: divide the milliseconds by 1000 "
+                       "first"] * 4
+
+    def init_again(lines):
+        extra = 0.0
+        for line in lines:
+            if line.startswith("REPORT ") and "Init Duration" in line:
+                init = float(re.search(r"Init Duration: ([\d.]+) ms", line)[1])
+                megabytes = int(re.search(r"Memory Size: (\d+) MB", line)[1])
+                extra += init / 1000 * megabytes / 1024
+        return solution(lines) + extra
+
+    report = pitfall04.exercise5.evaluate(init_again, cloud)
+    assert report.results[0].passed  # a warm invocation has no Init Duration
+    failed = [r.detail for r in report.results if not r.passed]
+    assert failed and set(failed) == {
+        "you answered `Init Duration` added, which `Billed Duration` already includes"}

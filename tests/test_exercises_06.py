@@ -186,3 +186,22 @@ def test_a_missing_client_gets_the_import_advice(cloud):
 def test_a_crashing_answer_is_reported_not_raised(cloud, capsys):
     checks.assert_crash_reported(pitfall06.exercise1, cloud, capsys, cases=4,
                                  detail="your code raised ZeroDivisionError: division by zero")
+
+
+def test_an_encrypted_value_and_a_client_never_created_are_named(cloud):
+    encrypted = MATERIAL.solution_source("signing_key").replace(
+        "Name=name, WithDecryption=True", "Name=name")
+    report = pitfall06.exercise3.evaluate(encrypted, cloud)
+    assert [r.passed for r in report.results] == [False, False]
+    assert report.results[0].detail.startswith("the invoice is not signed with the key stored")
+    assert checks.advised(report, T_SECURE_STRING)
+    no_client = key_read_as(cloud, 'return ssm.get_parameter(\n'
+                                   '        Name=os.environ["SIGNING_KEY_PARAMETER"],\n'
+                                   '        WithDecryption=True)["Parameter"]["Value"].encode()')
+    assert not any(r.passed for r in no_client.results)
+    assert "name 'ssm' is not defined" in no_client.results[0].detail
+    assert checks.advised(no_client, T_SSM_MISSING)
+
+
+T_SECURE_STRING = pitfall06.T.mistake("secure_string_not_decrypted")[:40]
+T_SSM_MISSING = pitfall06.T.mistake("ssm_client_missing")[:40]

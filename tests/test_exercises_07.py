@@ -156,3 +156,20 @@ def test_an_answer_that_is_not_a_config_is_named(cloud):
                                           cloud)
     assert report.verdict is Verdict.FAIL
     assert all(r.detail == "return a botocore.config.Config, not dict" for r in report.results)
+
+
+def test_a_count_of_retries_and_a_read_timeout_ignored_are_named():
+    def retries_only(config, payment_seconds):  # forgets the first attempt
+        retries = config.retries or {}
+        return retries.get("total_max_attempts", 3) - 1
+
+    report = pitfall07.exercise1.evaluate(retries_only, None)
+    assert report.verdict is Verdict.FAIL
+    assert report.results[0].detail.startswith("you answered 2, it runs 3 time(s)")
+
+    def always_three(config, payment_seconds):  # a long enough wait is never retried
+        return 3
+
+    report = pitfall07.exercise1.evaluate(always_three, None)
+    assert report.verdict is Verdict.FAIL
+    assert checks.advised(report, "A call that gets its answer before the read timeout")
