@@ -89,7 +89,8 @@ def test_a_handler_that_kills_the_template_leaves_the_cloud_serving(cloud):
     deploy = Deployer(cloud)
     lam = cloud.client("lambda")
     deploy("parricide", "import os, signal\ndef handler(event, context):\n"
-                        "    os.kill(os.getppid(), signal.SIGKILL)\n    return os.getppid()\n")
+                        "    parent = os.getppid()  # read before the kill: it changes after\n"
+                        "    os.kill(parent, signal.SIGKILL)\n    return parent\n")
     deploy("later", "def handler(event, context):\n    return 'still here'\n")
     assert read_json(lam.invoke(FunctionName="later")) == "still here"
     [template] = template_pids(cloud)  # started with the first environment

@@ -218,6 +218,9 @@ def sanitized(text: str) -> str:
     ("  stock levels:   6* of 10; Lambda refused 19* calls",
      "  stock levels:   N* of 10; Lambda refused N* calls"),
     ("2 ran, 8 refused at once, reserved concurrency 2", None),
+    ("Exercise 2 · two lists, one limit: checking... your code runs against the local cloud.\n"
+     "Exercise 2 · two lists, one limit: PASS - all 4 cases right.",
+     "Exercise 2 · two lists, one limit: PASS - all 4 cases right."),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)
