@@ -17,11 +17,12 @@ Then Invoke goes to the data plane, everything else to moto.
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote
 
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
@@ -29,13 +30,21 @@ from werkzeug.wrappers import Request, Response
 from lambdalab.access import signature
 from lambdalab.access.credentials import CredentialStore
 from lambdalab.access.refusals import refusal_response
-from lambdalab.invoke import account_settings, api, errors, names
+from lambdalab.invoke import (
+    account_settings,
+    api,
+    error_shapes,
+    errors,
+    event_invoke_configs,
+    names,
+)
 from lambdalab.invoke.service import InvokeService
 from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
 
 TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
 CLOSED_PATHS = ("/moto-api", "/favicon.ico")
+LAMBDA_FUNCTIONS_PATH = re.compile(r"^/\d{4}-\d\d-\d\d/functions(/|$)")  # Lambda's API
 FUNCTION_PATH = re.compile(
     r"^/(?P<version>\d{4}-\d\d-\d\d)/functions/(?P<name>[^/]+)(?P<rest>/.*)?$")
 
@@ -77,7 +86,12 @@ class Gateway:
         path = environ.get("PATH_INFO", "")
         if account_settings.PATH.match(path) and environ.get("REQUEST_METHOD") == "GET":
             return self._account_settings()(environ, start_response)
+        configs = event_invoke_configs.PATH.match(path)
+        if configs is not None:
+            return self._event_invoke_config(environ, configs)(environ, start_response)
         found = api.match(path)
+        if found is None and LAMBDA_FUNCTIONS_PATH.match(path):
+            return _with_aws_error_shapes(self._moto, environ, _without_cors(start_response))
         if found is None:
             return self._moto(environ, _without_cors(start_response))
         response = api.handle(self._service, Request(environ), found)
@@ -100,12 +114,35 @@ class Gateway:
             return refusal_response(refusal, environ, body)
         return None
 
+    def _event_invoke_config(self, environ: dict[str, Any], found: re.Match[str]) -> Response:
+        """The event-invoke configuration API, answered as AWS does (moto's is partial)."""
+        request = Request(environ)
+        try:
+            status, body = event_invoke_configs.handle(
+                request.method, self._region, self._account_id, unquote(found["name"]),
+                dict(request.args), request.get_data(cache=False), bool(found["list"]))
+        except errors.LambdaError as refusal:
+            return Response(refusal.body(), refusal.status, refusal.headers(str(uuid.uuid4())))
+        return Response(body, status, {"Content-Type": "application/json",
+                                       "x-amzn-RequestId": str(uuid.uuid4())})
+
     def _account_settings(self) -> Response:
         """GetAccountSettings, from the quota the cloud enforces (moto does not answer it)."""
         document = account_settings.body(self._service.region, self._account_id,
                                          self._service.limiter.account_limit)
         return Response(document, 200, {"Content-Type": "application/json",
                                          "x-amzn-RequestId": str(uuid.uuid4())})
+
+
+FUNCTIONS_ONLY = ("This operation is permitted on Lambda functions only. Aliases and versions "
+                  "do not support this operation. Please specify either a function name or an "
+                  "unqualified function ARN.")
+
+
+def _query_qualifier(environ: dict[str, Any]) -> str | None:
+    """The ``Qualifier`` a Lambda call sends beside the function's name, if any."""
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("Qualifier")
+    return values[0] if values else None
 
 
 def _normalize_function_name(environ: dict[str, Any], region: str,
@@ -120,7 +157,9 @@ def _normalize_function_name(environ: dict[str, Any], region: str,
         return None
     try:
         ref = names.parse(found["name"])
-        names.locate(ref, region, account_id, None)
+        names.locate(ref, region, account_id, _query_qualifier(environ))
+        if ref.qualifier and (found["rest"] or "").startswith("/concurrency"):
+            raise errors.invalid_parameter(FUNCTIONS_ONLY)
     except errors.LambdaError as refusal:
         return Response(refusal.body(), refusal.status, refusal.headers(str(uuid.uuid4())))
     name = f"arn:aws:lambda:{region}:{ref.account}:function:{ref.name}" if ref.account else (
@@ -161,6 +200,33 @@ def _raw_path(environ: dict[str, Any]) -> str:
         return raw
     query = environ.get("QUERY_STRING")
     return quote(environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
+
+
+def _with_aws_error_shapes(app: Any, environ: dict[str, Any],
+                           start_response: Any) -> Iterable[bytes]:
+    """moto's answer to a Lambda call, with an error's body as AWS shapes it."""
+    answered: list[Any] = []
+
+    def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answered[:] = [status, headers]
+        return lambda data: None  # moto returns its body; it never writes through this
+
+    body = b"".join(app(environ, keep))
+    status, headers = answered
+    if int(status.split()[0]) >= 400:
+        code = dict((k.lower(), v) for k, v in headers).get("x-amzn-errortype", "")
+        if not code:
+            try:
+                code = str(json.loads(body).get("__type", ""))
+            except (ValueError, AttributeError):
+                code = ""
+        better = error_shapes.reshaped(code.split(":")[0], body) if code else None
+        if better is not None:
+            body = better
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+    start_response(status, headers)
+    return [body]
 
 
 def _without_cors(start_response: Any) -> Any:

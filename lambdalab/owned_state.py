@@ -30,6 +30,9 @@ class OwnedState:
     _dead_letter: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # VPC endpoint id -> the random part of its DNS names
     _endpoint_dns_suffix: dict[str, str] = field(default_factory=dict)
+    # (unqualified function ARN, qualifier) -> (event-invoke settings, when last changed)
+    _event_configs: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(
+        default_factory=dict)
 
     def clear(self) -> None:
         with self._lock:
@@ -37,6 +40,7 @@ class OwnedState:
             self._updating_until.clear()
             self._dead_letter.clear()
             self._endpoint_dns_suffix.clear()
+            self._event_configs.clear()
 
     # --- a function's setup and updates (Pending, LastUpdateStatus InProgress) -------------
 
@@ -80,6 +84,33 @@ class OwnedState:
             for key in [k for k in self._dead_letter
                         if k[0] == function_arn and version in (None, k[1])]:
                 del self._dead_letter[key]
+            for key in [k for k in self._event_configs
+                        if k[0] == function_arn and version in (None, k[1])]:
+                del self._event_configs[key]
+
+    # --- asynchronous invocation settings, per function, version and alias -----------------
+
+    def set_event_config(self, function_arn: str, qualifier: str,
+                         settings: dict[str, Any]) -> float:
+        """Store a qualifier's settings; when they were stored (``time.time()``)."""
+        with self._lock:
+            now = time.time()
+            self._event_configs[(function_arn, qualifier)] = (dict(settings), now)
+            return now
+
+    def event_config(self, function_arn: str,
+                     qualifier: str) -> tuple[dict[str, Any], float] | None:
+        found = self._event_configs.get((function_arn, qualifier))
+        return None if found is None else (dict(found[0]), found[1])
+
+    def event_configs(self, function_arn: str) -> dict[str, tuple[dict[str, Any], float]]:
+        with self._lock:
+            return {q: (dict(c), t) for (arn, q), (c, t) in self._event_configs.items()
+                    if arn == function_arn}
+
+    def delete_event_config(self, function_arn: str, qualifier: str) -> bool:
+        with self._lock:
+            return self._event_configs.pop((function_arn, qualifier), None) is not None
 
     # --- VPC endpoints ---------------------------------------------------------------------
 

@@ -45,7 +45,8 @@ def assert_refused(error: ClientError, status: int, code: str, message: str | No
 def test_unknown_function_is_404_resource_not_found(lam):
     error = error_of(lambda: lam.invoke(FunctionName="nope"))
     assert_refused(error, 404, "ResourceNotFoundException",
-                   "Function not found: arn:aws:lambda:ap-northeast-1:123456789012:function:nope")
+                   "Function not found: arn:aws:lambda:ap-northeast-1:123456789012:function:nope:"
+                   "$LATEST")  # qualified, as AWS names it (tests/parity/recorded/lambda.json)
     assert_still_serving(lam)
 
 

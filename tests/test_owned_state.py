@@ -53,8 +53,10 @@ def test_a_failed_event_of_a_version_goes_to_that_versions_dead_letter_queue(clo
     url, arn = queue(cloud, "dlq-of-v1")
     _, other = queue(cloud, "dlq-of-latest")
     deploy("retried", FAILING, DeadLetterConfig={"TargetArn": arn})
-    lam.put_function_event_invoke_config(FunctionName="retried", MaximumRetryAttempts=0)
     version = lam.publish_version(FunctionName="retried")["Version"]
+    # a version has event-invoke settings of its own, as on AWS
+    lam.put_function_event_invoke_config(FunctionName="retried", Qualifier=version,
+                                         MaximumRetryAttempts=0)
     lam.update_function_configuration(FunctionName="retried",
                                       DeadLetterConfig={"TargetArn": other})
     lam.invoke(FunctionName="retried", Qualifier=version, InvocationType="Event",

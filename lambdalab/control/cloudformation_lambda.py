@@ -26,6 +26,7 @@ from moto.awslambda.models import lambda_backends
 
 from lambdalab.control.patcher import Patcher
 from lambdalab.control.stack_resource import StackResource, add_models
+from lambdalab.owned_state import STATE
 
 ASYNC_SETTINGS = ("MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig")
 
@@ -106,10 +107,12 @@ class EventInvokeConfigResource(_PartOfAFunction):
 
     def __init__(self, function_name: str, qualifier: str) -> None:
         self.function_name, self.qualifier = function_name, qualifier
+        self.name = qualifier
 
     @staticmethod
     def remove(backend: Any, function_name: str, name: str) -> None:
-        backend.get_function(function_name).event_invoke_config = []
+        arn = ":".join(backend.get_function(function_name).function_arn.split(":")[:7])
+        STATE.delete_event_config(arn, name or "$LATEST")
 
     @property
     def physical_resource_id(self) -> str:
@@ -122,10 +125,11 @@ class EventInvokeConfigResource(_PartOfAFunction):
                                         **kwargs: Any) -> EventInvokeConfigResource:
         props = cloudformation_json["Properties"]
         backend = _backend(account_id, region_name)
-        function_name = backend.get_function(props["FunctionName"]).function_name
+        fn = backend.get_function(props["FunctionName"])
         settings = {key: props[key] for key in ASYNC_SETTINGS if key in props}
-        backend.put_function_event_invoke_config(function_name, settings)
-        return cls(function_name, str(props["Qualifier"]))
+        arn = ":".join(fn.function_arn.split(":")[:7])  # unqualified
+        STATE.set_event_config(arn, str(props["Qualifier"]), settings)
+        return cls(fn.function_name, str(props["Qualifier"]))
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource: Any,

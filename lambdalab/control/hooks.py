@@ -9,9 +9,9 @@ conditions at stack updates, Fn::GetAZs)
   the 100 units of concurrency that must stay unreserved, a VpcConfig's subnets, security
   groups and execution role);
 - function states moto skips: a VPC function is Pending, then Active (``lifecycle``);
-- state moto drops (a function's DeadLetterConfig) or keeps wrongly (a second
-  PutFunctionEventInvokeConfig must replace the first, an update must merge), and a
-  request moto fails on (an ``Environment`` without ``Variables`` changes nothing);
+- state moto drops (a function's DeadLetterConfig), and a request moto fails on (an
+  ``Environment`` without ``Variables`` changes nothing); the event-invoke configuration
+  API is the cloud's own (``lambdalab.invoke.event_invoke_configs``);
 - a notice after every code or configuration change, so the data plane retires warm
   environments at once, as Lambda does.
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
-from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 
 from lambdalab.control import (
     cloudformation,
@@ -64,9 +64,6 @@ class LambdaBackendHooks:
         self._wrap(LambdaBackend, "publish_version", self._publish_version)
         self._wrap(LambdaBackend, "delete_function", self._delete_function)
         self._wrap(LambdaBackend, "put_function_concurrency", self._put_concurrency)
-        self._wrap(LambdaBackend, "put_function_event_invoke_config", self._put_event_config)
-        self._wrap(LambdaBackend, "update_function_event_invoke_config",
-                   self._update_event_config)
         self._wrap(LambdaFunction, "get_configuration", _configuration_as_aws)
         cloudformation.install(self._patcher)
         cloudformation_network.install(self._patcher)
@@ -157,18 +154,6 @@ class LambdaBackendHooks:
                 "UnreservedConcurrentExecution below its minimum value of [100].")
         return original(backend, name, reserved)
 
-    def _put_event_config(self, original: Any, backend: LambdaBackend, name: str,
-                          config: dict[str, Any]) -> Any:
-        fn = backend.get_function(name)
-        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
-        fn.event_invoke_config = [event_config]  # a put replaces, as on AWS
-        return event_config.response()
-
-    def _update_event_config(self, original: Any, backend: LambdaBackend, name: str,
-                             config: dict[str, Any]) -> Any:
-        fn = backend.get_function(name)
-        current = dict(fn.event_invoke_config[-1].config) if fn.event_invoke_config else {}
-        return self._put_event_config(original, backend, name, {**current, **config})
 
 
 def _without_variableless_environment(body: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lambdalab.invoke import destinations as dest
 from lambdalab.invoke import errors
@@ -28,6 +28,7 @@ from lambdalab.invoke.clock import LambdaClock
 from lambdalab.invoke.functions import FunctionSpec, resolve
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.service import InvokeService
+from lambdalab.owned_state import STATE
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +173,14 @@ class AsyncQueue:
         """The event's function version as configured now (None if it was deleted)."""
         qualifier = event.spec.version if event.spec.version != "$LATEST" else None
         try:
-            return resolve(event.spec.region, event.spec.arn, qualifier, event.spec.account)
+            spec = resolve(event.spec.region, event.spec.arn, qualifier, event.spec.account)
         except errors.LambdaError:
             return None
+        # the settings are those of the qualifier the caller named (an alias has its own)
+        named = event.invoked_arn.split(":")[7] if event.invoked_arn.count(":") >= 7 \
+            else "$LATEST"
+        found = STATE.event_config(spec.arn, named)
+        return replace(spec, event_config=found[0] if found else {})
 
     def _run(self, event: QueuedEvent, invocation: Invocation) -> None:
         try:

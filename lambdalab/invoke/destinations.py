@@ -79,7 +79,8 @@ class DestinationSender:
             self._clients("events").put_events(Entries=[{
                 "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {outcome}",
                 "Detail": body, "EventBusName": destination,
-                "Resources": [record["requestContext"]["functionArn"]]}])
+                # as AWS lists them: the event bus, then the function
+                "Resources": [destination, record["requestContext"]["functionArn"]]}])
         else:
             raise ValueError(f"unsupported destination {destination}")
 

@@ -210,9 +210,13 @@ class ExecutionEnvironment:
             return Outcome(inv_mod.INIT_ERROR, self._init_error,
                            inv_mod.error_type_of(self._init_error))
         returncode = self._process.poll()
-        description = _exit_description(returncode) if returncode is not None else "killed"
-        message = (f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
-                   f"{description}")
+        if returncode == 0:  # as AWS words a runtime that ended without an error
+            message = (f"RequestId: {invocation.request_id} Error: Runtime exited without "
+                       "providing a reason")
+        else:
+            description = _exit_description(returncode) if returncode is not None else "killed"
+            message = (f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
+                       f"{description}")
         return Outcome(inv_mod.EXIT, inv_mod.platform_error("Runtime.ExitError", message),
                        "Runtime.ExitError")
 

@@ -63,10 +63,13 @@ def unqualified_arn(fn: LambdaFunction) -> str:
     return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
 
 
-def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
+def _snapshot(fn: LambdaFunction, latest: LambdaFunction,
+              qualifier: str = "$LATEST") -> FunctionSpec:
+    """What an invocation of ``fn`` runs with; ``qualifier`` (the version or alias the
+    call named) chooses its asynchronous settings."""
     reserved = latest.reserved_concurrency
-    event_configs = latest.event_invoke_config
     arn = unqualified_arn(fn)
+    event_config = STATE.event_config(arn, qualifier)
     return FunctionSpec(
         name=fn.function_name,
         arn=arn,
@@ -83,26 +86,45 @@ def _snapshot(fn: LambdaFunction, latest: LambdaFunction) -> FunctionSpec:
         account=fn.account_id,
         code_bytes=getattr(fn, "code_bytes", b""),
         reserved_concurrency=None if reserved is None else int(reserved),
-        event_config=dict(event_configs[-1].config) if event_configs else {},
+        event_config=event_config[0] if event_config else {},
         dead_letter_target=(STATE.dead_letter(arn, str(fn.version)) or {}).get("TargetArn"),
         state="Pending" if STATE.is_pending(arn) else "Active",
     )
 
 
 def qualified_arn(region: str, account: str, name_or_arn: str, qualifier: str | None) -> str:
-    """The ARN AWS names in a 'Function not found' message."""
+    """The ARN AWS names in a 'Function not found' message: always qualified, with
+    ``$LATEST`` when the call named no version (as recorded on AWS in 2025)."""
     if name_or_arn.startswith("arn:"):
         base = name_or_arn
     else:
         base = f"arn:aws:lambda:{region}:{account}:function:{name_or_arn}"
-    if qualifier and base.count(":") < 7:
-        base = f"{base}:{qualifier}"
+    if base.count(":") < 7:
+        base = f"{base}:{qualifier or '$LATEST'}"
     return base
+
+
+QUALIFIER_CONFLICT = ("The derived qualifier from the function name does not match the "
+                      "specified qualifier.")
+
+
+def check_qualifier(name_or_arn: str, qualifier: str | None) -> None:
+    """A qualifier in the name (``fn:1``, ``arn:...:fn:1``) and another in ``Qualifier``:
+    AWS refuses the pair before it looks for the function."""
+    parts = name_or_arn.split(":")
+    derived = parts[7] if name_or_arn.startswith("arn:") and len(parts) > 7 else (
+        parts[1] if not name_or_arn.startswith("arn:") and len(parts) == 2 else None)
+    if derived is not None and qualifier is not None and derived != qualifier:
+        raise errors.invalid_parameter(QUALIFIER_CONFLICT)
 
 
 def resolve(region: str, name_or_arn: str, qualifier: str | None,
             account: str = DEFAULT_ACCOUNT) -> FunctionSpec:
     """Find the function version an Invoke targets: ``$LATEST``, a version, or an alias."""
+    check_qualifier(name_or_arn, qualifier)
+    if qualifier is not None and qualifier != "$LATEST" and qualifier.upper() == "$LATEST":
+        raise errors.function_not_found(  # moto would take "$latest"; AWS does not
+            qualified_arn(region, account, name_or_arn, qualifier))
     backend = lambda_backends[account][region]
     try:
         fn = backend._lambdas.get_function_by_name_or_arn_with_qualifier(name_or_arn, qualifier)
@@ -111,7 +133,8 @@ def resolve(region: str, name_or_arn: str, qualifier: str | None,
             raise errors.function_not_found(
                 qualified_arn(region, account, name_or_arn, qualifier)) from None
         raise errors.invalid_parameter(e.message) from None
-    return _snapshot(fn, backend._lambdas._get_latest(fn.function_name))
+    return _snapshot(fn, backend._lambdas._get_latest(fn.function_name),
+                     qualifier or "$LATEST")
 
 
 def reserved_total(region: str, account: str = DEFAULT_ACCOUNT,

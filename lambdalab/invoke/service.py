@@ -92,8 +92,8 @@ class InvokeService:
         spec = self._resolve(request)
         if spec.state != "Active":  # docs.aws.amazon.com/lambda/latest/dg/functions-states.html
             raise errors.function_not_active(spec.state)
-        if request.invocation_type == "DryRun":
-            return InvokeResult(204, headers={"X-Amz-Executed-Version": spec.version})
+        if request.invocation_type == "DryRun":  # AWS names no executed version here
+            return InvokeResult(204)
         if request.invocation_type == "Event":
             return self._enqueue(spec, request)
         if len(request.payload) > SYNC_PAYLOAD_BYTES:
