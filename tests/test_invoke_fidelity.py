@@ -298,3 +298,13 @@ def test_a_record_tells_a_cold_starts_init_from_the_handlers_time(cloud, deploy,
     assert cold.end - cold.handler_start >= 0.2  # ...which slept 0.2 s
     assert not warm.cold and warm.init_s == 0
     assert warm.start <= warm.handler_start <= warm.end - 0.2
+
+
+def test_a_cold_starts_billed_duration_rounds_the_sum_up_once():
+    """Billed Duration is ceil(Duration + Init Duration): 2.28 + 120.02 ms bills 123 ms,
+    not 3 + 121 (the REPORT line of tests/test_notebook_hygiene.py's sample is AWS's form)."""
+    from lambdalab.invoke.logs import report_line
+
+    cold = report_line("id", 2.28, 128, 17, 120.02)
+    assert "\tBilled Duration: 123 ms\t" in cold
+    assert "\tBilled Duration: 3 ms\t" in report_line("id", 2.28, 128, 17, None)

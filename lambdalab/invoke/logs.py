@@ -54,8 +54,9 @@ def end_line(request_id: str) -> str:
 def report_line(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int,
                 init_duration_ms: float | None, status: str | None = None,
                 error_type: str | None = None) -> str:
-    """The REPORT line; billed duration rounds up to the millisecond and includes init."""
-    billed = math.ceil(duration_ms) + (math.ceil(init_duration_ms) if init_duration_ms else 0)
+    """The REPORT line; billed duration is the handler's time plus a cold start's init,
+    rounded up to the millisecond once (AWS does not round each part up)."""
+    billed = math.ceil(duration_ms + (init_duration_ms or 0.0))
     parts = [f"REPORT RequestId: {request_id}", f"Duration: {duration_ms:.2f} ms",
              f"Billed Duration: {billed} ms", f"Memory Size: {memory_size} MB",
              f"Max Memory Used: {max_memory_mb} MB"]
