@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class OwnedState:
     _dead_letter: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # VPC endpoint id -> the random part of its DNS names
     _endpoint_dns_suffix: dict[str, str] = field(default_factory=dict)
+    # (unqualified function ARN, version) -> its RevisionId, new with every change
+    _revisions: dict[tuple[str, str], str] = field(default_factory=dict)
     # (unqualified function ARN, qualifier) -> (event-invoke settings, when last changed)
     _event_configs: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(
         default_factory=dict)
@@ -41,6 +44,7 @@ class OwnedState:
             self._dead_letter.clear()
             self._endpoint_dns_suffix.clear()
             self._event_configs.clear()
+            self._revisions.clear()
 
     # --- a function's setup and updates (Pending, LastUpdateStatus InProgress) -------------
 
@@ -84,9 +88,26 @@ class OwnedState:
             for key in [k for k in self._dead_letter
                         if k[0] == function_arn and version in (None, k[1])]:
                 del self._dead_letter[key]
-            for key in [k for k in self._event_configs
-                        if k[0] == function_arn and version in (None, k[1])]:
-                del self._event_configs[key]
+            for table in (self._event_configs, self._revisions):
+                for key in [k for k in table if k[0] == function_arn and version in (None, k[1])]:
+                    del table[key]
+
+    # --- revisions: an id per version that every change renews ------------------------------
+
+    def new_revision(self, function_arn: str, version: str = LATEST) -> str:
+        with self._lock:
+            revision = str(uuid.uuid4())
+            self._revisions[(function_arn, version)] = revision
+            return revision
+
+    def set_revision(self, function_arn: str, revision: str, version: str = LATEST) -> None:
+        with self._lock:
+            self._revisions[(function_arn, version)] = revision
+
+    def revision(self, function_arn: str, version: str = LATEST) -> str:
+        """The version's RevisionId (one is made the first time it is asked for)."""
+        found = self._revisions.get((function_arn, version))
+        return found if found is not None else self.new_revision(function_arn, version)
 
     # --- asynchronous invocation settings, per function, version and alias -----------------
 

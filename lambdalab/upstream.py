@@ -122,7 +122,7 @@ INTERNALS: tuple[Internal, ...] = (
     *_fields(LAMBDA, "LambdaFunction",
              "function_name function_arn version handler run_time timeout memory_size "
              "environment_vars code_sha_256 code_size code_bytes role _vpc_config region "
-             "account_id partition reserved_concurrency last_modified",
+             "account_id partition reserved_concurrency",
              "snapshot a function's configuration and code at invoke"),
     *_fields(LAMBDA, "LambdaAlias", "arn", "an alias's Ref in a stack"),
     Internal(LAMBDA_ERRORS, "LambdaClientError", "class", "Lambda's errors, as a 409 conflict",

@@ -18,10 +18,11 @@ conditions at stack updates, Fn::GetAZs)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, PreconditionFailedException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 
 from lambdalab.control import (
@@ -92,6 +93,7 @@ class LambdaBackendHooks:
         in_vpc = _check_network(backend, spec.get("VpcConfig"), spec.get("Role"))
         fn = original(backend, spec)
         latest = _latest(backend, fn.function_name)
+        STATE.new_revision(unqualified_arn(latest))
         if "DeadLetterConfig" in spec:
             STATE.set_dead_letter(unqualified_arn(latest), spec["DeadLetterConfig"])
         if in_vpc and not cloudformation.building_stack.get():
@@ -102,6 +104,7 @@ class LambdaBackendHooks:
                               qualifier: str, body: dict[str, Any]) -> Any:
         fn = backend.get_function(name, qualifier)
         lifecycle.check_modifiable(fn)
+        _check_revision(fn, body.get("RevisionId"))
         body = _without_variableless_environment(body)
         validation.check_environment(body)
         network_change = "VpcConfig" in body and (
@@ -113,19 +116,30 @@ class LambdaBackendHooks:
             STATE.set_dead_letter(unqualified_arn(fn), body["DeadLetterConfig"])
         if network_change:  # before the update, so that its answer says InProgress
             lifecycle.start_updating(fn)
+        previous = STATE.revision(unqualified_arn(fn))
+        STATE.new_revision(unqualified_arn(fn))  # before: the answer shows the new one
         try:
             result = original(backend, name, qualifier, body)
         except Exception:
             lifecycle.start_updating(fn, seconds=0)
+            STATE.set_revision(unqualified_arn(fn), previous)
             raise
         self._on_change(_unqualified_arn(backend, name))
         return result
 
     def _update_code(self, original: Any, backend: LambdaBackend, name: str, qualifier: str,
                      body: dict[str, Any]) -> Any:
-        lifecycle.check_modifiable(backend.get_function(name, qualifier))
+        fn = backend.get_function(name, qualifier)
+        lifecycle.check_modifiable(fn)
+        _check_revision(fn, body.get("RevisionId"))
         validation.check_zip(body)
-        result = original(backend, name, qualifier, body)
+        previous = STATE.revision(unqualified_arn(fn))
+        STATE.new_revision(unqualified_arn(fn))  # before: the answer shows the new one
+        try:
+            result = original(backend, name, qualifier, body)
+        except Exception:
+            STATE.set_revision(unqualified_arn(fn), previous)
+            raise
         self._on_change(_unqualified_arn(backend, name))
         return result
 
@@ -177,10 +191,37 @@ def _check_network(backend: LambdaBackend, config: Any, role: str | None) -> boo
     return True
 
 
+REVISION_MISMATCH = ("The Revision Id provided does not match the latest Revision Id. Call "
+                     "the GetFunction/GetAlias API to retrieve the latest Revision Id")
+
+
+def _check_revision(fn: LambdaFunction, revision: str | None) -> None:
+    """A change sent with a RevisionId applies only to that revision, as on AWS."""
+    if revision is not None and revision != STATE.revision(unqualified_arn(fn)):
+        raise PreconditionFailedException(REVISION_MISMATCH)
+
+
+def _aws_time(moto_time: str) -> str:
+    """moto's ``2026-12-07T15:47:38.748847000Z`` as AWS writes it:
+    ``2026-12-07T15:47:38.748+0000``."""
+    found = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,3})\d*)?", moto_time)
+    if not found:
+        return moto_time
+    return f"{found.group(1)}.{(found.group(2) or '0').ljust(3, '0')}+0000"
+
+
 def _configuration_as_aws(original: Any, fn: LambdaFunction,
                           *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """The configuration with what moto drops (DeadLetterConfig) or fakes (VpcId, State)."""
+    """The configuration with what moto drops (DeadLetterConfig, RevisionId, LoggingConfig),
+    fakes (VpcId, State) or writes otherwise (LastModified; empty Layers)."""
     config = original(fn, *args, **kwargs)
+    config["RevisionId"] = STATE.revision(unqualified_arn(fn), str(fn.version))
+    if isinstance(config.get("LastModified"), str):
+        config["LastModified"] = _aws_time(config["LastModified"])
+    config.setdefault("LoggingConfig", {"LogFormat": "Text",
+                                        "LogGroup": f"/aws/lambda/{fn.function_name}"})
+    if not config.get("Layers"):
+        config.pop("Layers", None)
     dead_letter = STATE.dead_letter(unqualified_arn(fn), str(fn.version))
     if dead_letter:
         config["DeadLetterConfig"] = dead_letter
