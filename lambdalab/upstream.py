@@ -131,6 +131,8 @@ INTERNALS: tuple[Internal, ...] = (
              "HTTP status and message of moto's Lambda errors"),
     Internal(LAMBDA_ERRORS, "InvalidParameterValueException", "class", "Lambda's refusals",
              ("message",)),
+    Internal(LAMBDA_ERRORS, "PreconditionFailedException", "class",
+             "a stale RevisionId (HTTP 412)", ("message",)),
     Internal(LAMBDA_ERRORS, "ValidationException", "class", "VpcConfig validation errors",
              ("value", "property_name", "specific_message")),
     # --- moto: CloudFormation -------------------------------------------------------------
