@@ -8,6 +8,7 @@ Lambda's clock runs 100x fast here (time_scale=0.01): a 1-minute retry waits 0.6
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -57,6 +58,16 @@ def receive_all(sqs, url: str, expected: int, timeout: float = 10) -> list[dict]
         if not batch:
             time.sleep(0.05)
     return messages
+
+
+def sqs_trace_header(sqs, url: str, message: dict) -> str:
+    """The AWSTraceHeader system attribute of a message received before (received again,
+    once it is visible, with its system attributes)."""
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                  VisibilityTimeout=0)
+    [again] = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["All"])[
+        "Messages"]
+    return again["Attributes"]["AWSTraceHeader"]
 
 
 def send_event(lam, name: str, payload: dict) -> str:
@@ -240,6 +251,10 @@ def test_zero_reserved_concurrency_sends_the_event_to_failure_at_once_untried(
     assert record["requestPayload"] == {"id": 4}
     [dead] = receive_all(sqs, dlq_url, 1)
     assert json.loads(dead["Body"]) == {"id": 4}
+    for sent in (message, dead):  # as on AWS, a trace header on every message Lambda sends
+        trace = sqs_trace_header(sqs, url if sent is message else dlq_url, sent)
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0",
+                            trace), trace
     assert cloud.invocations("switched-off") == []  # never tried, never throttled
     [result] = cloud.async_results("switched-off")
     assert (result.condition, result.attempts, result.throttles) == (

@@ -142,3 +142,28 @@ def eventbridge(cloud: LocalCloud, deploy: Any, lam: Any) -> Replay:
                                       EVENTBRIDGE_KNOWN))
 def test_eventbridge(eventbridge: Replay, key: str) -> None:
     eventbridge.compare(key)
+
+
+@pytest.fixture(scope="module")
+def switched_off(cloud: LocalCloud, deploy: Any, lam: Any) -> Replay:
+    """Reserved concurrency 0: a synchronous call refused, an Event sent to failure."""
+    replay = Replay("lambda", "reserved_concurrency_zero")
+    url, arn = queue(cloud, "parity-switched-off")
+    deploy("parity-switched-off", "def handler(event, context):\n    return event\n")
+    replay.call("put_reserved", lam.put_function_concurrency,
+                FunctionName="parity-switched-off", ReservedConcurrentExecutions=0)
+    replay.call("exc_no_cap_requestresponse", lam.invoke, FunctionName="parity-switched-off",
+                Payload=b"{}")
+    replay.call("put_event_invoke_conf", lam.put_function_event_invoke_config,
+                FunctionName="parity-switched-off", MaximumRetryAttempts=0,
+                DestinationConfig={"OnFailure": {"Destination": arn}})
+    replay.call("invoke_result", lam.invoke, FunctionName="parity-switched-off",
+                InvocationType="Event", Payload=b"{}")
+    [message] = received(cloud, url, MessageSystemAttributeNames=["All"])["Messages"]
+    replay.keep("msg", message)
+    return replay
+
+
+@pytest.mark.parametrize("key", cases("lambda", "reserved_concurrency_zero"))
+def test_reserved_concurrency_zero(switched_off: Replay, key: str) -> None:
+    switched_off.compare(key)
