@@ -203,6 +203,9 @@ class InvokeService:
                 f"INIT_REPORT Init Duration: {_elapsed_s(invocation) * 1000:.2f} ms\t"
                 "Phase: init\tStatus: timeout")))
         started_ms = int((time.time() - _elapsed_s(invocation)) * 1000)
+        # START comes first in CloudWatch's order (by time): never after what the handler
+        # printed, whose stamps the output reader took with a clock of its own
+        started_ms = min([started_ms, *(line.timestamp_ms for line in printed)])
         lines.append(LogLine(started_ms, logs.start_line(request_id, spec.version)))
         lines += printed
         now = logs.now_ms()
