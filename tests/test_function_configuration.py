@@ -49,3 +49,18 @@ def test_every_change_renews_the_revision_and_a_stale_one_is_refused(deploy, lam
     version = lam.publish_version(FunctionName="revised")
     assert lam.get_function_configuration(FunctionName="revised", Qualifier=version[
         "Version"])["RevisionId"] == version["RevisionId"]
+
+
+def test_create_and_update_answers_say_the_change_is_in_progress(deploy, lam):
+    """As AWS answers them: CreateFunction says Pending ("The function is being
+    created."), an update says InProgress; GetFunctionConfiguration a moment later says
+    Active and Successful (this cloud applies a change at once)."""
+    created = deploy("in-progress", ECHO)
+    assert (created["State"], created["StateReason"], created["StateReasonCode"]) == (
+        "Pending", "The function is being created.", "Creating")
+    updated = lam.update_function_configuration(FunctionName="in-progress", Description="x")
+    assert (updated["State"], updated["LastUpdateStatus"]) == ("Active", "InProgress")
+    code = lam.update_function_code(FunctionName="in-progress", ZipFile=zip_files(ECHO))
+    assert code["LastUpdateStatus"] == "InProgress"
+    now = lam.get_function_configuration(FunctionName="in-progress")
+    assert (now["State"], now["LastUpdateStatus"]) == ("Active", "Successful")

@@ -125,7 +125,7 @@ class LambdaBackendHooks:
             STATE.set_revision(unqualified_arn(fn), previous)
             raise
         self._on_change(_unqualified_arn(backend, name))
-        return result
+        return _in_progress(result)
 
     def _update_code(self, original: Any, backend: LambdaBackend, name: str, qualifier: str,
                      body: dict[str, Any]) -> Any:
@@ -141,7 +141,7 @@ class LambdaBackendHooks:
             STATE.set_revision(unqualified_arn(fn), previous)
             raise
         self._on_change(_unqualified_arn(backend, name))
-        return result
+        return _in_progress(result)
 
     def _publish_version(self, original: Any, backend: LambdaBackend, name: str,
                          *args: Any, **kwargs: Any) -> Any:
@@ -191,6 +191,14 @@ def _check_network(backend: LambdaBackend, config: Any, role: str | None) -> boo
     return True
 
 
+def _in_progress(answer: Any) -> Any:
+    """An update's answer as AWS gives it: the update still in progress (a GetFunction a
+    moment later says Successful)."""
+    if isinstance(answer, dict):
+        answer.update({"State": "Active", **lifecycle.UPDATING})
+    return answer
+
+
 REVISION_MISMATCH = ("The Revision Id provided does not match the latest Revision Id. Call "
                      "the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -215,6 +223,8 @@ def _configuration_as_aws(original: Any, fn: LambdaFunction,
     """The configuration with what moto drops (DeadLetterConfig, RevisionId, LoggingConfig),
     fakes (VpcId, State) or writes otherwise (LastModified; empty Layers)."""
     config = original(fn, *args, **kwargs)
+    if kwargs.get("on_create", args[0] if args else False):  # CreateFunction's answer
+        config.update(lifecycle.CREATING)
     config["RevisionId"] = STATE.revision(unqualified_arn(fn), str(fn.version))
     if isinstance(config.get("LastModified"), str):
         config["LastModified"] = _aws_time(config["LastModified"])
