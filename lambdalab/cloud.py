@@ -347,7 +347,7 @@ class LocalCloud:
         credentials = store.issue_temporary()
         settings = EnvironmentSettings(
             routes=routes,
-            code_dir=self._code.task_root(spec.code_bytes),
+            code_dir=self._code.task_root(spec.code_bytes, spec.arn),
             home_dir=self._workdir / "home",
             credentials=credentials,
             runtime_client=self.runtime_client,

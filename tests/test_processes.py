@@ -282,3 +282,18 @@ def test_a_recycled_process_id_is_never_killed_for_an_environment():
         ours.kill()
         stranger.wait()
         ours.wait()
+
+
+def test_two_functions_from_one_zip_do_not_share_their_code_folder(deploy, lam):
+    """Each function has a code folder of its own, as each has its own /var/task on AWS:
+    a file one handler writes there is not in the other's."""
+    source = ("import os\n\ndef handler(event, context):\n"
+              "    if event.get('write'):\n"
+              "        open('written-by-a.txt', 'w').write('a')\n"
+              "    return os.path.exists('written-by-a.txt')\n")
+    deploy("same-zip-a", source)
+    deploy("same-zip-b", source)
+    assert json.loads(lam.invoke(FunctionName="same-zip-a",
+                                 Payload=b'{"write": true}')["Payload"].read()) is True
+    assert json.loads(lam.invoke(FunctionName="same-zip-b", Payload=b"{}")["Payload"].read()) \
+        is False

@@ -1,4 +1,8 @@
-"""Deployment packages unpacked once per code version, like Lambda's /var/task."""
+"""Deployment packages unpacked once per function and code, like Lambda's /var/task.
+
+Two functions deployed from the same zip get a folder each: what one handler writes into
+its code folder (on AWS a read-only file system) never reaches another function.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ class CodeCache:
         self._root = root
         self._lock = threading.Lock()
 
-    def task_root(self, code: bytes) -> Path:
-        """The folder holding ``code`` unpacked; unpacked on first use only."""
-        digest = hashlib.sha256(code).hexdigest()[:32]
+    def task_root(self, code: bytes, owner: str) -> Path:
+        """The folder holding ``code`` unpacked for the function ``owner`` (its ARN);
+        unpacked on first use only."""
+        digest = hashlib.sha256(owner.encode() + b"\0" + code).hexdigest()[:32]
         target = self._root / digest
         with self._lock:
             if not target.exists():
