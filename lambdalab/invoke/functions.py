@@ -104,24 +104,9 @@ def qualified_arn(region: str, account: str, name_or_arn: str, qualifier: str | 
     return base
 
 
-QUALIFIER_CONFLICT = ("The derived qualifier from the function name does not match the "
-                      "specified qualifier.")
-
-
-def check_qualifier(name_or_arn: str, qualifier: str | None) -> None:
-    """A qualifier in the name (``fn:1``, ``arn:...:fn:1``) and another in ``Qualifier``:
-    AWS refuses the pair before it looks for the function."""
-    parts = name_or_arn.split(":")
-    derived = parts[7] if name_or_arn.startswith("arn:") and len(parts) > 7 else (
-        parts[1] if not name_or_arn.startswith("arn:") and len(parts) == 2 else None)
-    if derived is not None and qualifier is not None and derived != qualifier:
-        raise errors.invalid_parameter(QUALIFIER_CONFLICT)
-
-
 def resolve(region: str, name_or_arn: str, qualifier: str | None,
             account: str = DEFAULT_ACCOUNT) -> FunctionSpec:
     """Find the function version an Invoke targets: ``$LATEST``, a version, or an alias."""
-    check_qualifier(name_or_arn, qualifier)
     if qualifier is not None and qualifier != "$LATEST" and qualifier.upper() == "$LATEST":
         raise errors.function_not_found(  # moto would take "$latest"; AWS does not
             qualified_arn(region, account, name_or_arn, qualifier))

@@ -9,12 +9,13 @@ import time
 from typing import Any
 
 import pytest
+from handlers import CONTEXT_OF, with_line_at
 from replay import Replay, cases
 
 from lambdalab import LocalCloud
 
 # handler.py, laid out so that its raise is on line 55, as in the recorded function
-HANDLER = "import logging\n" + "\n" * 37 + '''\
+HANDLER = with_line_at("import logging\n" + CONTEXT_OF + '''
 
 def handler(event, context):
     """Echo the event and the context; raise when asked to."""
@@ -22,18 +23,9 @@ def handler(event, context):
     logging.getLogger().setLevel(logging.INFO)
     logging.info("Lambda log message - logging module")
     if not event.get("raise_error"):
-        return {"event": event, "context": {
-            "invoked_function_arn": context.invoked_function_arn,
-            "function_version": context.function_version,
-            "function_name": context.function_name,
-            "memory_limit_in_mb": context.memory_limit_in_mb,
-            "aws_request_id": context.aws_request_id,
-            "log_group_name": context.log_group_name,
-            "log_stream_name": context.log_stream_name,
-            "client_context": context.client_context}}
+        return {"event": event, "context": context_of(context)}
     raise Exception("Test exception (this is intentional)")
-'''
-assert HANDLER.splitlines()[54].strip().startswith("raise Exception")
+''', "raise Exception", 55)
 KNOWN: dict[str, dict[str, str]] = {}
 
 

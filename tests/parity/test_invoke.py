@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
+from handlers import CONTEXT_OF
 from replay import Replay, cases
 
 from lambdalab import LocalCloud
@@ -23,20 +24,12 @@ CONTEXT = """\
 import logging
 
 logging.getLogger().setLevel(logging.INFO)
-
+""" + CONTEXT_OF + """
 
 def handler(event, context):
     print("Lambda log message - print function")
     logging.info("Lambda log message - logging module")
-    return {"event": event, "context": {
-        "invoked_function_arn": context.invoked_function_arn,
-        "function_version": context.function_version,
-        "function_name": context.function_name,
-        "memory_limit_in_mb": context.memory_limit_in_mb,
-        "aws_request_id": context.aws_request_id,
-        "log_group_name": context.log_group_name,
-        "log_stream_name": context.log_stream_name,
-        "client_context": context.client_context}}
+    return {"event": event, "context": context_of(context)}
 """
 HANDLER_ERROR = 'def handler(event, context):\n    raise Exception("Handler fails")\n'
 INIT_ERROR = 'raise Exception("Runtime startup fails")\n\n\ndef handler(event, context):\n' \
