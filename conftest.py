@@ -11,7 +11,8 @@ workers on two cores finish it in a fraction of the time. Three rules keep that 
   ``tests/durations.json``), so that no long unit starts last and holds up the end.
   ``pytest --store-durations`` rewrites that file from the run's own timings.
 - **Each worker has its own temporary folder** (``TMPDIR``): a cloud cleans up the code
-  folders that dead clouds left there, and must not mistake another worker's for them.
+  folders that dead clouds left there, and must not mistake another worker's for them. It
+  is under /var/tmp, not /tmp, which an isolated execution environment does not share.
 """
 
 from __future__ import annotations
@@ -80,11 +81,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
+SHARED_WITH_HANDLERS = Path("/var/tmp")
+
+
+def _temporary_base() -> str | None:
+    """Where the suite's temporary folders go: not in /tmp where another one is at hand,
+    since an isolated execution environment has a /tmp of its own (as on Lambda), and the
+    files a test shares with its handlers must be seen by both."""
+    if SHARED_WITH_HANDLERS.is_dir() and os.access(SHARED_WITH_HANDLERS, os.W_OK):
+        return str(SHARED_WITH_HANDLERS)
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     worker = getattr(config, "workerinput", None)
-    if worker is None:
-        return
-    own = Path(tempfile.mkdtemp(prefix=f"pytest-{worker['workerid']}-"))
+    name = worker["workerid"] if worker is not None else "main"
+    own = Path(tempfile.mkdtemp(prefix=f"pytest-{name}-", dir=_temporary_base()))
     config.stash[_worker_tmp] = own
     os.environ["TMPDIR"] = str(own)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again

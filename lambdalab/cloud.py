@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -31,10 +30,11 @@ from lambdalab import DEFAULT_REGION
 from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
+from lambdalab.invoke import confinement as confinement_mod
 from lambdalab.invoke import fork_server, runtime_client_mode
 from lambdalab.invoke.async_queue import AsyncQueue, AsyncResult
 from lambdalab.invoke.clock import LambdaClock
-from lambdalab.invoke.codecache import CodeCache
+from lambdalab.invoke.codecache import CodeCache, remove_tree
 from lambdalab.invoke.concurrency import ConcurrencyLimiter
 from lambdalab.invoke.destinations import DestinationSender
 from lambdalab.invoke.environment import EnvironmentSettings, ExecutionEnvironment
@@ -64,7 +64,7 @@ def _remove_orphaned_workdirs() -> None:
     for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
         owner = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
         if owner.isdigit() and not psutil.pid_exists(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
 
 
 _client_lock = threading.Lock()
@@ -110,6 +110,12 @@ class LocalCloud:
     where the platform can fork): a cold start then costs what the function's own module
     costs, not an interpreter's start as well.
 
+    Each environment is bounded as Lambda bounds it: a handler over ``MemorySize`` ends in
+    ``Runtime.OutOfMemory``; where the OS offers it (Linux as root), also at most 1,024
+    processes and threads, a ``/tmp`` of its own of ``EphemeralStorage`` MB and a read-only
+    code folder (``isolate_environments``, default ``$LAMBDALAB_ISOLATE_ENVIRONMENTS``, else
+    on; off gives what a Mac gives: :mod:`lambdalab.invoke.confinement`).
+
     Only requests signed with :attr:`credentials` (random at each construction, or
     ``access_key_id``/``secret_access_key``, or ``$LAMBDALAB_ACCESS_KEY_ID`` and
     ``$LAMBDALAB_SECRET_ACCESS_KEY``) or with the temporary credentials the cloud gives each
@@ -122,7 +128,8 @@ class LocalCloud:
                  max_warm_environments: int = MAX_IDLE_ENVIRONMENTS,
                  records_limit: int = RECORDS_LIMIT, access_key_id: str | None = None,
                  secret_access_key: str | None = None,
-                 fork_environments: bool | None = None) -> None:
+                 fork_environments: bool | None = None,
+                 isolate_environments: bool | None = None) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -149,6 +156,8 @@ class LocalCloud:
         self._credentials: CredentialStore | None = None
         self._fork_environments = fork_server.wanted(fork_environments)
         self._forker: ForkServer | None = None
+        self._isolate = confinement_mod.wanted(isolate_environments)
+        self._confinement: confinement_mod.Confinement | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -176,6 +185,7 @@ class LocalCloud:
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._guardian = Guardian()
+        self._confinement = confinement_mod.Confinement(self._isolate)
         if self._fork_environments:
             self._forker = ForkServer(self._workdir / "home")
         self._pool = EnvironmentPool(self._new_environment, self.clock,
@@ -220,15 +230,17 @@ class LocalCloud:
             self._pool.shutdown()
         if self._forker is not None:  # after the pool: it reports the environments' ends
             self._forker.close()
+        if self._confinement is not None:
+            self._confinement.close()
         if self._guardian is not None:
             self._guardian.close()
         if self._hooks is not None:
             self._hooks.uninstall()
         if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            remove_tree(self._workdir)
         STATE.clear()
         self._server = self._thread = self._pool = self._hooks = self._workdir = None
-        self._guardian = self._forker = None
+        self._guardian = self._forker = self._confinement = None
         self._queue = self._reachability = None
         self._internal_clients.clear()
 
@@ -316,6 +328,15 @@ class LocalCloud:
             raise RuntimeError("The cloud is not running; call start() first.")
         return self._reachability.explain(function_name, host)
 
+    @property
+    def isolation(self) -> dict[str, bool]:
+        """Which of the OS's means bound the environments here: ``cgroups`` (1,024 processes,
+        a hard memory ceiling) and ``private_tmp`` (a /tmp of their own, a read-only code
+        folder). The memory limit holds either way."""
+        confined = self._confinement
+        return {"cgroups": confined is not None and confined.root is not None,
+                "private_tmp": confined is not None and confined.private_tmp}
+
     def environment_pids(self, function_name: str | None = None) -> list[int]:
         """Process ids of the live execution environments (for leak checks and tours),
         of one function's only when ``function_name`` is given."""
@@ -353,6 +374,7 @@ class LocalCloud:
             runtime_client=self.runtime_client,
             guardian=self._guardian,
             forker=self._forker,
+            confinement=self._confinement,
             on_end=lambda: store.revoke(credentials.access_key_id))
         try:
             environment = ExecutionEnvironment(spec, settings)

@@ -122,8 +122,14 @@ INTERNALS: tuple[Internal, ...] = (
     *_fields(LAMBDA, "LambdaFunction",
              "function_name function_arn version handler run_time timeout memory_size "
              "environment_vars code_sha_256 code_size code_bytes role _vpc_config region "
-             "account_id partition reserved_concurrency",
+             "account_id partition reserved_concurrency ephemeral_storage",
              "snapshot a function's configuration and code at invoke"),
+    Internal("moto.s3.models", "s3_backends", "attribute", "read S3 code at create"),
+    Internal("moto.s3.models", "S3Backend.get_object", "method",
+             "read S3 code at create (None: no such key)", ("bucket_name", "key_name", MORE),
+             keywords=("version_id",)),
+    Internal("moto.s3.models", "FakeKey.value", "property", "the bytes of S3 code"),
+    Internal("moto.s3.exceptions", "MissingBucket", "class", "S3 code in no bucket"),
     *_fields(LAMBDA, "LambdaAlias", "arn", "an alias's Ref in a stack"),
     Internal(LAMBDA_ERRORS, "LambdaClientError", "class", "Lambda's errors, as a 409 conflict",
              ("error", "message")),

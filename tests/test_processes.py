@@ -45,6 +45,17 @@ CLOUD_SCRIPT = textwrap.dedent("""
 """).format(handler=HANDLER)
 
 
+def cgroups_of(cloud_pid: int) -> list[Path]:
+    """The cgroup folders a cloud made (none where the OS gives it none)."""
+    from lambdalab.invoke import cgroups
+
+    mounts, own = cgroups.mount_points(), cgroups.own_paths()
+    return [folder for controller in cgroups.CONTROLLERS
+            if controller in mounts and controller in own
+            for folder in (mounts[controller] / own[controller].lstrip("/")).glob(
+                f"{cgroups.PREFIX}{cloud_pid}-*")]
+
+
 def gone(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -100,8 +111,10 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how)
         assert wait_gone(descendants) == []
         orphaned = list(Path(tempfile.gettempdir()).glob(f"lambdalab-{parent.pid}-*"))
         assert len(orphaned) == 1  # the dead cloud could not clean up its code folder
+        groups = cgroups_of(parent.pid)
         with LocalCloud():
             assert not orphaned[0].exists()  # the next cloud removes it
+            assert not any(group.exists() for group in groups)  # and its cgroups
     finally:
         parent.kill()
         parent.wait()
@@ -282,18 +295,3 @@ def test_a_recycled_process_id_is_never_killed_for_an_environment():
         ours.kill()
         stranger.wait()
         ours.wait()
-
-
-def test_two_functions_from_one_zip_do_not_share_their_code_folder(deploy, lam):
-    """Each function has a code folder of its own, as each has its own /var/task on AWS:
-    a file one handler writes there is not in the other's."""
-    source = ("import os\n\ndef handler(event, context):\n"
-              "    if event.get('write'):\n"
-              "        open('written-by-a.txt', 'w').write('a')\n"
-              "    return os.path.exists('written-by-a.txt')\n")
-    deploy("same-zip-a", source)
-    deploy("same-zip-b", source)
-    assert json.loads(lam.invoke(FunctionName="same-zip-a",
-                                 Payload=b'{"write": true}')["Payload"].read()) is True
-    assert json.loads(lam.invoke(FunctionName="same-zip-b", Payload=b"{}")["Payload"].read()) \
-        is False

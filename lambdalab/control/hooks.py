@@ -5,9 +5,9 @@ refusal, the Lambda resource types moto's CloudFormation lacks, EC2's network re
 AWS shows them, AWS managed IAM policies, log lines kept once, template evaluation:
 conditions at stack updates, Fn::GetAZs)
 
-- validation moto skips (reserved environment keys, the 4 KB limit, unzippable code,
-  the 100 units of concurrency that must stay unreserved, a VpcConfig's subnets, security
-  groups and execution role);
+- validation moto skips (reserved environment keys, the 4 KB limit, deployment packages
+  that are missing, not zips or over 250 MB unzipped, the 100 units of concurrency that
+  must stay unreserved, a VpcConfig's subnets, security groups and execution role);
 - function states moto skips: a VPC function is Pending, then Active (``lifecycle``);
 - state moto drops (a function's DeadLetterConfig), and a request moto fails on (an
   ``Environment`` without ``Variables`` changes nothing); the event-invoke configuration
@@ -89,7 +89,7 @@ class LambdaBackendHooks:
     def _create_function(self, original: Any, backend: LambdaBackend,
                          spec: dict[str, Any]) -> Any:
         validation.check_environment(spec)
-        validation.check_zip(spec.get("Code") or {})
+        validation.check_package(spec.get("Code") or {}, backend.account_id)
         in_vpc = _check_network(backend, spec.get("VpcConfig"), spec.get("Role"))
         fn = original(backend, spec)
         latest = _latest(backend, fn.function_name)
@@ -132,7 +132,7 @@ class LambdaBackendHooks:
         fn = backend.get_function(name, qualifier)
         lifecycle.check_modifiable(fn)
         _check_revision(fn, body.get("RevisionId"))
-        validation.check_zip(body)
+        validation.check_package(body, backend.account_id)
         previous = STATE.revision(unqualified_arn(fn))
         STATE.new_revision(unqualified_arn(fn))  # before: the answer shows the new one
         try:

@@ -43,22 +43,66 @@ def check_environment(config: dict[str, Any]) -> None:
             f"measured: {measured}")
 
 
-def check_zip(code: dict[str, Any]) -> None:
-    """A ZipFile that is not a zip archive is refused at upload, as on AWS."""
-    data = code.get("ZipFile")
+UNREADABLE_ZIP = ("Could not unzip uploaded file. Please check your file, then try to "
+                  "upload again.")
+# docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+UNZIPPED_LIMIT_BYTES = 262_144_000
+MAX_ENTRIES = 50_000  # this cloud's own bound: AWS states none, but unpacks in a sandbox
+NO_SUCH_KEY = ("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: "
+               "The specified key does not exist.")
+
+
+def check_package(code: dict[str, Any], account: str) -> None:
+    """The deployment package (``ZipFile``, or ``S3Bucket``/``S3Key``) as Lambda checks it
+    at create and update: it must exist, be a zip, and stay within 250 MB unzipped; read
+    from the zip's directory, before anything is unpacked."""
+    data: bytes | None = None
+    if code.get("ZipFile") is not None:
+        data = _zip_bytes(code["ZipFile"])
+    elif code.get("S3Bucket") and code.get("S3Key"):
+        # None for a missing bucket: moto refuses it itself, with AWS's message
+        data = _s3_object(account, code["S3Bucket"], code["S3Key"], code.get("S3ObjectVersion"))
     if data is None:
         return
-    # the API hands moto base64 text; CloudFormation's inline ZipFile arrives as base64 bytes
-    if isinstance(data, (str, bytes)) and not zipfile.is_zipfile(io.BytesIO(_as_bytes(data))):
-        import base64
-
-        try:
-            data = base64.b64decode(data, validate=True)
-        except ValueError:
-            data = b""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InvalidParameterValueException(UNREADABLE_ZIP) from None
+    if sum(member.file_size for member in members) >= UNZIPPED_LIMIT_BYTES:
         raise InvalidParameterValueException(
-            "Could not unzip uploaded file. Please check your file, then try to upload again.")
+            f"Unzipped size must be smaller than {UNZIPPED_LIMIT_BYTES} bytes")
+    if len(members) > MAX_ENTRIES:
+        raise InvalidParameterValueException(
+            f"The deployment package holds {len(members)} files and folders; this local cloud "
+            f"unpacks at most {MAX_ENTRIES}.")
+
+
+def _zip_bytes(data: Any) -> bytes:
+    """The API hands moto base64 text; CloudFormation's inline ZipFile arrives as base64
+    bytes; a zip's own bytes are taken as they are."""
+    raw = _as_bytes(data) if isinstance(data, (str, bytes)) else b""
+    if zipfile.is_zipfile(io.BytesIO(raw)):
+        return raw
+    import base64
+
+    try:
+        return base64.b64decode(raw, validate=True)
+    except ValueError:
+        return b""
+
+
+def _s3_object(account: str, bucket: str, key: str, version: str | None) -> bytes | None:
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    try:
+        found = s3_backends[account]["aws"].get_object(bucket, key, version_id=version)
+    except MissingBucket:
+        return None
+    if found is None:
+        raise InvalidParameterValueException(NO_SUCH_KEY)
+    return bytes(found.value)
 
 
 def _as_bytes(data: str | bytes) -> bytes:

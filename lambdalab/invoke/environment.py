@@ -33,6 +33,7 @@ from typing import Any
 
 from lambdalab.access.credentials import Credentials
 from lambdalab.invoke import invocation as inv_mod
+from lambdalab.invoke.confinement import MIB, Confinement, Limits, Watched, tree_resident_bytes
 from lambdalab.invoke.fork_server import ForkedProcess, ForkServer, ForkUnavailable, forkable
 from lambdalab.invoke.functions import FunctionSpec
 from lambdalab.invoke.guardian import Guardian, kill_environment, start_time
@@ -55,6 +56,7 @@ class EnvironmentSettings:
     runtime_client: str = "native"  # or "python": see runtime_client_mode
     guardian: Guardian | None = None  # kills the environment if the cloud dies
     forker: ForkServer | None = None  # starts environments from the template, if set
+    confinement: Confinement | None = None  # bounds memory, processes and /tmp, if set
     on_end: Callable[[], None] | None = None  # called once the process is gone
     python: str = field(default_factory=lambda: sys.executable)
 
@@ -137,12 +139,19 @@ class ExecutionEnvironment:
         self._final_peak_mb: int | None = None
         self._peak_seen_mb = 0
         self._started_at = time.monotonic()
+        self._out_of_memory = False
+        self._limits: Limits | None = None
         # The runtime may call its API before this constructor is done (a forked runtime
         # is there in a few milliseconds, a new interpreter when this thread is slow): the
         # API waits until the environment is whole.
         self._whole = threading.Event()
         self._runtime_api = RuntimeApiServer(self, self.id)
         try:
+            confinement = settings.confinement
+            if confinement is not None:
+                self._limits = confinement.limits(
+                    self.id, spec.memory_size, spec.ephemeral_storage_mb,
+                    str(settings.code_dir), str(settings.home_dir))
             self._process = self._spawn()
             self.output = ProcessOutput(self._process.stdout, self.id)  # type: ignore[arg-type]
             self._monitor = threading.Thread(target=self._watch_process,
@@ -150,9 +159,12 @@ class ExecutionEnvironment:
             self._monitor.start()
         except BaseException:
             self._runtime_api.close()
+            if self._limits is not None:
+                self._limits.close()
             raise
         finally:
             self._whole.set()
+        self._guard_memory(True)
 
     # --- process -------------------------------------------------------------------------
 
@@ -164,7 +176,8 @@ class ExecutionEnvironment:
         # the child inherits: a command line is readable by every user of the machine.
         launch: dict[str, Any] = {"routes": settings.routes.to_json(),
                                   "runtime_client": settings.runtime_client,
-                                  "runtime_secret": self._runtime_api.secret}
+                                  "runtime_secret": self._runtime_api.secret,
+                                  "confine": self._limits.launch if self._limits else {}}
         env = lambda_variables(self.spec, self.log_stream, self._runtime_api.address,
                                settings.code_dir, settings.home_dir, settings.credentials)
         process: subprocess.Popen[bytes] | ForkedProcess | None = None
@@ -195,6 +208,34 @@ class ExecutionEnvironment:
         finally:
             os.close(read_end)
 
+    def _guard_memory(self, on: bool) -> None:
+        """Have the memory guard measure the environment (while it may run) or not."""
+        confinement = self._settings.confinement
+        if confinement is None:
+            return
+        if not on:
+            confinement.guard.forget(self)
+            return
+        cgroup = self._limits.cgroup if self._limits else None
+        pid = self._process.pid
+        measure = cgroup.anonymous_bytes if cgroup else lambda: tree_resident_bytes(pid)
+        confinement.guard.watch(self, Watched(self.spec.memory_size * MIB, measure,
+                                              self._exceeded_memory))
+
+    def _exceeded_memory(self, used: int) -> None:
+        """Over ``MemorySize``: the environment dies at once, as Lambda's OOM kill does."""
+        self._out_of_memory = True
+        self._kill_processes()
+
+    def _kill_processes(self) -> None:
+        kill_environment(self._process.pid, self._process_started)
+        if self._limits is not None and self._limits.cgroup is not None:
+            self._limits.cgroup.kill_all()  # daemons that left the group, too
+
+    def _ran_out_of_memory(self) -> bool:
+        cgroup = self._limits.cgroup if self._limits else None
+        return self._out_of_memory or (cgroup is not None and cgroup.oom_kills() > 0)
+
     def _watch_process(self) -> None:
         self._process.wait()
         with self._cond:
@@ -210,6 +251,11 @@ class ExecutionEnvironment:
             return Outcome(inv_mod.INIT_ERROR, self._init_error,
                            inv_mod.error_type_of(self._init_error))
         returncode = self._process.poll()
+        if self._ran_out_of_memory():
+            message = (f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
+                       "signal: killed")
+            return Outcome(inv_mod.EXIT, inv_mod.platform_error("Runtime.OutOfMemory", message),
+                           "Runtime.OutOfMemory")
         if returncode == 0:  # as AWS words a runtime that ended without an error
             message = (f"RequestId: {invocation.request_id} Error: Runtime exited without "
                        "providing a reason")
@@ -232,6 +278,8 @@ class ExecutionEnvironment:
         """The process's peak so far; for a process that died, the highest peak seen."""
         if self._final_peak_mb is not None:
             return self._final_peak_mb
+        if self._ran_out_of_memory():  # as REPORT shows it on AWS: all of it
+            return self.spec.memory_size
         return max(peak_memory_mb(self._process.pid), self._peak_seen_mb)
 
     def kill(self) -> None:
@@ -241,11 +289,14 @@ class ExecutionEnvironment:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        kill_environment(self._process.pid, self._process_started)
+        self._guard_memory(False)
+        self._kill_processes()
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self._limits is not None:
+            self._limits.close()
         if self._settings.guardian is not None:
             self._settings.guardian.forget(self._process.pid)
         if self._settings.on_end is not None:
@@ -296,10 +347,12 @@ class ExecutionEnvironment:
             ready = lambda: self._closed or (  # noqa: E731
                 self._pending is not None and self._pending.handed_at is None)
             if not ready():
+                self._guard_memory(False)  # frozen: it cannot grow
                 self._signal_group(signal.SIGSTOP)
                 self._cond.wait_for(ready)
                 if not self._closed:
                     self._signal_group(signal.SIGCONT)
+                    self._guard_memory(True)
             if self._closed:
                 return None
             invocation = self._pending

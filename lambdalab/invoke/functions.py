@@ -41,13 +41,14 @@ class FunctionSpec:
     event_config: dict[str, Any] = field(default_factory=dict, compare=False)
     dead_letter_target: str | None = None
     state: str = field(default="Active", compare=False)  # "Pending" while Lambda sets up a VPC
+    ephemeral_storage_mb: int = 512  # the size of its /tmp
 
     @property
     def fingerprint(self) -> str:
         """Everything that, when changed, makes AWS start fresh environments."""
         relevant = [self.version, self.handler, self.runtime, self.timeout, self.memory_size,
                     sorted(self.variables.items()), self.code_sha256, self.role,
-                    self.vpc_config]
+                    self.vpc_config, self.ephemeral_storage_mb]
         return hashlib.sha256(json.dumps(relevant, default=str).encode()).hexdigest()
 
     @property
@@ -89,6 +90,7 @@ def _snapshot(fn: LambdaFunction, latest: LambdaFunction,
         event_config=event_config[0] if event_config else {},
         dead_letter_target=(STATE.dead_letter(arn, str(fn.version)) or {}).get("TargetArn"),
         state="Pending" if STATE.is_pending(arn) else "Active",
+        ephemeral_storage_mb=int(getattr(fn, "ephemeral_storage", 512) or 512),
     )
 
 

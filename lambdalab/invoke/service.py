@@ -218,7 +218,7 @@ class InvokeService:
         elif outcome.kind in (inv_mod.EXIT, inv_mod.INIT_ERROR):
             if outcome.kind == inv_mod.EXIT:
                 message = json.loads(outcome.payload)["errorMessage"]
-                lines.append(LogLine(now, f"{message}\nRuntime.ExitError"))
+                lines.append(LogLine(now, f"{message}\n{outcome.error_type}"))
             status = "error"
         lines.append(LogLine(now, logs.end_line(request_id)))
         cold_init_ms = (env.init_duration_ms if cold and outcome.kind != inv_mod.INIT_ERROR

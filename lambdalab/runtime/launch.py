@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-from lambdalab.runtime import network
+from lambdalab.runtime import confine, network
 
 LAMBDA_TASK_ROOT_SHOWN = "/var/task"
 
@@ -162,6 +162,7 @@ def main(argv: list[str]) -> None:
 def run(settings: dict) -> None:
     """Become the environment: this process's variables and folder are already Lambda's."""
     _adopt_orphans()
+    confine.apply(settings.get("confine") or {})  # before any code of the function's
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
     if sys.path[0] != task_root:

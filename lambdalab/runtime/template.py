@@ -48,7 +48,8 @@ PRELOADED = (
     "awslambdaric.lambda_literals", "awslambdaric.lambda_runtime_exception",
     "awslambdaric.lambda_runtime_hooks_runner", "awslambdaric.lambda_runtime_log_utils",
     "awslambdaric.lambda_runtime_marshaller",
-    "lambdalab.runtime.launch", "lambdalab.runtime.network", "lambdalab.runtime.runtime_client",
+    "lambdalab.runtime.confine", "lambdalab.runtime.launch", "lambdalab.runtime.network",
+    "lambdalab.runtime.runtime_client",
 )
 # Not the native runtime_client: its library takes the Runtime API's address as it loads.
 

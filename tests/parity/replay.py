@@ -3,6 +3,7 @@ was recorded with, then compare key by key (one test per recorded interaction)."
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -47,3 +48,10 @@ def cases(file: str, case: str, known: dict[str, str] | None = None) -> list[Any
     known = known or {}
     return [pytest.param(key, marks=pytest.mark.xfail(reason=known[key], strict=True))
             if key in known else key for key in recorded(file, case)]
+
+
+def without_report(log_result: str) -> list[str]:
+    """A log tail's lines but REPORT, as the recording tests kept them (LocalStack's
+    ``test_dead_letter_queue`` filters so in its source)."""
+    return [line for line in base64.b64decode(log_result).decode().splitlines()
+            if not line.startswith("REPORT")]

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from handlers import CONTEXT_OF, with_line_at
-from replay import Replay, cases
+from replay import Replay, cases, without_report
 
 from lambdalab import LocalCloud
+
+pytestmark = pytest.mark.both_runtime_clients  # each recording, on either client
 
 # handler.py, laid out so that its raise is on line 55, as in the recorded function
 HANDLER = with_line_at("import logging\n" + CONTEXT_OF + '''
@@ -71,8 +73,9 @@ def replays(cloud: LocalCloud, deploy: Any, lam: Any) -> dict[str, Replay]:
     lam.invoke(FunctionName="parity-dlq", InvocationType="Event",
                Payload=json.dumps({"raise_error": 1}))
     dead.keep("receive_result", received(cloud, url, MessageAttributeNames=["All"]))
-    dead.call("invoke_result", lam.invoke, FunctionName="parity-dlq", LogType="Tail",
-              Payload=json.dumps({"raise_error": 1}))
+    answer = dead.call("invoke_result", lam.invoke, FunctionName="parity-dlq", LogType="Tail",
+                       Payload=json.dumps({"raise_error": 1}))
+    dead.keep("log_result", {"result": without_report(answer["LogResult"])})
     done["dead_letter_queue"] = dead
     return done
 
@@ -82,7 +85,7 @@ PARAMETERS = [pytest.param(case, key, id=f"{case}-{key}",
                            if key in KNOWN.get(case, {}) else ())
               for case, keys in (
                   ("destination_success_record", None), ("destination_failure_record", None),
-                  ("dead_letter_queue", ["receive_result", "invoke_result"]))
+                  ("dead_letter_queue", ["receive_result", "invoke_result", "log_result"]))
               for key in (keys or [p if isinstance(p, str) else p.values[0]
                                    for p in cases("lambda_destinations", case)])]
 

@@ -11,6 +11,8 @@ from replay import Replay, cases
 
 from lambdalab import LocalCloud
 
+pytestmark = pytest.mark.both_runtime_clients  # each recording, on either client
+
 ECHO = "def handler(event, context):\n    return event\n"
 LIFECYCLE_KNOWN: dict[str, str] = {}
 EXCEPTIONS_KNOWN: dict[str, str] = {}

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from botocore.config import Config
 from handlers import CONTEXT_OF
-from replay import Replay, cases
+from replay import Replay, cases, without_report
 
 from lambdalab import LocalCloud
+
+pytestmark = pytest.mark.both_runtime_clients  # each recording, on either client
 
 ECHO = "def handler(event, context):\n    return event\n"
 PRINTS = "import json\n\ndef handler(event, context):\n    print(json.dumps(event))\n" \
@@ -89,9 +91,10 @@ def replays(cloud: LocalCloud, deploy: Any, lam: Any) -> dict[str, Replay]:
     deploy("parity-context", CONTEXT)
     lam.publish_version(FunctionName="parity-context")
     qualified = Replay("lambda", "invoke_with_qualifier")
-    qualified.call("invocation-response", lam.invoke, FunctionName="parity-context",
-                   Qualifier="1", LogType="Tail",
-                   Payload=json.dumps({"foo": "bar with 'quotes\""}))
+    answer = qualified.call("invocation-response", lam.invoke, FunctionName="parity-context",
+                            Qualifier="1", LogType="Tail",
+                            Payload=json.dumps({"foo": "bar with 'quotes\""}))
+    qualified.keep("log_result", {"log_result": without_report(answer["LogResult"])})
     done["invoke_with_qualifier"] = qualified
 
     deploy("parity-request-id", REQUEST_ID)
@@ -210,7 +213,6 @@ def test_replayed(replays: dict[str, Replay], case: str, key: str) -> None:
     replays[case].compare(key)
 
 
-def test_with_qualifier(replays: dict[str, Replay]) -> None:
-    """The recorded log lines of this case were filtered by the recording test in a way it
-    does not say; only the response is compared."""
-    replays["invoke_with_qualifier"].compare("invocation-response")
+@pytest.mark.parametrize("key", ["invocation-response", "log_result"])
+def test_with_qualifier(replays: dict[str, Replay], key: str) -> None:
+    replays["invoke_with_qualifier"].compare(key)
