@@ -64,14 +64,15 @@ def handler(event, context):
     if kind == "task_root":
         return os.environ["LAMBDA_TASK_ROOT"]
     if kind == "threads":
-        started = 0
+        started, error, gate = 0, None, threading.Event()
         try:
-            for _ in range(1100):
-                threading.Thread(target=time.sleep, args=(0.5,), daemon=True).start()
+            for _ in range(1100):  # each waits until all are started
+                threading.Thread(target=gate.wait, daemon=True).start()
                 started += 1
-        except RuntimeError as error:
-            return [started, str(error)]
-        return [started, None]
+        except RuntimeError as refused:
+            error = str(refused)
+        gate.set()
+        return [started, error]
     if kind == "fork_bomb":
         children = []
         try:

@@ -92,7 +92,9 @@ def test_stop_ends_every_environment_including_busy_ones():
         lam.invoke(FunctionName="f")
         pids = cloud.environment_pids()
         assert len(pids) == 1
+        assert len(cgroups_of(os.getpid())) == (2 if cloud.isolation["cgroups"] else 0)
     assert wait_gone(pids) == []
+    assert cgroups_of(os.getpid()) == []  # the cloud's cgroups, and its environments', are gone
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])

@@ -33,7 +33,7 @@ from typing import Any
 
 from lambdalab.access.credentials import Credentials
 from lambdalab.invoke import invocation as inv_mod
-from lambdalab.invoke.confinement import MIB, Confinement, Limits, Watched, tree_resident_bytes
+from lambdalab.invoke.confinement import MIB, Confinement, Limits, ProcessTreeMeter, Watched
 from lambdalab.invoke.fork_server import ForkedProcess, ForkServer, ForkUnavailable, forkable
 from lambdalab.invoke.functions import FunctionSpec
 from lambdalab.invoke.guardian import Guardian, kill_environment, start_time
@@ -141,6 +141,7 @@ class ExecutionEnvironment:
         self._started_at = time.monotonic()
         self._out_of_memory = False
         self._limits: Limits | None = None
+        self._watched: Watched | None = None  # what the memory guard measures
         # The runtime may call its API before this constructor is done (a forked runtime
         # is there in a few milliseconds, a new interpreter when this thread is slow): the
         # API waits until the environment is whole.
@@ -216,11 +217,11 @@ class ExecutionEnvironment:
         if not on:
             confinement.guard.forget(self)
             return
-        cgroup = self._limits.cgroup if self._limits else None
-        pid = self._process.pid
-        measure = cgroup.anonymous_bytes if cgroup else lambda: tree_resident_bytes(pid)
-        confinement.guard.watch(self, Watched(self.spec.memory_size * MIB, measure,
-                                              self._exceeded_memory))
+        if self._watched is None:
+            cgroup = self._limits.cgroup if self._limits else None
+            measure = cgroup.anonymous_bytes if cgroup else ProcessTreeMeter(self._process.pid)
+            self._watched = Watched(self.spec.memory_size * MIB, measure, self._exceeded_memory)
+        confinement.guard.watch(self, self._watched)
 
     def _exceeded_memory(self, used: int) -> None:
         """Over ``MemorySize``: the environment dies at once, as Lambda's OOM kill does."""
