@@ -10,19 +10,28 @@ import threading
 from pathlib import Path
 
 from lambdalab import DEFAULT_REGION
-from lambdalab.access.credentials import ACCESS_KEY_ENV, SECRET_KEY_ENV
+from lambdalab.access.credentials import ACCESS_KEY_ENV, SECRET_KEY_ENV, read_secret_file
 from lambdalab.invoke.runtime_client_mode import ENV_VAR, MODES
+
+SECRET_ON_COMMAND_LINE = (
+    "--secret-access-key would show the secret to every user of this machine (ps lists "
+    "command lines). Put it in ${env}, or in a file only you can read (chmod 600) and pass "
+    "--secret-access-key-file FILE, or pass --secret-access-key-file - and type it.")
 
 
 def _serve(args: argparse.Namespace) -> int:
     from lambdalab.cloud import LocalCloud
 
+    if args.secret_access_key is not None:
+        print("lambdalab: " + SECRET_ON_COMMAND_LINE.format(env=SECRET_KEY_ENV), file=sys.stderr)
+        return 2
     try:
+        secret = (read_secret_file(args.secret_access_key_file)
+                  if args.secret_access_key_file else None)
         cloud = LocalCloud(region=args.region, port=args.port, time_scale=args.time_scale,
                            account_concurrency=args.account_concurrency,
                            runtime_client=args.runtime_client,
-                           access_key_id=args.access_key_id,
-                           secret_access_key=args.secret_access_key)
+                           access_key_id=args.access_key_id, secret_access_key=secret)
     except ValueError as e:
         print(f"lambdalab: {e}", file=sys.stderr)
         return 2
@@ -91,10 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "native one (Linux), our pure-Python one (the macOS path), or auto "
                             f"(default: ${ENV_VAR}, else auto)")
     serve.add_argument("--access-key-id", metavar="KEY", default=None,
-                       help="accept this access key (with --secret-access-key) instead of "
-                            f"random ones (default: ${ACCESS_KEY_ENV}, else random)")
-    serve.add_argument("--secret-access-key", metavar="SECRET", default=None,
-                       help=f"the secret of --access-key-id (default: ${SECRET_KEY_ENV})")
+                       help="accept this access key (its secret from a file or "
+                            f"${SECRET_KEY_ENV}) instead of random ones (default: "
+                            f"${ACCESS_KEY_ENV}, else random)")
+    serve.add_argument("--secret-access-key-file", metavar="FILE", default=None,
+                       help="read the secret of --access-key-id from FILE, which only you may "
+                            f"read, or from stdin with - (default: ${SECRET_KEY_ENV})")
+    serve.add_argument("--secret-access-key", default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
     notebooks = commands.add_parser(
         "notebooks", help="make the attendee's copies of the notebooks (outputs cleared), "

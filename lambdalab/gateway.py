@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, quote, unquote
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
-from lambdalab.access import signature
+from lambdalab.access import body_limits, signature
 from lambdalab.access.credentials import CredentialStore
 from lambdalab.access.refusals import refusal_response
 from lambdalab.invoke import (
@@ -98,18 +98,33 @@ class Gateway:
         return response(environ, start_response)
 
     def _authenticate(self, environ: dict[str, Any]) -> Response | None:
-        """None if the request is signed by credentials the cloud knows, else AWS's answer."""
+        """None if the request is signed by credentials the cloud knows, else AWS's answer.
+
+        The headers are checked first: the body of a request that is unsigned, signed by a
+        stranger, for another region or at another time is never read. The rest is read
+        up to the cap of its API (:func:`body_limits.cap`), then the signature is checked.
+        """
         assert self._credentials is not None
-        try:
-            body = _buffer_body(environ)
-        except ClientDisconnected:
-            return Response(b"", 400)  # nobody is left to read an answer; nothing runs
         headers = dict(Request(environ).headers)
         try:
             if environ.get("REQUEST_METHOD") == "OPTIONS":  # no cross-origin preflight
                 raise signature.Refusal(signature.UNSIGNED)
-            signature.verify(environ.get("REQUEST_METHOD", "GET"), _raw_path(environ), headers,
-                             body, self._credentials, self._account_id)
+            signed = signature.check_headers(headers, self._credentials, self._account_id,
+                                             self._region)
+        except signature.Refusal as refusal:
+            return refusal_response(refusal, environ, b"")
+        too_large = body_limits.refusal(environ)
+        if too_large is not None:
+            return too_large
+        try:
+            body = _buffer_body(environ, body_limits.cap(environ))
+        except ClientDisconnected:
+            return Response(b"", 400)  # nobody is left to read an answer; nothing runs
+        except body_limits.TooLarge:
+            return body_limits.too_large(environ)
+        try:
+            signature.check_signature(signed, environ.get("REQUEST_METHOD", "GET"),
+                                      _raw_path(environ), headers, body)
         except signature.Refusal as refusal:
             return refusal_response(refusal, environ, body)
         return None
@@ -174,13 +189,16 @@ def _normalize_function_name(environ: dict[str, Any], region: str,
     return None
 
 
-def _buffer_body(environ: dict[str, Any]) -> bytes:
-    """Read the request body once and put it back for whoever reads it next."""
+def _buffer_body(environ: dict[str, Any], cap: int) -> bytes:
+    """Read the request body once, ``cap`` bytes at most, and put it back for whoever reads
+    it next (raises :class:`body_limits.TooLarge` past the cap)."""
     stream = environ["wsgi.input"]
     if environ.get("wsgi.input_terminated"):
-        body = stream.read()
+        body = stream.read(cap + 1)
+        if len(body) > cap:
+            raise body_limits.TooLarge()
     else:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        length = body_limits.content_length(environ)
         body = stream.read(length) if length > 0 else b""
         if len(body) < length:
             raise ClientDisconnected()

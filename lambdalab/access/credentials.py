@@ -56,6 +56,29 @@ def owner_credentials(access_key_id: str | None = None,
     return random_owner_credentials()
 
 
+def read_secret_file(path: str) -> str:
+    """A secret from a file only its owner may read (``-``: the first line of stdin).
+
+    A command line is readable by every user of the machine; a file is not, if its mode
+    says so: one that others could read is refused (ValueError), as ssh refuses a key."""
+    if path == "-":
+        import sys
+
+        secret = sys.stdin.readline().strip()
+    else:
+        try:
+            info = os.stat(path)
+            if info.st_mode & 0o077 or info.st_uid != os.getuid():
+                raise ValueError(f"{path} can be read by other users: chmod 600 {path}")
+            with open(path) as source:
+                secret = source.readline().strip()
+        except OSError as error:
+            raise ValueError(f"cannot read the secret from {path}: {error.strerror}") from None
+    if not secret:
+        raise ValueError(f"no secret in {'stdin' if path == '-' else path}")
+    return secret
+
+
 class CredentialStore:
     """The credentials the cloud accepts right now."""
 

@@ -24,8 +24,10 @@ from xml.sax.saxutils import escape
 from werkzeug.wrappers import Response
 
 from lambdalab.access.signature import (
+    BAD_SCOPE,
     BAD_SIGNATURE,
     BAD_TOKEN,
+    EXPIRED,
     MALFORMED,
     UNKNOWN_KEY,
     UNSIGNED,
@@ -41,6 +43,7 @@ SIGNATURE_MISMATCH = ("The request signature we calculated does not match the si
                       "the service documentation for details.")
 EC2_AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
 INCOMPLETE = "The request signature does not conform to AWS standards."
+WRONG_REGION = "Credential should be scoped to a valid region, not '{detail}'. "
 
 ANSWERS: dict[tuple[str, str], tuple[int, str, str]] = {
     (UNSIGNED, REST_JSON): (403, "MissingAuthenticationTokenException",
@@ -76,6 +79,19 @@ ANSWERS: dict[tuple[str, str], tuple[int, str, str]] = {
     (BAD_SIGNATURE, S3): (403, "SignatureDoesNotMatch",
                           "The request signature we calculated does not match the signature "
                           "you provided. Check your key and signing method."),
+    # "{detail}": the refusal's own words (a date, a region)
+    (EXPIRED, REST_JSON): (403, "InvalidSignatureException", "{detail}"),
+    (EXPIRED, JSON): (400, "InvalidSignatureException", "{detail}"),
+    (EXPIRED, QUERY): (403, "SignatureDoesNotMatch", "{detail}"),
+    (EXPIRED, EC2): (401, "AuthFailure", EC2_AUTH_FAILURE),
+    (EXPIRED, S3): (403, "RequestTimeTooSkewed", "The difference between the request time "
+                                                 "and the current time is too large."),
+    (BAD_SCOPE, REST_JSON): (403, "InvalidSignatureException", WRONG_REGION),
+    (BAD_SCOPE, JSON): (400, "InvalidSignatureException", WRONG_REGION),
+    (BAD_SCOPE, QUERY): (403, "SignatureDoesNotMatch", WRONG_REGION),
+    (BAD_SCOPE, EC2): (401, "AuthFailure", EC2_AUTH_FAILURE),
+    (BAD_SCOPE, S3): (400, "AuthorizationHeaderMalformed",
+                      "The authorization header is malformed; the region '{detail}' is wrong."),
 }
 
 
@@ -102,6 +118,7 @@ def protocol_of(service: str | None, environ: dict[str, Any], body: bytes) -> st
 def refusal_response(refusal: Refusal, environ: dict[str, Any], body: bytes) -> Response:
     protocol = protocol_of(refusal.service, environ, body)
     status, code, message = ANSWERS[(refusal.reason, protocol)]
+    message = message.replace("{detail}", refusal.detail)
     request_id = str(uuid.uuid4())
     if protocol in (REST_JSON, JSON):
         payload = {"message": message} if code.startswith("MissingAuthentication") else {

@@ -7,6 +7,9 @@ an access key it did not issue, or that IAM or STS (moto) did not.
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from botocore.auth import S3SigV4Auth, SigV4Auth
@@ -21,15 +24,22 @@ MALFORMED = "malformed"
 UNKNOWN_KEY = "unknown key"
 BAD_TOKEN = "bad session token"
 BAD_SIGNATURE = "bad signature"
+EXPIRED = "expired"  # dated more than 5 minutes from now: a replayed or forged request
+BAD_SCOPE = "bad scope"  # signed for another region
+CLOCK_SKEW = timedelta(minutes=5)  # docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html
+# signed for us-east-1 by clients of AWS's global endpoints (IAM, STS, S3's us-east-1)
+GLOBAL_SERVICES = ("iam", "sts", "s3")
+AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
 
 class Refusal(Exception):
     """Why a request is refused, and the service it was signed for (if it says)."""
 
-    def __init__(self, reason: str, service: str | None = None) -> None:
+    def __init__(self, reason: str, service: str | None = None, detail: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.service = service
+        self.detail = detail  # what the message names (a date, a region), where it names one
 
 
 def _between(text: str, start: str, end: str) -> str:
@@ -70,6 +80,12 @@ class _SignedRequest(IAMRequestBase):
     def _raise_access_denied(self) -> None:  # authorization is not checked (IAM not enforced)
         raise AssertionError("not used")
 
+    def check_signature(self) -> None:
+        """moto's check, with the signatures compared in constant time."""
+        given = _between(self._headers["Authorization"], "Signature=", ",")
+        if not hmac.compare_digest(given.encode(), self._calculate_signature().encode()):
+            self._raise_signature_does_not_match()
+
 
 def signing_service(headers: dict[str, str]) -> str | None:
     """The service a SigV4 ``Authorization`` header was signed for, if any."""
@@ -77,9 +93,20 @@ def signing_service(headers: dict[str, str]) -> str | None:
     return scope[3].lower() if len(scope) == 5 else None
 
 
-def verify(method: str, path: str, headers: dict[str, str], body: bytes,
-           store: CredentialStore, account_id: str) -> None:
-    """Raise :class:`Refusal` unless the request is signed by credentials the cloud knows."""
+@dataclass(frozen=True)
+class SignedHeaders:
+    """A request whose headers passed every check but the signature, which needs its body."""
+
+    credentials: BotocoreCredentials
+    service: str
+    region: str
+
+
+def check_headers(headers: dict[str, str], store: CredentialStore, account_id: str,
+                  region: str, now: datetime | None = None) -> SignedHeaders:
+    """What can be checked before the body is read: that the request is signed, by a key
+    the cloud knows, for this cloud's region, within 5 minutes of now. Raises
+    :class:`Refusal`, so that a stranger's body is never read."""
     authorization = headers.get("Authorization", "")
     if not authorization:
         raise Refusal(UNSIGNED)
@@ -88,13 +115,42 @@ def verify(method: str, path: str, headers: dict[str, str], body: bytes,
             or "SignedHeaders=" not in authorization or "Signature=" not in authorization
             or "X-Amz-Date" not in headers):
         raise Refusal(MALFORMED, scope[3] if len(scope) == 5 else None)
-    access_key_id, _, region, service, _ = scope
+    access_key_id, day, signed_region, service, _ = scope
+    _check_date(headers["X-Amz-Date"], day, service, now or datetime.now(UTC))
+    if signed_region != region and not (signed_region == "us-east-1"
+                                        and service in GLOBAL_SERVICES):
+        raise Refusal(BAD_SCOPE, service, signed_region)
     credentials = _credentials_for(access_key_id, headers, store, account_id, region)
     if credentials is None:
         raise Refusal(UNKNOWN_KEY, service)
-    if credentials.token and headers.get("X-Amz-Security-Token") != credentials.token:
+    if credentials.token and not hmac.compare_digest(
+            headers.get("X-Amz-Security-Token", "").encode(), credentials.token.encode()):
         raise Refusal(BAD_TOKEN, service)
-    _SignedRequest(method, path, body, headers, credentials, service, region).check_signature()
+    return SignedHeaders(credentials, service, signed_region)
+
+
+def _check_date(stamp: str, day: str, service: str, now: datetime) -> None:
+    try:
+        signed_at = datetime.strptime(stamp, AMZ_DATE).replace(tzinfo=UTC)
+    except ValueError:
+        raise Refusal(MALFORMED, service) from None
+    if day != stamp[:8]:
+        raise Refusal(MALFORMED, service)
+    if signed_at < now - CLOCK_SKEW:
+        raise Refusal(EXPIRED, service, (
+            f"Signature expired: {stamp} is now earlier than "
+            f"{(now - CLOCK_SKEW).strftime(AMZ_DATE)} ({now.strftime(AMZ_DATE)} - 5 min.)"))
+    if signed_at > now + CLOCK_SKEW:
+        raise Refusal(EXPIRED, service, (
+            f"Signature not yet current: {stamp} is still later than "
+            f"{(now + CLOCK_SKEW).strftime(AMZ_DATE)} ({now.strftime(AMZ_DATE)} + 5 min.)"))
+
+
+def check_signature(signed: SignedHeaders, method: str, path: str, headers: dict[str, str],
+                    body: bytes) -> None:
+    """Raise :class:`Refusal` unless the signature covers this method, path and body."""
+    _SignedRequest(method, path, body, headers, signed.credentials, signed.service,
+                   signed.region).check_signature()
 
 
 def _credentials_for(access_key_id: str, headers: dict[str, str], store: CredentialStore,

@@ -28,7 +28,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
+from lambdalab.invoke.limits import SYNC_PAYLOAD_BYTES
+
 PREFIX = "/2018-06-01/runtime"
+BODY_CAP = SYNC_PAYLOAD_BYTES  # what a response or an error may hold
 log = logging.getLogger(__name__)
 
 
@@ -69,15 +72,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(HTTPStatus.ACCEPTED, b'{"status":"OK"}', {"Content-Type": "application/json"})
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        """The body, its first :data:`BODY_CAP` bytes and one more at most: a larger answer
+        is refused by its size (6 MB on AWS), so the rest is read and dropped."""
+        text = (self.headers.get("Content-Length") or "0").strip()
+        length = int(text) if text.isdigit() else 0
+        body = self.rfile.read(min(length, BODY_CAP + 1)) if length else b""
+        left = length - len(body)
+        while left > 0:
+            dropped = self.rfile.read(min(left, 65536))
+            if not dropped:
+                break
+            left -= len(dropped)
+        return body
 
     def _authorized(self) -> bool:
         if hmac.compare_digest(self.headers.get("Authorization", ""),
                                self.server.expected_authorization):
             return True
-        self._read_body()
-        self.close_connection = True
+        self.close_connection = True  # a stranger's body is never read
         self._reply(HTTPStatus.FORBIDDEN, json.dumps({
             "errorMessage": "Not this environment's Runtime API",
             "errorType": "Forbidden"}).encode(), {"Content-Type": "application/json"})
