@@ -27,7 +27,8 @@ from urllib.parse import parse_qs, quote, unquote
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
-from lambdalab.access import body_limits, signature
+from lambdalab import body_limits
+from lambdalab.access import signature
 from lambdalab.access.credentials import CredentialStore
 from lambdalab.access.refusals import refusal_response
 from lambdalab.invoke import (

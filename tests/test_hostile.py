@@ -11,21 +11,29 @@ region, not '…'. "; an Invoke body over 6 MB, 413 RequestEntityTooLargeExcepti
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import boto3
 import psutil
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotocoreCredentials
 from botocore.exceptions import ClientError
 
 from lambdalab.__main__ import main
 from lambdalab.access.credentials import read_secret_file
+from lambdalab.packaging import zip_files
 
 ECHO = "def handler(event, context):\n    return event\n"
 MIB = 1024 * 1024
@@ -205,3 +213,101 @@ def test_the_runtime_api_never_reads_a_strangers_body(cloud, lam, echo):
 def test_the_owner_is_served_after_the_floods(lam, echo):
     assert json.loads(lam.invoke(FunctionName=echo, Payload=b'{"still": "here"}')[
         "Payload"].read()) == {"still": "here"}
+
+
+# --- 7. an environment that cannot start leaves nothing behind ---------------------------
+
+def listening_sockets() -> int:
+    return sum(1 for c in psutil.Process().net_connections(kind="inet")
+               if c.status == psutil.CONN_LISTEN)
+
+
+def test_an_environment_that_fails_to_start_leaks_nothing(cloud, lam, echo, monkeypatch):
+    from lambdalab.invoke.environment import ExecutionEnvironment
+
+    lam.invoke(FunctionName=echo, Payload=b"{}")  # the cloud's own threads are all there
+    cloud._pool.retire(f"arn:aws:lambda:{cloud.region}:{cloud.account_id}:function:{echo}")
+    threads, sockets = threading.active_count(), listening_sockets()
+
+    def fail(self):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(ExecutionEnvironment, "_spawn", fail)
+    for _ in range(5):
+        status, code, _ = refused(lambda: lam.invoke(FunctionName=echo, Payload=b"{}"))
+        assert (status, code) == (500, "ServiceException")
+    assert threading.active_count() <= threads
+    assert listening_sockets() == sockets
+    monkeypatch.undo()
+    assert lam.invoke(FunctionName=echo, Payload=b"{}")["StatusCode"] == 200
+
+
+# --- 8. what Lambda validates at create and update ---------------------------------------
+
+def signed_create(cloud, body: dict) -> tuple[int, str, str]:
+    """CreateFunction sent as any SDK would, without boto3's own checks on the client."""
+    url = f"{cloud.endpoint_url}/2015-03-31/functions"
+    request = AWSRequest("POST", url, data=json.dumps(body).encode(),
+                         headers={"Content-Type": "application/json"})
+    SigV4Auth(BotocoreCredentials(cloud.credentials.access_key_id,
+                                  cloud.credentials.secret_access_key),
+              "lambda", cloud.region).add_auth(request)
+    sent = urllib.request.Request(url, data=request.body, headers=dict(request.headers),
+                                  method="POST")
+    try:
+        with urllib.request.urlopen(sent, timeout=30) as answer:
+            return answer.status, "", ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("x-amzn-ErrorType", ""), json.loads(
+            error.read()).get("message", "")
+
+
+PATTERN = "Member must satisfy regular expression pattern: "
+
+
+@pytest.mark.parametrize("change, where, constraint", [
+    ({"FunctionName": "has space"}, "'has space' at 'functionName'", PATTERN),
+    ({"FunctionName": "x" * 65}, "at 'functionName'", "length less than or equal to 64"),
+    ({"Handler": "app handler"}, "'app handler' at 'handler'", PATTERN + "[^\\s]+"),
+    ({"Handler": "h" * 129}, "at 'handler'", "length less than or equal to 128"),
+    ({"Runtime": "cobol"}, "'cobol' at 'runtime'", "Member must satisfy enum value set: ["),
+    ({"Timeout": 0}, "'0' at 'timeout'", "value greater than or equal to 1"),
+    ({"Timeout": 901}, "'901' at 'timeout'", "value less than or equal to 900"),
+    ({"MemorySize": 64}, "'64' at 'memorySize'", "value greater than or equal to 128"),
+    ({"MemorySize": 10241}, "'10241' at 'memorySize'", "value less than or equal to 10240"),
+    ({"Environment": {"Variables": {"1ST": "x"}}}, "Value at 'environment.variables'",
+     "Map keys must satisfy constraint: [" + PATTERN + "[a-zA-Z]([a-zA-Z0-9_])+]"),
+    ({"Environment": {"Variables": {"OK": "a\x00b"}}}, "Value at 'environment.variables'",
+     "Map values must not contain a null character"),
+    ({"Handler": "app.hand\x00ler"}, "at 'handler'", "must not contain a null character"),
+    ({"Layers": ["not-a-layer"]}, "'[not-a-layer]' at 'layers'",
+     "Member must satisfy constraint: [Member must have length less than or equal to 2048"),
+])
+def test_what_lambda_refuses_at_create(cloud, deploy, change, where, constraint):
+    body = {"FunctionName": "validated", "Runtime": "python3.11", "Role": deploy.role_arn,
+            "Handler": "app.handler", "Code": {"ZipFile": base64.b64encode(
+                zip_files(ECHO)).decode()}, **change}
+    status, code, message = signed_create(cloud, body)
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value ")
+    assert where in message and constraint in message
+    assert "validated" not in [f["FunctionName"] for f in cloud.client("lambda").list_functions()[
+        "Functions"]]
+
+
+def test_every_broken_constraint_is_named_in_one_answer(cloud, deploy):
+    body = {"FunctionName": "validated", "Runtime": "python3.11", "Role": deploy.role_arn,
+            "Handler": "app.handler", "Code": {"ZipFile": base64.b64encode(
+                zip_files(ECHO)).decode()}, "Timeout": 0, "MemorySize": 1}
+    status, code, message = signed_create(cloud, body)
+    assert message.startswith("2 validation errors detected: ")
+    assert "at 'timeout'" in message and "; Value '1' at 'memorySize'" in message
+
+
+def test_a_content_length_that_is_no_number_gets_400(cloud):
+    head = ("POST /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Length: lots\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", cloud.port), timeout=30) as connection:
+        connection.sendall(head.encode())
+        answer = connection.recv(4096)
+    assert answer.split(b" ")[1] in (b"400", b"403")  # never a 500

@@ -5,7 +5,8 @@ refusal, the Lambda resource types moto's CloudFormation lacks, EC2's network re
 AWS shows them, AWS managed IAM policies, log lines kept once, template evaluation:
 conditions at stack updates, Fn::GetAZs)
 
-- validation moto skips (reserved environment keys, the 4 KB limit, deployment packages
+- validation moto skips (every member against botocore's model of the API; reserved
+  environment keys, the 4 KB limit, deployment packages
   that are missing, not zips or over 250 MB unzipped, the 100 units of concurrency that
   must stay unreserved, a VpcConfig's subnets, security groups and execution role);
 - function states moto skips: a VPC function is Pending, then Active (``lifecycle``);
@@ -33,6 +34,7 @@ from lambdalab.control import (
     iam_policies,
     lifecycle,
     log_storage,
+    model_validation,
     service_invocations,
     validation,
     vpc_config,
@@ -88,6 +90,7 @@ class LambdaBackendHooks:
 
     def _create_function(self, original: Any, backend: LambdaBackend,
                          spec: dict[str, Any]) -> Any:
+        model_validation.check("CreateFunction", spec)
         validation.check_environment(spec)
         validation.check_package(spec.get("Code") or {}, backend.account_id)
         in_vpc = _check_network(backend, spec.get("VpcConfig"), spec.get("Role"))
@@ -106,6 +109,7 @@ class LambdaBackendHooks:
         lifecycle.check_modifiable(fn)
         _check_revision(fn, body.get("RevisionId"))
         body = _without_variableless_environment(body)
+        model_validation.check("UpdateFunctionConfiguration", body)
         validation.check_environment(body)
         network_change = "VpcConfig" in body and (
             vpc_config.ids_of(body["VpcConfig"]) != vpc_config.ids_of(fn._vpc_config))
@@ -132,6 +136,7 @@ class LambdaBackendHooks:
         fn = backend.get_function(name, qualifier)
         lifecycle.check_modifiable(fn)
         _check_revision(fn, body.get("RevisionId"))
+        model_validation.check("UpdateFunctionCode", body)
         validation.check_package(body, backend.account_id)
         previous = STATE.revision(unqualified_arn(fn))
         STATE.new_revision(unqualified_arn(fn))  # before: the answer shows the new one
