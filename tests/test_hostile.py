@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import psutil
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials as BotocoreCredentials
 from botocore.exceptions import ClientError
 
@@ -311,3 +313,79 @@ def test_a_content_length_that_is_no_number_gets_400(cloud):
         connection.sendall(head.encode())
         answer = connection.recv(4096)
     assert answer.split(b" ")[1] in (b"400", b"403")  # never a 500
+
+
+# --- 6. what a handler prints never floods the cloud -------------------------------------
+
+FLOOD = """
+import sys
+
+def handler(event, context):
+    if event["kind"] == "lines":
+        sys.stdout.write("x\\n" * (4 * 1024 * 1024))  # 8 MB as 4 M lines
+    else:
+        sys.stdout.write("y" * (64 * 1024 * 1024))  # one 64 MiB line, no newline
+    sys.stdout.flush()
+    return "printed"
+"""
+
+
+@pytest.fixture(scope="module")
+def flood(deploy) -> str:
+    deploy("flood", FLOOD, MemorySize=1024, Timeout=120)
+    return "flood"
+
+
+def test_millions_of_lines_keep_the_cloud_within_bounds(cloud, flood):
+    from lambdalab.invoke.logs import GROUP_EVENTS_LIMIT
+
+    lam = cloud.client("lambda", config=Config(read_timeout=120,
+                                               retries={"total_max_attempts": 1}))
+    process, peak = psutil.Process(), [0]
+    before = process.memory_info().rss
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        answer = lam.invoke(FunctionName=flood, Payload=b'{"kind": "lines"}', LogType="Tail")
+    finally:
+        done.set()
+        sampler.join()
+    assert answer["Payload"].read() == b'"printed"'
+    assert len(base64.b64decode(answer["LogResult"])) == 4096  # AWS's tail: the last 4 KB
+    assert peak[0] - before < 128 * MIB  # 8 MB of lines once took it 2 GiB
+    assert len(cloud.logs(flood)) <= GROUP_EVENTS_LIMIT
+
+
+def test_a_line_over_256_kb_is_cut_as_cloudwatch_cuts_it(cloud, lam, flood):
+    from lambdalab.invoke.output import EVENT_BYTES_LIMIT
+
+    answer = lam.invoke(FunctionName=flood, Payload=b'{"kind": "long"}')
+    assert answer["Payload"].read() == b'"printed"'
+    longest = max(cloud.logs(flood), key=len)
+    assert len(longest) == EVENT_BYTES_LIMIT == 262_118 and set(longest) == {"y"}
+
+
+def test_a_long_line_is_held_in_one_events_room_however_it_arrives():
+    """Linear time: what is held of a line never grows past one event, so no chunk is ever
+    joined to more than that (before, each chunk copied the whole line so far)."""
+    from lambdalab.invoke.output import EVENT_BYTES_LIMIT, ProcessOutput
+
+    read_end, write_end = os.pipe()
+    output = ProcessOutput(os.fdopen(read_end, "rb", buffering=0), "test")
+    try:
+        chunk = b"z" * 65536
+        for _ in range(64 * 16):  # 64 MiB, no newline
+            os.write(write_end, chunk)
+            assert output._partial_bytes <= EVENT_BYTES_LIMIT
+        os.write(write_end, b"\nnext\n")
+        lines = output.take()
+        assert [len(line.message) for line in lines] == [EVENT_BYTES_LIMIT, 4]
+    finally:
+        os.close(write_end)
+        output.close()
