@@ -185,7 +185,11 @@ class LocalCloud:
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._guardian = Guardian()
+        self._guardian.remove_at_end(str(self._workdir))
         self._confinement = confinement_mod.Confinement(self._isolate)
+        if self._confinement.root is not None:
+            for folder in self._confinement.root.folders.values():
+                self._guardian.remove_at_end(str(folder))
         if self._fork_environments:
             self._forker = ForkServer(self._workdir / "home")
         self._pool = EnvironmentPool(self._new_environment, self.clock,

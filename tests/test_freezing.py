@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import wait_until
+from conftest import frozen, wait_until
 
 pytestmark = pytest.mark.both_runtime_clients
 
@@ -64,7 +64,7 @@ def status(pid: int) -> str:
 def stopped_soon(pid: int) -> bool:
     """The runtime asks for its next event just after answering, then it is frozen (a
     deadline, not a speed: a loaded machine may take a while to get there)."""
-    return became(lambda: status(pid) == psutil.STATUS_STOPPED)
+    return became(lambda: frozen(pid))
 
 
 def became(condition: Callable[[], object]) -> bool:
@@ -111,7 +111,7 @@ def test_an_idle_environment_is_stopped_and_a_busy_one_runs(cloud, lam, ticker):
     busy = threading.Thread(target=invoke, args=(lam, {"sleep": 3}))
     busy.start()
     try:  # thawed while it runs the invocation
-        assert became(lambda: status(pid) != psutil.STATUS_STOPPED or not busy.is_alive())
+        assert became(lambda: not frozen(pid) or not busy.is_alive())
         assert busy.is_alive()
     finally:
         busy.join()

@@ -17,7 +17,9 @@ import psutil
 import pytest
 from botocore.config import Config
 
+from conftest import frozen, wait_until
 from lambdalab import LocalCloud
+from lambdalab.invoke import cgroups
 from lambdalab.packaging import zip_files
 from lambdalab.workshop.functions import execution_role_arn
 
@@ -47,8 +49,6 @@ CLOUD_SCRIPT = textwrap.dedent("""
 
 def cgroups_of(cloud_pid: int) -> list[Path]:
     """The cgroup folders a cloud made (none where the OS gives it none)."""
-    from lambdalab.invoke import cgroups
-
     mounts, own = cgroups.mount_points(), cgroups.own_paths()
     return [folder for controller in cgroups.CONTROLLERS
             if controller in mounts and controller in own
@@ -65,7 +65,7 @@ def gone(pid: int) -> bool:
 
 def became_stopped(pid: int, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
-    while psutil.Process(pid).status() != psutil.STATUS_STOPPED:
+    while not frozen(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -92,7 +92,8 @@ def test_stop_ends_every_environment_including_busy_ones():
         lam.invoke(FunctionName="f")
         pids = cloud.environment_pids()
         assert len(pids) == 1
-        assert len(cgroups_of(os.getpid())) == (2 if cloud.isolation["cgroups"] else 0)
+        made = len(cgroups.CONTROLLERS) if cloud.isolation["cgroups"] else 0
+        assert len(cgroups_of(os.getpid())) == made
     assert wait_gone(pids) == []
     assert cgroups_of(os.getpid()) == []  # the cloud's cgroups, and its environments', are gone
 
@@ -111,12 +112,10 @@ def test_environments_die_when_the_process_that_started_the_cloud_is_killed(how)
         parent.send_signal(how)
         parent.wait(timeout=10)
         assert wait_gone(descendants) == []
-        orphaned = list(Path(tempfile.gettempdir()).glob(f"lambdalab-{parent.pid}-*"))
-        assert len(orphaned) == 1  # the dead cloud could not clean up its code folder
-        groups = cgroups_of(parent.pid)
-        with LocalCloud():
-            assert not orphaned[0].exists()  # the next cloud removes it
-            assert not any(group.exists() for group in groups)  # and its cgroups
+        # the dead cloud could not clean up its working folder and its cgroups: its
+        # guardian does, without waiting for another cloud
+        assert wait_until(lambda: not list(Path(tempfile.gettempdir()).glob(
+            f"lambdalab-{parent.pid}-*")) and not cgroups_of(parent.pid), 30)
     finally:
         parent.kill()
         parent.wait()

@@ -1,12 +1,14 @@
 """A control group per execution environment (Linux, cgroup v1), where this user may make one.
 
-Lambda runs each environment in a micro-VM that bounds its memory and its processes. Here a
-memory cgroup and a pids cgroup bound the environment's process and all it starts:
+Lambda runs each environment in a micro-VM that bounds its memory and its processes, and
+freezes all of it between invocations. Here a memory, a pids and a freezer cgroup hold the
+environment's process and all it starts:
 ``pids.max`` is Lambda's 1,024 processes and threads, so a fork bomb fails in its own
 environment; ``memory.limit_in_bytes`` is the kernel's hard ceiling, and the cgroup's
 ``memory.stat`` is what the memory guard reads (:mod:`lambdalab.invoke.confinement`). A
 cgroup also names every process of the environment, daemons that left its process group
-included, so that ending the environment ends them all.
+included, so that freezing the environment freezes them all (``freezer.state``), and ending
+it ends them all: frozen first, so that a fork loop cannot outrun the kills.
 
 The cloud makes one folder per controller for itself (``lambdalab-<pid>-<token>`` under its
 own cgroup) and one per environment inside it; the environment's process enters them
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CONTROLLERS = ("memory", "pids")
+CONTROLLERS = ("memory", "pids", "freezer")
 PROCESS_LIMIT = 1024  # processes and threads per environment, as on Lambda
 PREFIX = "lambdalab-"
 KILL_ROUNDS = 50  # sweeps of SIGKILL until the group is empty (a fork loop refills it)
@@ -159,28 +161,60 @@ class EnvironmentCgroup:
     def pids(self) -> list[int]:
         return _pids(self.folders["pids"])
 
+    def freeze(self) -> None:
+        """Stop every process of the environment, wherever it went (a new session too)."""
+        _set_state(self.folders["freezer"], "FROZEN")
+
+    def thaw(self) -> None:
+        _set_state(self.folders["freezer"], "THAWED")
+
     def kill_all(self) -> None:
         """SIGKILL every process in the environment until none is left."""
-        kill_members(self.folders["pids"])
+        kill_members(self.folders["pids"], self.folders["freezer"])
 
     def remove(self) -> None:
         for folder in self.folders.values():
             remove_tree(folder)
 
 
-def kill_members(folder: Path) -> None:
-    """SIGKILL each process of the cgroup, again while any is left (a fork loop may add
-    one between a read and its kill); a killed process leaves the list once reaped."""
+def kill_members(folder: Path, freezer: Path | None = None) -> None:
+    """SIGKILL each process of the cgroup, again while any is left; a killed process leaves
+    the list once reaped. With a ``freezer`` cgroup of the same processes, each round
+    freezes them first, so none can fork between the read of the list and the kills (a
+    frozen process dies when it is thawed)."""
     for _ in range(KILL_ROUNDS):
+        if freezer is not None:
+            _set_state(freezer, "FROZEN")
         members = _pids(folder)
-        if not members:
-            return
         for pid in members:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if freezer is not None:
+            _set_state(freezer, "THAWED", wait=False)
+        if not members:
+            return
         time.sleep(0.002)
+
+
+FREEZE_WAIT_S = 2.0
+
+
+def _set_state(freezer: Path, state: str, wait: bool = True) -> None:
+    """Write ``freezer.state`` and, if asked, wait until the kernel says it is done."""
+    try:
+        (freezer / "freezer.state").write_text(state)
+    except OSError:
+        return
+    deadline = time.monotonic() + FREEZE_WAIT_S
+    while wait and time.monotonic() < deadline:
+        try:
+            if (freezer / "freezer.state").read_text().strip() == state:
+                return
+        except OSError:
+            return
+        time.sleep(0.001)
 
 
 def remove_tree(folder: Path) -> None:
@@ -189,7 +223,7 @@ def remove_tree(folder: Path) -> None:
         return
     for inner in [p for p in folder.iterdir() if p.is_dir()]:
         remove_tree(inner)
-    kill_members(folder)
+    kill_members(folder, folder if (folder / "freezer.state").exists() else None)
     _remove(folder)
 
 

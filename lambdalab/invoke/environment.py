@@ -349,10 +349,10 @@ class ExecutionEnvironment:
                 self._pending is not None and self._pending.handed_at is None)
             if not ready():
                 self._guard_memory(False)  # frozen: it cannot grow
-                self._signal_group(signal.SIGSTOP)
+                self._freeze(True)
                 self._cond.wait_for(ready)
                 if not self._closed:
-                    self._signal_group(signal.SIGCONT)
+                    self._freeze(False)
                     self._guard_memory(True)
             if self._closed:
                 return None
@@ -364,15 +364,21 @@ class ExecutionEnvironment:
             invocation.hand_over(self.spec.timeout)
             return invocation.payload, invocation.runtime_headers()
 
-    def _signal_group(self, signum: int) -> None:
-        """Freeze (SIGSTOP) or thaw (SIGCONT) every process of the environment's group.
+    def _freeze(self, frozen: bool) -> None:
+        """Freeze or thaw every process of the environment: its freezer cgroup where there
+        is one (daemons in sessions of their own too), else its process group (SIGSTOP,
+        SIGCONT).
 
         Only while the process has not been reaped: a reaped one's id may be recycled.
         """
         if self._process.returncode is not None:
             return
+        cgroup = self._limits.cgroup if self._limits else None
+        if cgroup is not None:
+            cgroup.freeze() if frozen else cgroup.thaw()
+            return
         try:
-            os.killpg(self._process.pid, signum)
+            os.killpg(self._process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
         except (ProcessLookupError, PermissionError):
             pass
 

@@ -1,10 +1,12 @@
 """A small process that kills every execution environment when its cloud goes away.
 
-Environments are frozen (SIGSTOP) between invocations, so they cannot watch for their
-cloud's death themselves. The guardian is never frozen: the cloud tells it, through a
-pipe, each process group it starts (``+pgid start-time``) and ends (``-pgid``). When the
-pipe closes (the cloud stopped, or its process died for any reason, SIGKILL included), the
-guardian kills every environment it still knows, with all their descendants, and exits.
+Environments are frozen between invocations, so they cannot watch for their cloud's death
+themselves. The guardian is never frozen: the cloud tells it, through a pipe, each process
+group it starts (``+pgid start-time``) and ends (``-pgid``), and the folders that must not
+outlive it (``@path``: its working folder, its cgroups). When the pipe closes (the cloud
+stopped, or its process died for any reason, SIGKILL included), the guardian kills every
+environment it still knows, with all their descendants, removes those folders (a cgroup's
+processes killed first), and exits.
 
 A process id is recycled once its process is gone (after 32,768 on many Linux machines),
 so each kill first checks that a process holding the id is the one started then.
@@ -42,6 +44,10 @@ class Guardian:
     def forget(self, pgid: int) -> None:
         self._tell(f"-{pgid}\n")
 
+    def remove_at_end(self, folder: str) -> None:
+        """Have ``folder`` removed when the cloud goes away, however it goes."""
+        self._tell(f"@{folder}\n")
+
     def _tell(self, line: str) -> None:
         with self._lock:
             try:
@@ -72,9 +78,14 @@ def await_end(process: subprocess.Popen[bytes], seconds: float = 5) -> None:
 
 
 def guard(commands: Iterable[bytes]) -> None:
-    """Follow ``+pgid start``/``-pgid`` lines until end of input, then kill the groups left."""
+    """Follow ``+pgid start``/``-pgid``/``@folder`` lines until end of input, then kill the
+    groups left and remove the folders."""
     groups: dict[int, float | None] = {}
+    folders: list[str] = []
     for line in commands:
+        if line[:1] == b"@":
+            folders.append(line[1:].decode(errors="replace").rstrip("\n"))
+            continue
         number, _, start = line[1:].decode(errors="replace").strip().partition(" ")
         if not number.isdigit():
             continue
@@ -84,6 +95,24 @@ def guard(commands: Iterable[bytes]) -> None:
             groups.pop(int(number), None)
     for pgid, started in groups.items():
         kill_environment(pgid, started)
+    for folder in folders:
+        remove_folder(folder)
+
+
+def remove_folder(folder: str) -> None:
+    """Remove a folder the cloud left: a cgroup with what still runs in it, or a working
+    folder even where parts of it were made read-only."""
+    from pathlib import Path
+
+    path = Path(folder)
+    if (path / "cgroup.procs").exists():
+        from lambdalab.invoke.cgroups import remove_tree as remove_cgroup
+
+        remove_cgroup(path)
+    else:
+        from lambdalab.invoke.codecache import remove_tree
+
+        remove_tree(path)
 
 
 def _as_float(text: str) -> float | None:

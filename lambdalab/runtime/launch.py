@@ -161,8 +161,10 @@ def main(argv: list[str]) -> None:
 
 def run(settings: dict) -> None:
     """Become the environment: this process's variables and folder are already Lambda's."""
-    _adopt_orphans()
-    confine.apply(settings.get("confine") or {})  # before any code of the function's
+    confinement = settings.get("confine") or {}
+    if not confinement.get("cgroup_procs"):
+        _adopt_orphans()  # in cgroups, the cgroup names every process; the template reaps
+    confine.apply(confinement)  # before any code of the function's
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
     if sys.path[0] != task_root:

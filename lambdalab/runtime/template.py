@@ -155,10 +155,26 @@ def become_environment(request: dict[str, Any], fds: list[int],
     sys.exit(0)  # the runtime's loop does not return; if it did, end as the process would
 
 
+def become_subreaper() -> None:
+    """Adopt the orphans of the environments' processes (Linux), and reap them as they end
+    (:func:`report_exits` waits for any child): a process whose parent in an environment
+    ended is not left a zombie. An environment without cgroups adopts its own orphans
+    instead (:mod:`lambdalab.runtime.launch`), so that it can find and kill them."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str]) -> None:
     given = json.loads(argv[2]) if len(argv) > 2 else []
     started_with = {k: v for k, v in os.environ.items() if k not in given}
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the cloud, not for us
+    become_subreaper()
     if sys.path and sys.path[0] == os.getcwd():
         del sys.path[0]  # `-m` put the template's folder first; a child puts its task root
     control = socket.socket(fileno=int(argv[1]))

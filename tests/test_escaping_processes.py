@@ -1,0 +1,161 @@
+"""Processes a handler starts cannot escape their environment: frozen with it, reaped when
+they end, killed with it, whatever they do to leave it.
+
+Lambda freezes the whole environment between invocations and discards all of it (the
+execution environment lifecycle,
+docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+Here a freezer cgroup holds every process of an environment (Linux as root; elsewhere the
+README says what differs), so a daemon in a session of its own, or one that keeps forking
+and letting its parent exit ("hopping"), is frozen and killed like the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from conftest import Deployer, wait_until
+from lambdalab import LocalCloud
+from lambdalab.invoke import cgroups
+
+pytestmark = pytest.mark.skipif(cgroups.open_root() is None,
+                                reason="a freezer cgroup per environment: Linux, as root")
+
+# started by the handler in a session of its own: it writes its pid to the file given, and
+# as a "daemon" sleeps on; to "hop", it forks and the parent exits, forever
+HELPER = textwrap.dedent("""
+    import os, sys, time
+    mode, record = sys.argv[1], sys.argv[2]  # started in a session of its own
+    while True:
+        with open(record, "a") as out:
+            out.write(f"{os.getpid()}\\n")
+        if mode == "hop":
+            if os.fork():
+                os._exit(0)
+        time.sleep(0.02)
+""")
+HANDLER = textwrap.dedent("""
+    import os, subprocess, sys, time
+
+    def handler(event, context):
+        helper = os.path.join(os.path.dirname(__file__), "helper.py")
+        subprocess.Popen([sys.executable, helper, event["mode"], event["record"]],
+                         start_new_session=True)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(event["record"]) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the helper has started before the environment is frozen
+        if event.get("orphans"):
+            for _ in range(event["orphans"]):  # each leaves a child that ends at once
+                if os.fork() == 0:
+                    if os.fork() == 0:
+                        os._exit(0)
+                    os._exit(0)
+                os.wait()
+        return "started"
+""")
+
+
+def records(path: Path) -> list[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def grows(path: Path, seconds: float = 0.5) -> bool:
+    before = len(records(path))
+    time.sleep(seconds)
+    return len(records(path)) > before
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def start(cloud: LocalCloud, record: Path, mode: str, **event: object) -> None:
+    Deployer(cloud)("escaper", {"app.py": HANDLER, "helper.py": HELPER}, Timeout=30)
+    answer = cloud.client("lambda").invoke(FunctionName="escaper", Payload=json.dumps(
+        {"mode": mode, "record": str(record), **event}))
+    assert answer["Payload"].read() == b'"started"'
+    assert wait_until(lambda: records(record), 15)
+
+
+@pytest.mark.parametrize("mode", ["daemon", "hop"])
+def test_a_process_in_a_session_of_its_own_is_frozen_with_its_environment(tmp_path, mode):
+    record = tmp_path / "pids"
+    with LocalCloud() as cloud:
+        start(cloud, record, mode)
+        assert wait_until(lambda: not grows(record), 15)  # frozen once the handler returned
+        assert not grows(record, 1.0)
+
+
+@pytest.mark.parametrize("ending", ["retired", "stopped"])
+def test_a_hopping_process_dies_with_its_environment(tmp_path, ending):
+    record = tmp_path / "pids"
+    with LocalCloud() as cloud:
+        start(cloud, record, "hop")
+        lam = cloud.client("lambda")
+        lam.invoke(FunctionName="escaper", Payload=json.dumps(  # thawed while this runs
+            {"mode": "daemon", "record": str(tmp_path / "other")}))
+        if ending == "retired":
+            lam.update_function_configuration(FunctionName="escaper", Description="new")
+            assert wait_until(lambda: not any(alive(pid) for pid in records(record)), 15)
+    assert not grows(record, 1.0)
+    assert not any(alive(pid) for pid in records(record) + records(tmp_path / "other"))
+
+
+def test_orphans_that_end_are_reaped(tmp_path):
+    with LocalCloud() as cloud:
+        start(cloud, tmp_path / "pids", "daemon", orphans=50)
+        owners = set(cloud.environment_pids()) | {
+            p.pid for p in psutil.Process().children() if "runtime.template" in " ".join(
+                p.cmdline())}
+
+        def zombies() -> list[int]:
+            return [p.pid for p in psutil.process_iter(["status", "ppid"])
+                    if p.info["status"] == psutil.STATUS_ZOMBIE and p.info["ppid"] in owners]
+
+        assert wait_until(lambda: not zombies(), 15), zombies()
+
+
+CLOUD_THEN_KILLED = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, "tests")
+    from pathlib import Path
+    from lambdalab import LocalCloud
+    from test_escaping_processes import start
+
+    cloud = LocalCloud().start()
+    start(cloud, Path(sys.argv[1]), "hop")
+    print("hopping", flush=True)
+    import time
+    time.sleep(600)
+""")
+
+
+def test_a_hopping_process_dies_when_the_clouds_owner_is_killed(tmp_path):
+    record = tmp_path / "pids"
+    owner = subprocess.Popen([sys.executable, "-c", CLOUD_THEN_KILLED, str(record)],
+                             stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert owner.stdout.readline().strip() == "hopping"
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(timeout=10)
+        assert wait_until(lambda: not any(alive(pid) for pid in records(record)), 30)
+        assert not grows(record, 1.0)
+    finally:
+        owner.kill()
+        owner.wait()
+        for pid in records(record):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
