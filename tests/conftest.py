@@ -88,24 +88,15 @@ def read_json(response: dict[str, Any]) -> Any:
 
 def frozen(pid: int) -> bool:
     """Whether the process is frozen as an idle environment is: stopped (SIGSTOP), or in a
-    freezer cgroup that is frozen (where the cloud has cgroups)."""
+    frozen freezer cgroup (where the cloud has cgroups)."""
     import psutil
 
     from lambdalab.invoke import cgroups
 
     try:
-        if psutil.Process(pid).status() == psutil.STATUS_STOPPED:
-            return True
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
-    except (psutil.Error, OSError):
+        return psutil.Process(pid).status() == psutil.STATUS_STOPPED or cgroups.frozen(pid)
+    except psutil.Error:
         return False
-    mount = cgroups.mount_points().get("freezer")
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if mount is not None and "freezer" in controllers.split(","):
-            state = mount / path.lstrip("/") / "freezer.state"
-            return state.exists() and state.read_text().strip() == "FROZEN"
-    return False
 
 
 def wait_until(condition: Callable[[], object], seconds: float, poll: float = 0.05) -> bool:

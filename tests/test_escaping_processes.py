@@ -27,7 +27,7 @@ from conftest import Deployer, wait_until
 from lambdalab import LocalCloud
 from lambdalab.invoke import cgroups
 
-pytestmark = pytest.mark.skipif(cgroups.open_root() is None,
+pytestmark = pytest.mark.skipif(not cgroups.available(),
                                 reason="a freezer cgroup per environment: Linux, as root")
 
 # started by the handler in a session of its own: it writes its pid to the file given, and

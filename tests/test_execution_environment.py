@@ -87,7 +87,7 @@ def handler(event, context):
 """
 
 isolated = pytest.mark.skipif(
-    cgroups.open_root() is None or not confinement.private_mounts_available(),
+    not cgroups.available() or not confinement.private_mounts_available(),
     reason="cgroups and mount namespaces: Linux, as root")
 
 

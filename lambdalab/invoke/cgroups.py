@@ -85,6 +85,33 @@ def open_root() -> CgroupRoot | None:
     return CgroupRoot(made)
 
 
+def available() -> bool:
+    """Whether this process may make cgroups (asked by making one and removing it)."""
+    root = open_root()
+    if root is None:
+        return False
+    root.close()
+    return True
+
+
+def frozen(pid: int) -> bool:
+    """Whether the process is in a freezer cgroup that is frozen (an idle environment)."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return False
+    mount = mount_points().get("freezer")
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if mount is not None and "freezer" in controllers.split(","):
+            state = mount / path.lstrip("/") / "freezer.state"
+            try:
+                return state.read_text().strip() == "FROZEN"
+            except OSError:
+                return False
+    return False
+
+
 def sweep_orphans(mounts: dict[str, Path] | None = None,
                   own: dict[str, str] | None = None) -> None:
     """Remove the cgroups of clouds whose process is gone (killed before they stopped)."""

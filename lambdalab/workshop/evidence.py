@@ -35,13 +35,17 @@ def wait_until_reclaimed(cloud: Any, function_name: str, timeout: float = 15.0) 
 
 def process_states(cloud: Any, function_name: str) -> list[str]:
     """The operating system's state of each environment process of the function
-    (``stopped`` while Lambda has frozen it)."""
+    (``stopped`` while Lambda has frozen it: by SIGSTOP, or in a frozen freezer cgroup,
+    whose processes the system shows as in ``disk-sleep``)."""
+    from lambdalab.invoke import cgroups
+
     states: list[str] = []
     for pid in cloud.environment_pids(function_name):
         try:
-            states.append(psutil.Process(pid).status())
+            state = psutil.Process(pid).status()
         except psutil.NoSuchProcess:
             continue
+        states.append(psutil.STATUS_STOPPED if cgroups.frozen(pid) else state)
     return states
 
 

@@ -120,7 +120,7 @@ class Run:
             return "no refusal in this run"
         last_refusal, first_end = (max(refused) - first) * 1000, (min(ran) - first) * 1000
         return (f"Lambda refused all {len(refused)} calls within {last_refusal:.0f} ms of the "
-                f"first call it received; the first call that ran ended after "
+                f"first call it received;\nthe first call that ran ended after "
                 f"{first_end:.0f} ms")
 
     def timeline(self, title: str) -> None:
