@@ -24,9 +24,9 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer
 
-from lambdalab import DEFAULT_REGION
+from lambdalab import DEFAULT_REGION, connections
 from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
@@ -54,6 +54,24 @@ class QuietRequestHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        connections.headers_done(self)
+        return parsed
+
+
+class CloudServer(connections.BoundedServerMixin, ThreadedWSGIServer):
+    """The cloud's endpoint: a thread per connection, as many as :mod:`connections` allows."""
+
+    def __init__(self, port: int, app: Any) -> None:
+        self.limits = connections.ConnectionLimits()
+        self._users = {}
+        super().__init__(LOOPBACK, port, app, handler=QuietRequestHandler)
+
+    def server_close(self) -> None:
+        self.limits.close()
+        super().server_close()
 
 
 WORKDIR_PREFIX = "lambdalab-"
@@ -207,8 +225,7 @@ class LocalCloud:
         gateway = Gateway(service, DomainDispatcherApplication(create_backend_app),
                           self._reachability, self._credentials, self.account_id,
                           self.region)
-        self._server = make_server(LOOPBACK, self._requested_port, gateway, threaded=True,
-                                   request_handler=QuietRequestHandler)
+        self._server = CloudServer(self._requested_port, gateway)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",
                                         daemon=True)
         self._thread.start()

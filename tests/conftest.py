@@ -8,6 +8,9 @@ behaviour can differ between Linux and Mac. Their cloud fixtures take ``runtime_
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,3 +138,20 @@ def write_lab_folder(folder: Path, template: str, code: str) -> Path:
     (folder / "src" / "app.py").write_text(code)
     (folder / "template.yaml").write_text(template)
     return folder / "template.yaml"
+
+
+OTHER_USER = "lambdalab-probe"
+
+
+@pytest.fixture(scope="module")
+def other_user() -> Iterator[str]:
+    """Another user of the machine (root makes one), to play a neighbour."""
+    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
+        pytest.skip("needs root, useradd and runuser to act as another user of the machine")
+    if not os.path.exists("/proc/self/environ"):
+        pytest.skip("needs /proc to check what another user can read")
+    created = subprocess.run(["useradd", "--system", "--no-create-home", OTHER_USER],
+                             capture_output=True).returncode == 0
+    yield OTHER_USER
+    if created:
+        subprocess.run(["userdel", OTHER_USER], capture_output=True)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 import textwrap
 import urllib.error
@@ -187,6 +185,8 @@ PROBE = textwrap.dedent("""
                 url, data=body, method=method, headers=headers or {}), timeout=10).status
         except urllib.error.HTTPError as e:
             return e.code
+        except (urllib.error.URLError, ConnectionError) as e:
+            return "closed"  # not served at all
     results = {
         "unsigned invoke": status("POST", args["invoke"], b"{}"),
         "forged signature": status("POST", args["invoke"], b"{}", args["forged"]),
@@ -203,22 +203,6 @@ PROBE = textwrap.dedent("""
         f"/proc/{args['pid']}/cmdline", "rb").read()
     print(json.dumps(results))
 """)
-OTHER_USER = "lambdalab-probe"
-
-
-@pytest.fixture(scope="module")
-def other_user():
-    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
-        pytest.skip("needs root, useradd and runuser to act as another user of the machine")
-    if not os.path.exists("/proc/self/environ"):
-        pytest.skip("needs /proc to check what another user can read")
-    created = subprocess.run(["useradd", "--system", "--no-create-home", OTHER_USER],
-                             capture_output=True).returncode == 0
-    yield OTHER_USER
-    if created:
-        subprocess.run(["userdel", OTHER_USER], capture_output=True)
-
-
 def test_another_user_of_the_machine_gets_nothing(cloud, deploy, other_user):
     deploy("target", ECHO)
     cloud.client("lambda").invoke(FunctionName="target")
@@ -235,7 +219,7 @@ def test_another_user_of_the_machine_gets_nothing(cloud, deploy, other_user):
                             json.dumps(args)], capture_output=True, text=True, timeout=60)
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == {
-        "unsigned invoke": 403, "forged signature": 403, "runtime next": 403,
-        "runtime response": 403, "moto reset": 404, "environ": "refused",
+        "unsigned invoke": 403, "forged signature": 403, "runtime next": "closed",
+        "runtime response": "closed", "moto reset": 404, "environ": "refused",
         "secret on cmdline": False}
     assert [r.outcome for r in cloud.invocations("target")] == ["success"]  # nothing else ran

@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.error
@@ -33,6 +34,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials as BotocoreCredentials
 from botocore.exceptions import ClientError
 
+from conftest import wait_until
 from lambdalab.__main__ import main
 from lambdalab.access.credentials import read_secret_file
 from lambdalab.packaging import zip_files
@@ -224,12 +226,19 @@ def listening_sockets() -> int:
                if c.status == psutil.CONN_LISTEN)
 
 
+def environment_threads() -> list[str]:
+    """The threads that exist for an execution environment (its Runtime API server, the
+    readers of its output and of its process)."""
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith(("runtime-api-", "output-", "env-"))]
+
+
 def test_an_environment_that_fails_to_start_leaks_nothing(cloud, lam, echo, monkeypatch):
     from lambdalab.invoke.environment import ExecutionEnvironment
 
     lam.invoke(FunctionName=echo, Payload=b"{}")  # the cloud's own threads are all there
     cloud._pool.retire(f"arn:aws:lambda:{cloud.region}:{cloud.account_id}:function:{echo}")
-    threads, sockets = threading.active_count(), listening_sockets()
+    threads, sockets = environment_threads(), listening_sockets()
 
     def fail(self):
         raise OSError(24, "Too many open files")
@@ -238,7 +247,7 @@ def test_an_environment_that_fails_to_start_leaks_nothing(cloud, lam, echo, monk
     for _ in range(5):
         status, code, _ = refused(lambda: lam.invoke(FunctionName=echo, Payload=b"{}"))
         assert (status, code) == (500, "ServiceException")
-    assert threading.active_count() <= threads
+    assert environment_threads() == threads == []  # a Runtime API server, its readers
     assert listening_sockets() == sockets
     monkeypatch.undo()
     assert lam.invoke(FunctionName=echo, Payload=b"{}")["StatusCode"] == 200
@@ -389,3 +398,46 @@ def test_a_long_line_is_held_in_one_events_room_however_it_arrives():
     finally:
         os.close(write_end)
         output.close()
+
+
+# --- 3. a stranger's flood of connections never starves the owner ------------------------
+
+FLOOD_OF_CONNECTIONS = textwrap.dedent("""
+    import socket, sys, time
+    port, count, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    held = []
+    for _ in range(count):  # half-open requests: headers begun, never ended
+        try:
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"POST /2015-03-31/functions/echo/invocations HTTP/1.1\\r\\n"
+                               b"Host: 127.0.0.1\\r\\n")
+            held.append(connection)
+        except OSError:
+            pass
+    print(len(held), flush=True)
+    time.sleep(hold)
+""")
+
+
+def test_a_strangers_half_open_flood_leaves_the_owner_served(cloud, lam, echo, other_user,
+                                                             monkeypatch):
+    from lambdalab.connections import PER_STRANGER
+
+    limits = cloud._server.limits
+    monkeypatch.setattr(limits, "header_seconds", 2.0)  # 10 s in use: shorter to test
+    lam.invoke(FunctionName=echo, Payload=b"{}")
+    threads = threading.active_count()
+    flood = subprocess.Popen(["runuser", "-u", other_user, "--", "/usr/bin/python3", "-c",
+                              FLOOD_OF_CONNECTIONS, str(cloud.port), "1000", "20"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(flood.stdout.readline()) > PER_STRANGER  # the kernel took them all
+        for number in range(5):  # the owner is served throughout
+            payload = json.dumps({"during": number}).encode()
+            assert lam.invoke(FunctionName=echo, Payload=payload)["Payload"].read() == payload
+        assert threading.active_count() <= threads + PER_STRANGER + 4
+        # past the header deadline, the stranger holds nothing here
+        assert wait_until(lambda: limits.open_connections() <= 2, 15)
+    finally:
+        flood.kill()
+        flood.wait()

@@ -28,10 +28,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
+from lambdalab import connections
 from lambdalab.invoke.limits import SYNC_PAYLOAD_BYTES
 
 PREFIX = "/2018-06-01/runtime"
 BODY_CAP = SYNC_PAYLOAD_BYTES  # what a response or an error may hold
+RUNTIME_CONNECTIONS = 32
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +58,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # the runtime's traffic is not the user's business
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        connections.headers_done(self)
+        return parsed
 
     def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         try:
@@ -147,13 +154,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.NOT_FOUND)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(connections.BoundedServerMixin, ThreadingHTTPServer):
+    """One environment's endpoint: its runtime needs two connections; no other user gets
+    one (they could not give the secret anyway)."""
+
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a runtime killed mid-request (timeout, crash) is expected, not news
 
     def __init__(self, target: RuntimeApiTarget, secret: str) -> None:
+        self.limits = connections.ConnectionLimits(total=RUNTIME_CONNECTIONS, per_stranger=0)
+        self._users = {}
         super().__init__(("127.0.0.1", 0), _Handler)
         self.target = target
         self.expected_authorization = basic_authorization(secret)
@@ -176,4 +188,5 @@ class RuntimeApiServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.limits.close()
         self._thread.join(timeout=2)
