@@ -203,11 +203,12 @@ class LocalCloud:
         (self._workdir / "home").mkdir()
         self._code = CodeCache(self._workdir / "code")
         self._guardian = Guardian()
-        self._guardian.remove_at_end(str(self._workdir))
         self._confinement = confinement_mod.Confinement(self._isolate)
-        if self._confinement.root is not None:
-            for folder in self._confinement.root.folders.values():
-                self._guardian.remove_at_end(str(folder))
+        if self._confinement.root is not None:  # the freezer first: it stops, then kills
+            folders = self._confinement.root.folders
+            for controller in sorted(folders, key=lambda name: name != "freezer"):
+                self._guardian.remove_at_end(str(folders[controller]))
+        self._guardian.remove_at_end(str(self._workdir))
         if self._fork_environments:
             self._forker = ForkServer(self._workdir / "home")
         self._pool = EnvironmentPool(self._new_environment, self.clock,

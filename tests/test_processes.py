@@ -181,6 +181,8 @@ DAEMON = textwrap.dedent("""
                 time.sleep(600)
             os._exit(0)
         os.wait()
+        while not (os.path.exists(event["pidfile"]) and open(event["pidfile"]).read()):
+            time.sleep(0.01)  # written before the environment (daemon included) is frozen
         return "daemon started"
 """)
 
@@ -241,10 +243,7 @@ def test_a_daemon_dies_when_its_environment_ends_by_itself(tmp_path):
 
 
 DAEMON_THEN_EXIT = DAEMON.replace("import os, time", "import os, sys, time").replace(
-    '    return "daemon started"',
-    '    while not (os.path.exists(event["pidfile"]) and open(event["pidfile"]).read()):\n'
-    '        time.sleep(0.01)  # until the daemon has written its id\n'
-    '    sys.exit(0)')
+    '    return "daemon started"', '    sys.exit(0)')
 
 
 DAEMON_CLOUD_SCRIPT = textwrap.dedent("""
