@@ -52,11 +52,16 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     try:
         declared = content_length(environ)
     except BadLength:
-        return Response('{"message": "Content-Length must be a number of bytes"}', 400,
-                        {"Content-Type": "application/json"})
+        return malformed()
     if declared > cap(environ):
         return too_large(environ, declared)
     return None
+
+
+def malformed() -> Response:
+    """A body that cannot be read as its headers say (a broken chunked encoding)."""
+    return Response('{"message": "The request body is not well formed"}', 400,
+                    {"Content-Type": "application/json"})
 
 
 def too_large(environ: dict[str, Any], size: int | None = None) -> Response:

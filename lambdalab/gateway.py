@@ -123,6 +123,8 @@ class Gateway:
             return Response(b"", 400)  # nobody is left to read an answer; nothing runs
         except body_limits.TooLarge:
             return body_limits.too_large(environ)
+        except (OSError, ValueError):  # a chunked body that breaks its own encoding
+            return body_limits.malformed()
         try:
             signature.check_signature(signed, environ.get("REQUEST_METHOD", "GET"),
                                       _raw_path(environ), headers, body)

@@ -441,3 +441,21 @@ def test_a_strangers_half_open_flood_leaves_the_owner_served(cloud, lam, echo, o
     finally:
         flood.kill()
         flood.wait()
+
+
+@pytest.mark.parametrize("body", [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}"],
+                         ids=["not-a-chunk-size", "cut-short"])
+def test_a_signed_body_that_breaks_its_chunked_encoding_gets_400(cloud, echo, body):
+    url = f"{cloud.endpoint_url}/2015-03-31/functions/{echo}/invocations"
+    request = AWSRequest("POST", url, data=b"{}", headers={"Content-Type": "application/json"})
+    SigV4Auth(BotocoreCredentials(cloud.credentials.access_key_id,
+                                  cloud.credentials.secret_access_key),
+              "lambda", cloud.region).add_auth(request)
+    head = (f"POST /2015-03-31/functions/{echo}/invocations HTTP/1.1\r\n"
+            + "".join(f"{key}: {value}\r\n" for key, value in request.headers.items())
+            + "Transfer-Encoding: chunked\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", cloud.port), timeout=30) as connection:
+        connection.sendall(head.encode() + body)
+        connection.shutdown(socket.SHUT_WR)
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 ")
