@@ -426,7 +426,7 @@ def test_a_strangers_half_open_flood_leaves_the_owner_served(cloud, lam, echo, o
     limits = cloud._server.limits
     monkeypatch.setattr(limits, "header_seconds", 2.0)  # 10 s in use: shorter to test
     lam.invoke(FunctionName=echo, Payload=b"{}")
-    threads = threading.active_count()
+    threads, descriptors = threading.active_count(), psutil.Process().num_fds()
     flood = subprocess.Popen(["runuser", "-u", other_user, "--", "/usr/bin/python3", "-c",
                               FLOOD_OF_CONNECTIONS, str(cloud.port), "1000", "20"],
                              stdout=subprocess.PIPE, text=True)
@@ -438,6 +438,7 @@ def test_a_strangers_half_open_flood_leaves_the_owner_served(cloud, lam, echo, o
         assert threading.active_count() <= threads + PER_STRANGER + 4
         # past the header deadline, the stranger holds nothing here
         assert wait_until(lambda: limits.open_connections() <= 2, 15)
+        assert psutil.Process().num_fds() <= descriptors + 4  # their sockets are closed
     finally:
         flood.kill()
         flood.wait()
