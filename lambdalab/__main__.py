@@ -31,7 +31,8 @@ def _serve(args: argparse.Namespace) -> int:
         cloud = LocalCloud(region=args.region, port=args.port, time_scale=args.time_scale,
                            account_concurrency=args.account_concurrency,
                            runtime_client=args.runtime_client,
-                           access_key_id=args.access_key_id, secret_access_key=secret)
+                           access_key_id=args.access_key_id, secret_access_key=secret,
+                           iam=args.iam)
     except ValueError as e:
         print(f"lambdalab: {e}", file=sys.stderr)
         return 2
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the secret of --access-key-id from FILE, which only you may "
                             f"read, or from stdin with - (default: ${SECRET_KEY_ENV})")
     serve.add_argument("--secret-access-key", default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--iam", action=argparse.BooleanOptionalAction, default=None,
+                       help="let IAM decide whether a function may invoke another, from its "
+                            "execution role's policies (default: $LAMBDALAB_IAM, else off)")
     serve.set_defaults(run=_serve)
     notebooks = commands.add_parser(
         "notebooks", help="make the attendee's copies of the notebooks (outputs cleared), "

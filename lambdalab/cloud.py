@@ -27,6 +27,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer
 
 from lambdalab import DEFAULT_REGION, connections
+from lambdalab.access import authorization, role_sessions
 from lambdalab.access.credentials import CredentialStore, owner_credentials
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
@@ -134,6 +135,11 @@ class LocalCloud:
     code folder (``isolate_environments``, default ``$LAMBDALAB_ISOLATE_ENVIRONMENTS``, else
     on; off gives what a Mac gives: :mod:`lambdalab.invoke.confinement`).
 
+    Functions call AWS as their execution role (``sts get-caller-identity`` names the
+    session). With ``iam`` on (default ``$LAMBDALAB_IAM``, else off for now), IAM decides
+    whether a function may invoke another, from its role's policies, as on AWS
+    (:mod:`lambdalab.access.authorization`); the owner's credentials keep full access.
+
     Only requests signed with :attr:`credentials` (random at each construction, or
     ``access_key_id``/``secret_access_key``, or ``$LAMBDALAB_ACCESS_KEY_ID`` and
     ``$LAMBDALAB_SECRET_ACCESS_KEY``) or with the temporary credentials the cloud gives each
@@ -147,7 +153,7 @@ class LocalCloud:
                  records_limit: int = RECORDS_LIMIT, access_key_id: str | None = None,
                  secret_access_key: str | None = None,
                  fork_environments: bool | None = None,
-                 isolate_environments: bool | None = None) -> None:
+                 isolate_environments: bool | None = None, iam: bool | None = None) -> None:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
         self.clock = LambdaClock(time_scale)
@@ -175,6 +181,7 @@ class LocalCloud:
         self._fork_environments = fork_server.wanted(fork_environments)
         self._forker: ForkServer | None = None
         self._isolate = confinement_mod.wanted(isolate_environments)
+        self.iam = authorization.wanted(iam)
         self._confinement: confinement_mod.Confinement | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -218,6 +225,8 @@ class LocalCloud:
         self._hooks.install()
         self._reachability = Reachability(self.region, self.account_id)
         service = InvokeService(self.region, self._pool, self.records, self._limiter)
+        if self.iam:
+            service.authorize = self._authorize
         self._queue = AsyncQueue(service, self.clock,
                                  DestinationSender(self._internal_client, self._submit_to_arn))
         service.event_queue = self._queue
@@ -378,6 +387,11 @@ class LocalCloud:
         assert self._queue is not None
         self._queue.submit_to_arn(function_arn, payload)
 
+    def _authorize(self, access_key_id: str, action: str, resource: str) -> str | None:
+        denied = authorization.check(access_key_id, self.account_id, self.region, action,
+                                     resource)
+        return None if denied is None else denied.message
+
     def _max_reservable(self, function_name: str) -> int:
         return self._limiter.max_reservable(
             reserved_total(self.region, self.account_id, excluding=function_name))
@@ -385,24 +399,32 @@ class LocalCloud:
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         assert self._workdir is not None and self._reachability is not None
         assert self._credentials is not None
+        code_dir = self._code.task_root(spec.code_bytes, spec.arn)  # may refuse the package
         routes = self._reachability.route_table(f"{LOOPBACK}:{self.port}", spec)
         store = self._credentials
-        credentials = store.issue_temporary()
+        credentials, end_session = role_sessions.assume(spec.role, spec.name, spec.region,
+                                                        spec.account)
+        store.accept(credentials)
+
+        def revoke() -> None:
+            store.revoke(credentials.access_key_id)
+            end_session()
+
         settings = EnvironmentSettings(
             routes=routes,
-            code_dir=self._code.task_root(spec.code_bytes, spec.arn),
+            code_dir=code_dir,
             home_dir=self._workdir / "home",
             credentials=credentials,
             runtime_client=self.runtime_client,
             guardian=self._guardian,
             forker=self._forker,
             confinement=self._confinement,
-            on_end=lambda: store.revoke(credentials.access_key_id))
+            on_end=revoke)
         try:
             environment = ExecutionEnvironment(spec, settings)
         except BaseException:
             self._reachability.placements.forget(routes.token or "")
-            store.revoke(credentials.access_key_id)
+            revoke()
             raise
         self._reachability.placements.attach(routes.token or "", environment)
         return environment

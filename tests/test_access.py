@@ -36,6 +36,7 @@ def handler(event, context):
     sts = boto3.client("sts").get_caller_identity()
     return {"key": os.environ["AWS_ACCESS_KEY_ID"], "secret": os.environ["AWS_SECRET_ACCESS_KEY"],
             "token": os.environ["AWS_SESSION_TOKEN"], "account": sts["Account"],
+            "arn": sts["Arn"], "user_id": sts["UserId"],
             "runtime_api": os.environ["AWS_LAMBDA_RUNTIME_API"]}
 """
 
@@ -151,6 +152,10 @@ def test_functions_call_aws_with_the_temporary_credentials_lambda_gives_them(clo
     mine = read_json(lam.invoke(FunctionName="whoami"))
     assert mine["key"].startswith("ASIA") and mine["token"]
     assert mine["account"] == cloud.account_id  # the function's own STS call went through
+    # a session of its execution role, named after the function, as Lambda assumes it
+    role = deploy.role_arn.split("/")[-1]
+    assert mine["arn"] == f"arn:aws:sts::{cloud.account_id}:assumed-role/{role}/whoami"
+    assert mine["user_id"].startswith("AROA") and mine["user_id"].endswith(":whoami")
     assert "@" not in mine["runtime_api"]  # Lambda's form: host:port, no secret
     assert stranger(cloud, "sts", key=mine["key"], secret=mine["secret"],
                     token=mine["token"]).get_caller_identity()

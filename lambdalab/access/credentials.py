@@ -87,13 +87,10 @@ class CredentialStore:
         self._lock = threading.Lock()
         self._known = {owner.access_key_id: owner}
 
-    def issue_temporary(self) -> Credentials:
-        """Temporary credentials for one execution environment, valid until revoked."""
-        issued = Credentials(_key_id("ASIA"), secrets.token_urlsafe(30),
-                             secrets.token_urlsafe(60))
+    def accept(self, issued: Credentials) -> None:
+        """Accept ``issued`` (an execution environment's session) until it is revoked."""
         with self._lock:
             self._known[issued.access_key_id] = issued
-        return issued
 
     def revoke(self, access_key_id: str) -> None:
         with self._lock:

@@ -19,6 +19,12 @@ INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$
 INVOKE_ASYNC_PATH = re.compile(r"^/2014-11-13/functions/(?P<name>[^/]+)/invoke-async/?$")
 
 
+def signing_key(authorization: str) -> str | None:
+    """The access key a SigV4 ``Authorization`` header names."""
+    credential = authorization.partition("Credential=")[2].partition("/")[0]
+    return credential or None
+
+
 def match(path: str) -> re.Match[str] | None:
     return INVOKE_PATH.match(path) or INVOKE_ASYNC_PATH.match(path)
 
@@ -38,6 +44,7 @@ def handle(service: InvokeService, request: Request, found: re.Match[str]) -> Re
                 "X-Amz-Invocation-Type", "RequestResponse"),
             log_type=request.headers.get("X-Amz-Log-Type", "None"),
             client_context=request.headers.get("X-Amz-Client-Context"),
+            caller_key=signing_key(request.headers.get("Authorization", "")),
         )
         result = service.invoke(invoke)
         if is_async_api:  # the deprecated API answers with a status document

@@ -374,11 +374,16 @@ class ExecutionEnvironment:
         if self._process.returncode is not None:
             return
         cgroup = self._limits.cgroup if self._limits else None
-        if cgroup is not None:
-            cgroup.freeze() if frozen else cgroup.thaw()
-            return
+        if cgroup is not None and frozen:
+            cgroup.freeze()
+        elif cgroup is not None:
+            cgroup.thaw()
+        else:
+            self._signal_group(signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    def _signal_group(self, signum: int) -> None:
         try:
-            os.killpg(self._process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+            os.killpg(self._process.pid, signum)
         except (ProcessLookupError, PermissionError):
             pass
 

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +41,11 @@ class InvokeRequest:
     invocation_type: str = "RequestResponse"
     log_type: str = "None"
     client_context: str | None = None  # base64, as sent in X-Amz-Client-Context
+    caller_key: str | None = None  # the access key that signed the call
+
+
+# (access key, action, resource ARN) -> None if allowed, else the AccessDenied message
+Authorizer = Callable[[str, str, str], "str | None"]
 
 
 def check_json(payload: bytes) -> bytes:
@@ -85,6 +91,7 @@ class InvokeService:
         self.records = records
         self.limiter = limiter
         self.event_queue: EventQueue | None = None
+        self.authorize: Authorizer | None = None  # IAM's decision, when the cloud enforces it
 
     def invoke(self, request: InvokeRequest) -> InvokeResult:
         """Answer an Invoke API call; raises :class:`errors.LambdaError` for bad requests."""
@@ -121,7 +128,24 @@ class InvokeService:
         names.check(request.log_type, "Invoke", "LogType", "logType")
         qualifier = names.locate(ref, self.region, DEFAULT_ACCOUNT, request.qualifier)
         request.qualifier = qualifier
+        self._check_permission(request, ref.name, qualifier)
         return resolve(self.region, ref.name, qualifier)
+
+    def _check_permission(self, request: InvokeRequest, name: str,
+                          qualifier: str | None) -> None:
+        """IAM's decision, before Lambda looks the function up (as AWS does: a caller
+        without the permission learns nothing of whether the function exists). A
+        qualified call needs the qualified ARN (developer guide, "Fine-tuning the
+        Resources and Conditions sections of policies")."""
+        if self.authorize is None or request.caller_key is None:
+            return
+        resource = f"arn:aws:lambda:{self.region}:{DEFAULT_ACCOUNT}:function:{name}"
+        if qualifier is not None:
+            resource += f":{qualifier}"
+        denied = self.authorize(request.caller_key, "lambda:InvokeFunction", resource)
+        if denied is not None:
+            raise errors.LambdaError(403, "AccessDeniedException", denied,
+                                     message_key="Message")
 
     def _enqueue(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
         """Accept an asynchronous invocation: checked now, queued, answered 202 at once."""
