@@ -406,9 +406,11 @@ FLOOD_OF_CONNECTIONS = textwrap.dedent("""
     import socket, sys, time
     port, count, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     held = []
-    for _ in range(count):  # half-open requests: headers begun, never ended
-        try:
-            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for number in range(count):  # half-open requests: headers begun, never ended
+        try:  # from ports below the ephemeral range, so as not to take one another test's
+            # process was just given (a kernel that binds the ports it was told dies)
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                                  source_address=("127.0.0.1", 20000 + number))
             connection.sendall(b"POST /2015-03-31/functions/echo/invocations HTTP/1.1\\r\\n"
                                b"Host: 127.0.0.1\\r\\n")
             held.append(connection)
