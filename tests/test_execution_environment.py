@@ -174,3 +174,38 @@ def test_a_fork_bomb_ends_in_its_own_environment(cloud, lam, deploy):
     alive = [pid for pid in answer["children"] if psutil.pid_exists(pid)
              and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert alive == []
+
+
+CLOUD_IN_TMP = """
+import json, sys
+sys.path.insert(0, "tests")
+from conftest import Deployer
+from lambdalab import LocalCloud
+from test_execution_environment import PROBE
+
+with LocalCloud() as cloud:
+    Deployer(cloud)("probe", PROBE)
+    lam = cloud.client("lambda")
+    answers = [json.loads(lam.invoke(FunctionName="probe", Payload=json.dumps(event))[
+        "Payload"].read()) for event in ({"kind": "mark_tmp"}, {"kind": "write_code"},
+                                          {"kind": "allocate", "mb": 1})]
+    print(json.dumps({"workdir": str(cloud._workdir), "answers": answers}))
+"""
+
+
+@isolated
+def test_a_cloud_whose_working_folder_is_in_tmp_still_runs_its_code(tmp_path):
+    """The default on a machine (TMPDIR unset): the code folder is under /tmp, which the
+    environment's own /tmp hides, so it is mounted again, read-only, at the same path."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {key: value for key, value in os.environ.items() if key != "TMPDIR"}
+    ran = subprocess.run([sys.executable, "-c", CLOUD_IN_TMP], capture_output=True,
+                         text=True, env=environment, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout.splitlines()[-1])
+    assert result["workdir"].startswith("/tmp/")
+    assert result["answers"] == [["mark-probe"], [30, "Read-only file system"], 1]
