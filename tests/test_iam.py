@@ -140,5 +140,9 @@ def test_the_owner_keeps_full_access(cloud, bare):
     assert answer["Payload"].read() == b'"reached"'
 
 
-def test_without_iam_every_call_goes_through():
-    assert LocalCloud().iam is False  # the default, until every lab grants what it needs
+def test_iam_is_turned_on_by_argument_or_environment(monkeypatch):
+    monkeypatch.delenv("LAMBDALAB_IAM", raising=False)
+    assert LocalCloud().iam is False  # until notebook 01 grants its repointed callers
+    assert LocalCloud(iam=True).iam is True
+    monkeypatch.setenv("LAMBDALAB_IAM", "1")
+    assert LocalCloud().iam is True

@@ -17,13 +17,30 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Action": "sts:AssumeRole"}]})
 
 
+INVOKE_POLICY = "invoke-the-workshops-functions"
+
+
 def execution_role_arn(cloud: Any, name: str = ROLE_NAME) -> str:
-    """An execution role Lambda may assume, created on first use."""
+    """An execution role Lambda may assume, created on first use, that may invoke the
+    functions of the notebook's cloud (its functions call one another; the labs' templates
+    grant each function exactly what it needs instead)."""
     iam = cloud.client("iam")
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
     except ClientError:
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        pass
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    grant_invoke_all(cloud, name)
+    return arn
+
+
+def grant_invoke_all(cloud: Any, role: str) -> None:
+    """Let ``role`` invoke every function of the cloud (the notebooks' own roles)."""
+    cloud.client("iam").put_role_policy(
+        RoleName=role, PolicyName=INVOKE_POLICY, PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                "Resource": f"arn:aws:lambda:{cloud.region}:{cloud.account_id}:function:*"}]}))
 
 
 def function_exists(cloud: Any, name: str) -> bool:
