@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 
@@ -36,9 +34,8 @@ def inline_policy(cloud: LocalCloud, function_name: str) -> dict[str, Any]:
     iam = cloud.client("iam")
     role = execution_role(cloud, function_name)
     [name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-    if isinstance(document, str):  # moto keeps a stack's inline policy as Python text
-        document = ast.literal_eval(unquote(document))
+    document: dict[str, Any] = iam.get_role_policy(RoleName=role, PolicyName=name)[
+        "PolicyDocument"]
     return document
 
 

@@ -32,7 +32,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials as BotocoreCredentials
-from botocore.exceptions import ClientError
+from test_access import error_of as refused
 
 from conftest import wait_until
 from lambdalab.__main__ import main
@@ -47,14 +47,6 @@ MIB = 1024 * 1024
 def echo(deploy) -> str:
     deploy("echo", ECHO)
     return "echo"
-
-
-def refused(call) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error = raised.value.response
-    return (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"],
-            error["Error"].get("Message", ""))
 
 
 # --- 1. the owner's secret never on a command line ---------------------------------------

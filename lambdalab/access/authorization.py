@@ -13,12 +13,9 @@ administrator would.
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.iam.models import iam_backends
@@ -67,24 +64,13 @@ def _policies(session: Any) -> list[Any]:
     backend = iam_backends[session.account_id][session.partition]
     role = session.role_arn.split("/")[-1]
     try:
-        inline = [_as_json(backend.get_role_policy(role, name)[1])
+        inline = [backend.get_role_policy(role, name)[1]
                   for name in backend.list_role_policies(role)]
         attached, _ = backend.list_attached_role_policies(role)
     except Exception:  # the role is gone: nothing allows anything
         return []
     return [*inline, *attached]
 
-
-def _as_json(document: Any) -> str:
-    """An inline policy's document as JSON text: moto keeps one that a CloudFormation stack
-    wrote as Python's text of a dict (URL-quoted, sometimes)."""
-    if isinstance(document, dict):
-        return json.dumps(document)
-    try:
-        json.loads(document)
-        return str(document)
-    except ValueError:
-        return json.dumps(ast.literal_eval(unquote(document)))
 
 
 def check(access_key_id: str, account: str, region: str, action: str,

@@ -12,7 +12,9 @@ moto's ``AWS::IAM::Role`` also ignores ``ManagedPolicyArns``; here they are atta
 that a role deployed by a template carries the permissions Lambda checks (for example the
 network interface permissions of a VPC function), and detached when the stack is deleted,
 as CloudFormation does (moto's IAM refuses to delete a role with policies attached, so the
-stack's deletion failed with ``DeleteConflict``).
+stack's deletion failed with ``DeleteConflict``). A role's inline ``Policies`` are kept as
+JSON text, as ``PutRolePolicy`` keeps them (moto kept the template's Python dicts, which
+``GetRolePolicy`` then answered as Python's text of a dict).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def install(patcher: Patcher, region: str) -> None:
     def create_role(cls: type, resource_name: str, template: dict[str, Any], account_id: str,
                     region_name: str, **kwargs: Any) -> Role:
         role = original(resource_name, template, account_id, region_name, **kwargs)
+        policies: dict[str, Any] = role.policies  # moto keeps the template's dicts there
+        for name, document in list(policies.items()):
+            if isinstance(document, dict):
+                policies[name] = json.dumps(document)  # JSON, as the API stores it
         iam = iam_backends[account_id][role.partition]
         for policy_arn in template.get("Properties", {}).get("ManagedPolicyArns") or []:
             iam.attach_role_policy(policy_arn, role.name)

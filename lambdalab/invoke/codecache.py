@@ -86,12 +86,7 @@ def unpack(code: bytes, folder: Path) -> None:
 def make_read_only(folder: Path) -> None:
     """Take the write permission from every file and folder below ``folder``."""
     for base, folders, files in os.walk(folder):
-        for name in files:
-            path = Path(base, name)
-            if not path.is_symlink():
-                path.chmod(path.stat().st_mode & ~0o222)
-        for name in folders:
-            path = Path(base, name)
+        for path in (Path(base, name) for name in [*files, *folders]):
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode & ~0o222)
     folder.chmod(folder.stat().st_mode & ~0o222)

@@ -4,6 +4,7 @@ was recorded with, then compare key by key (one test per recorded interaction)."
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -55,3 +56,22 @@ def without_report(log_result: str) -> list[str]:
     ``test_dead_letter_queue`` filters so in its source)."""
     return [line for line in base64.b64decode(log_result).decode().splitlines()
             if not line.startswith("REPORT")]
+
+
+def queue(cloud: Any, name: str) -> tuple[str, str]:
+    """A new SQS queue for records to reach: its URL and ARN."""
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+
+
+def received(cloud: Any, url: str, **options: Any) -> dict[str, Any]:
+    """The first receive that finds the message (a deadline, not a fixed wait)."""
+    sqs = cloud.client("sqs")
+    deadline = time.monotonic() + 20
+    while True:
+        answer = sqs.receive_message(QueueUrl=url, **options)
+        if answer.get("Messages") or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)

@@ -10,12 +10,11 @@ case twice without deleting (``ApproximateReceiveCount`` 2), the event-age case 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from replay import Replay, cases
+from replay import Replay, cases, queue, received
 
 from conftest import Deployer
 from lambdalab import LocalCloud
@@ -40,27 +39,8 @@ def cloud(runtime_client: str | None) -> Iterator[LocalCloud]:
         yield running
 
 
-def failure_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-
-
-def first_receive(cloud: LocalCloud, url: str, seconds: float = 30,
-                  **options: Any) -> dict[str, Any]:
-    """The first receive that finds a message, within a deadline."""
-    sqs = cloud.client("sqs")
-    deadline = time.monotonic() + seconds
-    while True:
-        answer = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], **options)
-        if answer.get("Messages") or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.05)
-
-
 def deployed(cloud: LocalCloud, deploy: Deployer, name: str, **config: Any) -> str:
-    url, arn = failure_queue(cloud, name)
+    url, arn = queue(cloud, name)
     deploy(name, {"handler.py": ECHO_FAIL}, handler="handler.handler")
     cloud.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}}, **config)
@@ -76,7 +56,7 @@ def fail_once(cloud: LocalCloud, name: str) -> None:
 def after_retries(cloud: LocalCloud, deploy: Deployer) -> Replay:
     url = deployed(cloud, deploy, "parity-retries", MaximumRetryAttempts=2)
     fail_once(cloud, "parity-retries")
-    assert first_receive(cloud, url, VisibilityTimeout=0).get("Messages")
+    assert received(cloud, url, AttributeNames=["All"], VisibilityTimeout=0).get("Messages")
     replay = Replay("lambda_destinations", "destination_after_retries")
     replay.keep("queue_destination_payload",
                 cloud.client("sqs").receive_message(QueueUrl=url, AttributeNames=["All"],
@@ -95,7 +75,8 @@ def event_age(cloud: LocalCloud, deploy: Deployer) -> Replay:
             lam.update_function_event_invoke_config(FunctionName="parity-event-age",
                                                     MaximumEventAgeInSeconds=age)
         fail_once(cloud, "parity-event-age")
-        answer = first_receive(cloud, url, VisibilityTimeout=3, MaxNumberOfMessages=1)
+        answer = received(cloud, url, AttributeNames=["All"], VisibilityTimeout=3,
+                          MaxNumberOfMessages=1)
         message = answer["Messages"][0]
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         replay.keep(key, message)

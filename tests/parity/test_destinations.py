@@ -5,12 +5,11 @@ a record's stack trace names it."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 from handlers import CONTEXT_OF, with_line_at
-from replay import Replay, cases, without_report
+from replay import Replay, cases, queue, received, without_report
 
 from lambdalab import LocalCloud
 
@@ -29,24 +28,6 @@ def handler(event, context):
     raise Exception("Test exception (this is intentional)")
 ''', "raise Exception", 55)
 KNOWN: dict[str, dict[str, str]] = {}
-
-
-def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-
-
-def received(cloud: LocalCloud, url: str, **options: Any) -> dict[str, Any]:
-    """The first receive that finds the message (a deadline, not a fixed wait)."""
-    sqs = cloud.client("sqs")
-    deadline = time.monotonic() + 20
-    while True:
-        answer = sqs.receive_message(QueueUrl=url, **options)
-        if answer.get("Messages") or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
