@@ -91,6 +91,14 @@ isolated = pytest.mark.skipif(
     reason="cgroups and mount namespaces: Linux, as root")
 
 
+def running(pid: int) -> bool:
+    """Whether a process with this id runs (a zombie, or one reaped meanwhile, does not)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def invoke(lam: Any, name: str, **event: Any) -> tuple[Any, dict[str, Any]]:
     answer = lam.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
     return json.loads(answer["Payload"].read()), answer
@@ -171,9 +179,7 @@ def test_a_fork_bomb_ends_in_its_own_environment(cloud, lam, deploy):
     assert 1000 <= len(answer["children"]) < 1024
     assert invoke(lam, "bystander", kind="allocate", mb=1)[0] == 1  # the cloud serves on
     lam.delete_function(FunctionName="bomb")
-    alive = [pid for pid in answer["children"] if psutil.pid_exists(pid)
-             and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
-    assert alive == []
+    assert [pid for pid in answer["children"] if running(pid)] == []
 
 
 CLOUD_IN_TMP = """
