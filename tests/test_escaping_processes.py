@@ -176,3 +176,66 @@ def test_a_hopping_process_dies_when_the_clouds_owner_is_killed(tmp_path):
         for pid in records(record):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+# A subreaper (as an environment is) that starts, in a session of its own, a process hopping
+# as fast as it can: fork, parent exits, again, with no pause at all.
+SUBREAPER_WITH_HOPPER = textwrap.dedent("""
+    import ctypes, subprocess, sys, time
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    HOP = '''
+    import os, sys
+    while True:
+        with open(sys.argv[1], "a") as out:
+            out.write(f"{os.getpid()}\\\\n")
+        if os.fork():
+            os._exit(0)
+    '''
+    subprocess.Popen([sys.executable, "-c", HOP, sys.argv[1]], start_new_session=True)
+    print("started", flush=True)
+    time.sleep(600)
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a subreaper: Linux")
+def test_a_process_hopping_without_pause_dies_with_its_tree(tmp_path):
+    """Each sweep reads the process table once and stops every process found together with
+    its whole process group, so a process that forks faster than a sweep runs is caught."""
+    from lambdalab.invoke.process_tree import kill_environment, start_time
+
+    for attempt in range(3):
+        record = tmp_path / f"pids{attempt}"
+        leader = subprocess.Popen([sys.executable, "-c", SUBREAPER_WITH_HOPPER, str(record)],
+                                  stdout=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            assert leader.stdout.readline() == "started\n"
+            assert wait_until(lambda path=record: len(records(path)) > 50, 15)  # hopping by now
+            kill_environment(leader.pid, start_time(leader.pid))
+            assert leader.wait(timeout=10) == -signal.SIGKILL
+            assert not grows(record, 0.5)
+            assert not any(alive(pid) for pid in records(record))
+        finally:
+            leader.kill()
+            leader.wait()
+            for pid in records(record):
+                if alive(pid):
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc: Linux")
+def test_the_process_table_reads_a_command_name_holding_a_parenthesis():
+    """``/proc/PID/stat`` puts the command name in parentheses; a name may hold ``) 1 2``."""
+    from lambdalab.invoke.process_tree import process_table
+
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys, time
+        open("/proc/self/comm", "w").write("x) S 1 1 1")
+        print("named", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True, process_group=0)
+    try:
+        assert child.stdout.readline() == "named\n"
+        assert process_table()[child.pid] == (os.getpid(), child.pid)
+    finally:
+        child.kill()
+        child.wait()

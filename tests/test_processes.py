@@ -280,7 +280,8 @@ def test_a_daemon_dies_even_when_the_process_that_started_the_cloud_is_killed(tm
 def test_a_recycled_process_id_is_never_killed_for_an_environment():
     """An environment's id can be given to another process once the environment is gone
     (pid_max is 32,768 on many Linux machines): the guardian kills by id and start time."""
-    from lambdalab.invoke.guardian import guard, start_time
+    from lambdalab.invoke.guardian import guard
+    from lambdalab.invoke.process_tree import start_time
 
     stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
     ours = subprocess.Popen(["sleep", "60"], start_new_session=True)

@@ -36,11 +36,12 @@ from lambdalab.invoke import invocation as inv_mod
 from lambdalab.invoke.confinement import MIB, Confinement, Limits, ProcessTreeMeter, Watched
 from lambdalab.invoke.fork_server import ForkedProcess, ForkServer, ForkUnavailable, forkable
 from lambdalab.invoke.functions import FunctionSpec
-from lambdalab.invoke.guardian import Guardian, kill_environment, start_time
+from lambdalab.invoke.guardian import Guardian
 from lambdalab.invoke.invocation import Invocation, Outcome
 from lambdalab.invoke.limits import INIT_TIMEOUT_S, SYNC_PAYLOAD_BYTES
 from lambdalab.invoke.logs import LogLine, new_stream_name
 from lambdalab.invoke.output import ProcessOutput
+from lambdalab.invoke.process_tree import kill_environment, start_time
 from lambdalab.invoke.runtime_api import RuntimeApiServer
 from lambdalab.runtime.network import RouteTable
 

@@ -17,7 +17,6 @@ which imports nothing heavy.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -93,6 +92,8 @@ def guard(commands: Iterable[bytes]) -> None:
             groups[int(number)] = _as_float(start)
         else:
             groups.pop(int(number), None)
+    from lambdalab.invoke.process_tree import kill_environment
+
     for pgid, started in groups.items():
         kill_environment(pgid, started)
     for folder in folders:
@@ -120,67 +121,6 @@ def _as_float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def start_time(pid: int) -> float | None:
-    """When the process with this id started (None if there is none): with the id, what
-    tells the process apart from a later one that was given the same id."""
-    import psutil
-
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-STOP_ROUNDS = 50  # sweeps of SIGSTOP until no new descendant appears
-
-
-def kill_environment(pid: int, started: float | None = None) -> None:
-    """SIGKILL an environment's process group and every process descended from it.
-
-    A handler's child that starts a session of its own (a daemon: fork, ``setsid``, fork)
-    leaves the group; on Linux the environment is its children's subreaper
-    (:mod:`lambdalab.runtime.launch`), so such a process stays a descendant and is found
-    here. The descendants are stopped (SIGSTOP) sweep after sweep until no new one appears,
-    and only then killed: a process that keeps forking and letting its parent exit cannot
-    slip out between a sweep and the kills. Stopped (frozen) processes die of SIGKILL too.
-    (Where there are cgroups, the environment's cgroup is emptied as well.)
-
-    ``started`` is the environment's start time: if a process now holding the id started
-    at another time, the id was recycled and nothing here is the environment's (an id in
-    use as a group id is never recycled, so a group left behind by the environment is
-    killed whenever its leader is gone).
-    """
-    import psutil
-
-    stopped: dict[int, psutil.Process] = {}
-    try:
-        leader = psutil.Process(pid)
-        if started is not None and leader.create_time() != started:
-            return  # another process, given the id after the environment's was gone
-        leader.suspend()  # it forks no more either
-        for _ in range(STOP_ROUNDS):
-            fresh = [p for p in leader.children(recursive=True) if p.pid not in stopped]
-            if not fresh:
-                break
-            for process in fresh:
-                try:
-                    process.suspend()
-                except psutil.Error:
-                    pass
-                stopped[process.pid] = process
-    except psutil.Error:
-        pass
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    for process in stopped.values():
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
 
 
 if __name__ == "__main__":
