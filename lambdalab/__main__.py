@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--secret-access-key", default=None, help=argparse.SUPPRESS)
     serve.add_argument("--iam", action=argparse.BooleanOptionalAction, default=None,
                        help="let IAM decide whether a function may invoke another, from its "
-                            "execution role's policies (default: $LAMBDALAB_IAM, else off)")
+                            "execution role's policies (default: $LAMBDALAB_IAM, else on; "
+                            "--no-iam lets any function do anything)")
     serve.set_defaults(run=_serve)
     notebooks = commands.add_parser(
         "notebooks", help="make the attendee's copies of the notebooks (outputs cleared), "

@@ -29,6 +29,7 @@ from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer
 from lambdalab import DEFAULT_REGION, connections
 from lambdalab.access import authorization, role_sessions
 from lambdalab.access.credentials import CredentialStore, owner_credentials
+from lambdalab.access.requested_actions import Requested
 from lambdalab.control.hooks import LambdaBackendHooks
 from lambdalab.gateway import Gateway
 from lambdalab.invoke import confinement as confinement_mod
@@ -136,7 +137,7 @@ class LocalCloud:
     on; off gives what a Mac gives: :mod:`lambdalab.invoke.confinement`).
 
     Functions call AWS as their execution role (``sts get-caller-identity`` names the
-    session). With ``iam`` on (default ``$LAMBDALAB_IAM``, else off for now), IAM decides
+    session). With ``iam`` on (default ``$LAMBDALAB_IAM``, else on), IAM decides
     whether a function may invoke another, from its role's policies, as on AWS
     (:mod:`lambdalab.access.authorization`); the owner's credentials keep full access.
 
@@ -227,14 +228,18 @@ class LocalCloud:
         service = InvokeService(self.region, self._pool, self.records, self._limiter)
         if self.iam:
             service.authorize = self._authorize
-        self._queue = AsyncQueue(service, self.clock,
-                                 DestinationSender(self._internal_client, self._submit_to_arn))
+            service.role_may = self._role_may
+        self._queue = AsyncQueue(service, self.clock, DestinationSender(
+            self._internal_client, self._submit_to_arn,
+            self._role_refusal if self.iam else None))
         service.event_queue = self._queue
         self._hooks.route_service_invocations(service)
         self._credentials = CredentialStore(self.credentials)
         gateway = Gateway(service, DomainDispatcherApplication(create_backend_app),
                           self._reachability, self._credentials, self.account_id,
                           self.region)
+        if self.iam:
+            gateway.iam = self._authorize_request
         self._server = CloudServer(self._requested_port, gateway)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambdalab-cloud",
                                         daemon=True)
@@ -391,6 +396,21 @@ class LocalCloud:
         denied = authorization.check(access_key_id, self.account_id, self.region, action,
                                      resource)
         return None if denied is None else denied.message
+
+    def _role_may(self, spec: FunctionSpec, action: str, resource: str) -> bool:
+        """Whether Lambda, acting as the function's role, may do this (its logs)."""
+        return self._role_refusal(spec.role, spec.name, action, resource) is None
+
+    def _role_refusal(self, role: str, function_name: str, action: str,
+                      resource: str) -> str | None:
+        """IAM's refusal of what Lambda does as a function's role (logs, destinations)."""
+        denied = authorization.role_check(role, function_name, self.account_id, self.region,
+                                          action, resource, action.partition(":")[0])
+        return None if denied is None else denied.message
+
+    def _authorize_request(self, access_key_id: str,
+                           needed: list[Requested]) -> authorization.Denial | None:
+        return authorization.check_all(access_key_id, self.account_id, self.region, needed)
 
     def _max_reservable(self, function_name: str) -> int:
         return self._limiter.max_reservable(

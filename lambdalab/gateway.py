@@ -20,7 +20,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote
 
@@ -28,9 +28,11 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
 from lambdalab import body_limits
-from lambdalab.access import signature
+from lambdalab.access import requested_actions, signature
+from lambdalab.access.authorization import Denial
 from lambdalab.access.credentials import CredentialStore
-from lambdalab.access.refusals import refusal_response
+from lambdalab.access.refusals import access_denied_response, refusal_response
+from lambdalab.access.requested_actions import Requested
 from lambdalab.invoke import (
     account_settings,
     api,
@@ -44,6 +46,7 @@ from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
 
 TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
+SIGNED_ENVIRON_KEY = "lambdalab.signed"  # the checked signature and the body it covered
 CLOSED_PATHS = ("/moto-api", "/favicon.ico")
 LAMBDA_FUNCTIONS_PATH = re.compile(r"^/\d{4}-\d\d-\d\d/functions(/|$)")  # Lambda's API
 FUNCTION_PATH = re.compile(
@@ -66,6 +69,7 @@ class Gateway:
         self._credentials = credentials
         self._account_id = account_id
         self._region = region
+        self.iam: Callable[[str, list[Requested]], Denial | None] | None = None  # when enforced
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -79,6 +83,8 @@ class Gateway:
                 return _black_hole(verdict)(environ, start_response)
         if self._credentials is not None:
             refused = self._authenticate(environ)
+            if refused is None and self.iam is not None:
+                refused = self._authorize(environ)
             if refused is not None:
                 return refused(environ, start_response)
         refused = _normalize_function_name(environ, self._region, self._account_id)
@@ -130,7 +136,26 @@ class Gateway:
                                       _raw_path(environ), headers, body)
         except signature.Refusal as refusal:
             return refusal_response(refusal, environ, body)
+        environ[SIGNED_ENVIRON_KEY] = (signed, body)
         return None
+
+    def _authorize(self, environ: dict[str, Any]) -> Response | None:
+        """IAM's decision on a call signed by a function's role (an Invoke is decided by
+        the data plane, which knows the qualifier); None if it may go on."""
+        assert self.iam is not None
+        signed, body = environ[SIGNED_ENVIRON_KEY]
+        path = environ.get("PATH_INFO", "")
+        if signed.service == "lambda" and api.match(path):
+            return None
+        request = requested_actions.Request(
+            signed.service, environ.get("REQUEST_METHOD", "GET"), path,
+            environ.get("QUERY_STRING", ""),
+            {name.lower(): value for name, value in Request(environ).headers.items()},
+            body, self._region, self._account_id)
+        denied = self.iam(signed.credentials.access_key, requested_actions.requested(request))
+        if denied is None:
+            return None
+        return access_denied_response(signed.service, environ, body, denied.message)
 
     def _event_invoke_config(self, environ: dict[str, Any], found: re.Match[str]) -> Response:
         """The event-invoke configuration API, answered as AWS does (moto's is partial)."""

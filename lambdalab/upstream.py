@@ -358,6 +358,8 @@ INTERNALS: tuple[Internal, ...] = (
     Internal(ACCESS, "IAMPolicy.is_action_permitted", "method",
              "match a policy's statements to an action and resource", ("action", "resource",
                                                                       MORE)),
+    *_fields(ACCESS, "IAMPolicy", "_policy_json",
+             "a policy's document, whatever its form, to compare actions in lower case"),
     Internal(ACCESS, "PermissionResult", "class", "a policy's verdict"),
     Internal(ACCESS, "PermissionResult.DENIED", "attribute", "an explicit Deny matched"),
     Internal(ACCESS, "PermissionResult.PERMITTED", "attribute", "an Allow matched"),

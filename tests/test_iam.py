@@ -140,9 +140,10 @@ def test_the_owner_keeps_full_access(cloud, bare):
     assert answer["Payload"].read() == b'"reached"'
 
 
-def test_iam_is_turned_on_by_argument_or_environment(monkeypatch):
+def test_iam_is_on_unless_turned_off_by_argument_or_environment(monkeypatch):
     monkeypatch.delenv("LAMBDALAB_IAM", raising=False)
-    assert LocalCloud().iam is False  # until notebook 01 grants its repointed callers
+    assert LocalCloud().iam is True  # as on AWS
+    assert LocalCloud(iam=False).iam is False
+    monkeypatch.setenv("LAMBDALAB_IAM", "0")
+    assert LocalCloud().iam is False
     assert LocalCloud(iam=True).iam is True
-    monkeypatch.setenv("LAMBDALAB_IAM", "1")
-    assert LocalCloud().iam is True

@@ -126,6 +126,40 @@ def refusal_response(refusal: Refusal, environ: dict[str, Any], body: bytes) -> 
         return Response(json.dumps(payload), status, {
             "Content-Type": "application/json", "x-amzn-ErrorType": code,
             "x-amzn-RequestId": request_id})
+    return _xml_error(protocol, status, code, message, request_id)
+
+
+def access_denied_response(service: str, environ: dict[str, Any], body: bytes,
+                           message: str) -> Response:
+    """IAM's refusal of a signed call, as the service asked words and shapes it: Lambda's
+    403 ``AccessDeniedException``; JSON services' 400 ``AccessDeniedException`` (SQS: 403
+    ``AccessDenied``); SNS's 403 ``AuthorizationError``; S3's and query services' 403
+    ``AccessDenied``; EC2's ``UnauthorizedOperation``."""
+    protocol = protocol_of(service, environ, body)
+    request_id = str(uuid.uuid4())
+    if protocol == REST_JSON:
+        return Response(json.dumps({"Type": "User", "Message": message}), 403, {
+            "Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException",
+            "x-amzn-RequestId": request_id})
+    if protocol == JSON:
+        key = "Message" if service == "dynamodb" else "message"
+        headers = {"Content-Type": "application/x-amz-json-1.0",
+                   "x-amzn-RequestId": request_id}
+        status = 400
+        if service == "sqs":  # a query-compatible service: botocore reads the code here
+            headers["x-amzn-query-error"] = "AccessDenied;Sender"
+            status = 403
+        return Response(json.dumps({
+            "__type": "com.amazon.coral.service#AccessDeniedException", key: message}),
+            status, headers)
+    code = {"sns": "AuthorizationError", "ec2": "UnauthorizedOperation"}.get(
+        service, "AccessDenied")
+    return _xml_error(protocol, 403, code, message, request_id)
+
+
+def _xml_error(protocol: str, status: int, code: str, message: str,
+               request_id: str) -> Response:
+    """An error in the XML of a query service, of EC2 or of S3."""
     if protocol == QUERY:
         xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
                f"<Message>{escape(message)}</Message></Error>"

@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lambdalab.invoke import destinations as dest
@@ -214,25 +215,39 @@ class AsyncQueue:
         config = spec.event_config.get("DestinationConfig") or {}
         target = (config.get("OnSuccess" if success else "OnFailure") or {}).get("Destination")
         delivered: list[str] = []
-        error = None
-        try:
-            if target:
-                record = dest.invocation_record(
-                    request_id=event.request_id, function_arn=f"{spec.arn}:{spec.version}",
-                    condition=condition, attempts=event.attempts, request_payload=event.payload,
-                    executed_version=spec.version if outcome else None,
-                    response_payload=outcome.payload if outcome else None,
-                    function_error=bool(outcome and outcome.is_error))
-                self._sender.send_record(target, record, success)
-                delivered.append(target)
-            if not success and spec.dead_letter_target:
-                self._sender.send_dead_letter(spec.dead_letter_target, event.payload,
-                                              event.request_id, _error_message(outcome,
-                                                                               condition))
-                delivered.append(spec.dead_letter_target)
-        except Exception as e:  # a missing queue must not lose the event's ending
-            error = f"{type(e).__name__}: {e}"
+        errors_seen: list[str] = []
+        if target:
+            record = dest.invocation_record(
+                request_id=event.request_id, function_arn=f"{spec.arn}:{spec.version}",
+                condition=condition, attempts=event.attempts, request_payload=event.payload,
+                executed_version=spec.version if outcome else None,
+                response_payload=outcome.payload if outcome else None,
+                function_error=bool(outcome and outcome.is_error))
+            self._deliver(spec, target, dest.DESTINATION_FAILURES, delivered, errors_seen,
+                          lambda: self._sender.send_record(target, record, success))
+        if not success and spec.dead_letter_target:
+            letter = spec.dead_letter_target
+            self._deliver(spec, letter, dest.DEAD_LETTER_ERRORS, delivered, errors_seen,
+                          lambda: self._sender.send_dead_letter(
+                              letter, event.payload, event.request_id,
+                              _error_message(outcome, condition)))
+        error = "; ".join(errors_seen) or None
         self._end(event, condition, tuple(delivered), error)
+
+    def _deliver(self, spec: FunctionSpec, target: str, metric: str, delivered: list[str],
+                 errors_seen: list[str], send: Callable[[], None]) -> None:
+        """Send as the function's role; a refusal or a failure is counted in ``metric``
+        (a missing queue must not lose the event's ending either)."""
+        try:
+            self._sender.check_role(spec.role, spec.name, target)
+            send()
+            delivered.append(target)
+        except Exception as e:
+            errors_seen.append(f"{metric}: {type(e).__name__}: {e}")
+            try:
+                self._sender.count_failure(spec.name, metric)
+            except Exception:  # the cloud is stopping: nothing left to count in
+                pass
 
     def _end(self, event: QueuedEvent, condition: str, delivered: tuple[str, ...],
              error: str | None = None) -> None:

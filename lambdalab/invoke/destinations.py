@@ -20,6 +20,20 @@ ZERO_RESERVED_CONCURRENCY = "ZeroReservedConcurrency"  # sent at once, never tri
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client bound to the cloud
 LambdaSubmitter = Callable[[str, bytes], None]  # function ARN, payload -> queued as Event
+# (the function's role ARN, its name, action, resource) -> IAM's refusal, or None
+RoleCheck = Callable[[str, str, str, str], str | None]
+
+# what Lambda needs on each kind of target, acting as the function's role (developer guide,
+# "Adding destinations": the execution role needs the permission for the destination)
+SEND_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish",
+                "lambda": "lambda:InvokeFunction", "events": "events:PutEvents"}
+# the CloudWatch metrics Lambda counts a failed delivery in (developer guide, "Types of
+# metrics for Lambda functions": asynchronous invocation metrics)
+DESTINATION_FAILURES, DEAD_LETTER_ERRORS = "DestinationDeliveryFailures", "DeadLetterErrors"
+
+
+class DeliveryDenied(Exception):
+    """The function's role may not send to the target: IAM's words."""
 
 
 def iso_timestamp(seconds: float | None = None) -> str:
@@ -69,9 +83,27 @@ def _json_or_text(data: bytes) -> Any:
 class DestinationSender:
     """Delivers records to SQS, SNS, Lambda or EventBridge, all served by the same cloud."""
 
-    def __init__(self, clients: ClientFactory, submit_to_lambda: LambdaSubmitter) -> None:
+    def __init__(self, clients: ClientFactory, submit_to_lambda: LambdaSubmitter,
+                 role_check: RoleCheck | None = None) -> None:
         self._clients = clients
         self._submit_to_lambda = submit_to_lambda
+        self._role_check = role_check
+
+    def check_role(self, role: str, function_name: str, target: str) -> None:
+        """Raise :class:`DeliveryDenied` if the function's role may not send to ``target``."""
+        action = SEND_ACTIONS.get(target.split(":")[2])
+        if self._role_check is None or action is None:
+            return
+        denied = self._role_check(role, function_name, action, target)
+        if denied is not None:
+            raise DeliveryDenied(denied)
+
+    def count_failure(self, function_name: str, metric: str) -> None:
+        """One more failed delivery in the function's metric, where a learner looks for it
+        (CloudWatch, namespace ``AWS/Lambda``, dimension ``FunctionName``)."""
+        self._clients("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+            "MetricName": metric, "Value": 1.0, "Unit": "Count",
+            "Dimensions": [{"Name": "FunctionName", "Value": function_name}]}])
 
     def send_record(self, destination: str, record: dict[str, Any], success: bool) -> None:
         service = destination.split(":")[2]

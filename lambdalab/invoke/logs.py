@@ -13,6 +13,7 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,20 +76,37 @@ def tail(lines: list[LogLine]) -> str:
     return base64.b64encode(text[-LOG_TAIL_BYTES:]).decode()
 
 
-def write(account: str, region: str, group: str, stream: str, lines: list[LogLine]) -> None:
-    """Append lines to CloudWatch Logs, creating the group and stream as Lambda does."""
+def write(account: str, region: str, group: str, stream: str, lines: list[LogLine],
+          allowed: Callable[[str, str], bool] | None = None) -> None:
+    """Append lines to CloudWatch Logs, creating the group and stream as Lambda does.
+
+    Lambda does so as the function's execution role (``allowed`` says whether the role may
+    perform an action on a resource): without ``logs:CreateLogGroup`` there is no group to
+    write to (unless one exists), without ``logs:CreateLogStream`` or ``logs:PutLogEvents``
+    nothing is written, and the function runs all the same (developer guide, "Sending
+    Lambda function logs to CloudWatch Logs").
+    """
     if not lines:
         return
     backend = logs_backends[account][region]
+    group_arn = f"arn:aws:logs:{region}:{account}:log-group:{group}"
+    stream_arn = f"{group_arn}:log-stream:{stream}"
+    may = allowed or (lambda action, resource: True)
     with _lock:
         if group not in backend.groups:
+            if not may("logs:CreateLogGroup", f"{group_arn}:*"):
+                return
             try:
                 backend.create_log_group(group, tags={})
             except ResourceAlreadyExistsException:
                 pass
         log_group = backend.groups[group]
         if stream not in log_group.streams:
+            if not may("logs:CreateLogStream", stream_arn):
+                return
             log_group.create_log_stream(stream)
+        if not may("logs:PutLogEvents", stream_arn):
+            return
         events = [{"timestamp": line.timestamp_ms, "message": line.message} for line in lines]
         log_group.put_log_events(stream, events)
         _keep_newest(log_group, GROUP_EVENTS_LIMIT, GROUP_BYTES_LIMIT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -92,6 +93,8 @@ class InvokeService:
         self.limiter = limiter
         self.event_queue: EventQueue | None = None
         self.authorize: Authorizer | None = None  # IAM's decision, when the cloud enforces it
+        # whether a function's role may perform an action on a resource (IAM enforced)
+        self.role_may: Callable[[FunctionSpec, str, str], bool] | None = None
 
     def invoke(self, request: InvokeRequest) -> InvokeResult:
         """Answer an Invoke API call; raises :class:`errors.LambdaError` for bad requests."""
@@ -195,7 +198,8 @@ class InvokeService:
                 ended, ended_monotonic = time.time(), time.monotonic()
         finally:
             self.limiter.release(spec)
-        logs.write(spec.account, spec.region, spec.log_group, env.log_stream, lines)
+        logs.write(spec.account, spec.region, spec.log_group, env.log_stream, lines,
+                   None if self.role_may is None else functools.partial(self.role_may, spec))
         self.records.add(InvocationRecord(
             spec.name, spec.version, invocation.request_id, invocation_type, env.id, cold,
             started, ended, outcome.kind, outcome.error_type, attempt,

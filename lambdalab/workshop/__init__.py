@@ -11,11 +11,11 @@
 from lambdalab.workshop.checks import AnswerError, Case, Exercise, Mistake, Report, Verdict
 from lambdalab.workshop.display import show_invoke, show_logs, show_source
 from lambdalab.workshop.fix_lab import LabFunction
-from lambdalab.workshop.functions import deploy_function
+from lambdalab.workshop.functions import allow_invoke, deploy_function
 from lambdalab.workshop.labs import deploy_lab, lab_path
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.session import current_cloud, start_cloud
 
 __all__ = ["AnswerError", "Case", "Exercise", "Mistake", "Report", "Verdict", "LabFunction",
-           "Prediction", "current_cloud", "start_cloud", "deploy_function", "deploy_lab",
-           "lab_path", "show_invoke", "show_logs", "show_source"]
+           "Prediction", "allow_invoke", "current_cloud", "start_cloud", "deploy_function",
+           "deploy_lab", "lab_path", "show_invoke", "show_logs", "show_source"]

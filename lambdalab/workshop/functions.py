@@ -35,12 +35,28 @@ def execution_role_arn(cloud: Any, name: str = ROLE_NAME) -> str:
 
 
 def grant_invoke_all(cloud: Any, role: str) -> None:
-    """Let ``role`` invoke every function of the cloud (the notebooks' own roles)."""
+    """Let ``role`` invoke every function of the cloud and write its functions' logs (the
+    notebooks' own roles)."""
+    prefix = f"arn:aws:{{}}:{cloud.region}:{cloud.account_id}:"
     cloud.client("iam").put_role_policy(
         RoleName=role, PolicyName=INVOKE_POLICY, PolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Action": "lambda:InvokeFunction",
-                "Resource": f"arn:aws:lambda:{cloud.region}:{cloud.account_id}:function:*"}]}))
+                "Resource": prefix.format("lambda") + "function:*"}, {
+                "Effect": "Allow", "Resource": prefix.format("logs") + "log-group:/aws/lambda/*",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}]}))
+
+
+def allow_invoke(cloud: Any, caller: str, callee: str) -> None:
+    """Let ``caller``'s execution role invoke ``callee`` as well, in a policy of its own:
+    a lab's role names only the functions its template calls."""
+    lam = cloud.client("lambda")
+    role = lam.get_function_configuration(FunctionName=caller)["Role"].rsplit("/", 1)[-1]
+    callee_arn = lam.get_function_configuration(FunctionName=callee)["FunctionArn"]
+    cloud.client("iam").put_role_policy(
+        RoleName=role, PolicyName=f"invoke-{callee}", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": callee_arn}]}))
 
 
 def function_exists(cloud: Any, name: str) -> bool:
