@@ -26,6 +26,14 @@ Parameters:
     Default: 1
 Resources:
 """ + LAB_FUNCTION_RESOURCES + """\
+      Policies:  # Lambda sends the failure record as the function's role
+        - PolicyName: send-failure-records
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: sqs:SendMessage
+                Resource: !GetAtt Failures.Arn
   Failures:
     Type: AWS::SQS::Queue
   V1:

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdalab.workshop.functions import RUNTIME, TRUST, grant_invoke_all
+from lambdalab.workshop.functions import RUNTIME, TRUST, grant_sandbox
 
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 VPC_ROLE_NAME = "workshop-vpc-exercises"
@@ -116,7 +116,7 @@ def vpc_execution_role_arn(cloud: Any, name: str = VPC_ROLE_NAME) -> str:
     except ClientError:
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
         iam.attach_role_policy(RoleName=name, PolicyArn=VPC_ACCESS_POLICY)
-        grant_invoke_all(cloud, name)
+        grant_sandbox(cloud, name)
         return arn
 
 
