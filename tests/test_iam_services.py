@@ -104,7 +104,8 @@ def principal(cloud: LocalCloud) -> str:
 # the action a policy grants, the resource it names
 CASES = [
     ("dynamodb", "put_item", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, 400,
-     "AccessDeniedException", "dynamodb:PutItem", "arn:aws:dynamodb:{region}:{account}:table/orders",
+     "AccessDeniedException", "dynamodb:PutItem",
+     "arn:aws:dynamodb:{region}:{account}:table/orders",
      "dynamodb:PutItem", "arn:aws:dynamodb:{region}:{account}:table/orders"),
     ("sqs", "send_message", {"QueueUrl": "{queue}", "MessageBody": "hi"}, 403, "AccessDenied",
      "sqs:sendmessage", "arn:aws:sqs:{region}:{account}:jobs",
@@ -243,7 +244,13 @@ def test_a_role_that_may_not_send_loses_the_record_and_the_metric_counts_it(clou
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
     assert wait_until(lambda: failures(cloud, name, metric) == 1, 30)
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
+    ending, = cloud.async_results(name)  # where the cloud says why
+    assert ending.delivery_error == (
+        f"{metric}: DeliveryDenied: User: arn:aws:sts::{bare['account']}:assumed-role/{ROLE}/"
+        f"{name} is not authorized to perform: sqs:sendmessage on resource: {queue_arn} "
+        "because no identity-based policy allows the sqs:sendmessage action")
     grant(cloud, "sqs:SendMessage", queue_arn)
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
     assert wait_until(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"), 30)
     assert failures(cloud, name, metric) == 1
+
