@@ -36,6 +36,7 @@ from lambdalab.control import (
     log_storage,
     model_validation,
     service_invocations,
+    sns_events,
     validation,
     vpc_config,
     vpc_endpoints,
@@ -79,6 +80,7 @@ class LambdaBackendHooks:
     def route_service_invocations(self, service: InvokeService) -> None:
         """Let other services' invocations (SNS, SQS, …) run through the data plane."""
         service_invocations.install(self._patcher, service)
+        sns_events.install(self._patcher)
 
     def uninstall(self) -> None:
         self._patcher.restore()

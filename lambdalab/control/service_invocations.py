@@ -15,16 +15,19 @@ documents them (https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.htm
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
+from lambdalab.access import resource_policies
 from lambdalab.control.patcher import Patcher
 from lambdalab.invoke import errors
 from lambdalab.invoke.functions import unqualified_arn
 from lambdalab.invoke.service import InvokeRequest, InvokeService
 
 POLLED_SOURCES = ("aws:sqs", "aws:dynamodb", "aws:kinesis")
+log = logging.getLogger(__name__)
 
 
 def invocation_type(event: Any) -> str:
@@ -36,13 +39,36 @@ def invocation_type(event: Any) -> str:
     return "Event"
 
 
+def _refused_by_resource_policy(service: InvokeService, fn: LambdaFunction, event: Any,
+                                version: str) -> errors.LambdaError | None:
+    """A pushing service (SNS, S3, EventBridge, CloudWatch Logs) may invoke the function
+    only if its resource-based policy says so, when IAM decides (the invocation is then not
+    made, and the cloud's log says why)."""
+    invoker = resource_policies.invoker_of(event)
+    if service.authorize is None or invoker is None:
+        return None
+    arn = unqualified_arn(fn) + ("" if version == "$LATEST" else f":{version}")
+    if resource_policies.allows(fn.policy.statements, invoker, arn, fn.account_id):
+        return None
+    message = (f"{invoker.principal} is not authorized to perform: lambda:InvokeFunction on "
+               f"resource: {arn} because no resource-based policy allows the "
+               "lambda:InvokeFunction action")
+    log.warning("not invoked: %s", message)
+    return errors.LambdaError(403, "AccessDeniedException", message, message_key="Message")
+
+
 def install(patcher: Patcher, service: InvokeService) -> None:
     def invoke(original: Any, fn: LambdaFunction, body: Any, request_headers: Any,
                response_headers: Any) -> bytes:
         payload = body if isinstance(body, str | bytes) else json.dumps(body)
         payload = payload.encode() if isinstance(payload, str) else payload
-        kind = invocation_type(json.loads(payload or b"{}"))
+        event = json.loads(payload or b"{}")
+        kind = invocation_type(event)
         version = str(fn.version)
+        refusal = _refused_by_resource_policy(service, fn, event, version)
+        if refusal is not None:
+            response_headers["x-amz-function-error"] = refusal.code
+            return refusal.body()
         request = InvokeRequest(unqualified_arn(fn), None if version == "$LATEST" else version,
                                 payload, kind)
         try:
