@@ -216,7 +216,9 @@ def test_throttled_event_backs_off_and_expires_after_its_maximum_age(cloud, depl
     throttled = [r for r in cloud.invocations("blocked") if r.outcome == "throttled"]
     assert len(throttled) >= 5  # 1, 2, 4, 8, 16, 32 s of backoff fit in 60 s
     delays = [b.start - a.start for a, b in zip(throttled, throttled[1:], strict=False)]
-    assert delays == sorted(delays)  # the backoff grows
+    # the backoff doubles, 1, 2, 4 … s of Lambda's clock: a wait is never shorter than its
+    # step (a busy machine may make it longer, so only the lower bound is asserted)
+    assert all(delay >= 0.95 * SCALE * 2 ** step for step, delay in enumerate(delays))
     [message] = receive_all(sqs, url, 1)
     record = json.loads(message["Body"])
     assert record["requestContext"]["requestId"] == request_id
