@@ -222,7 +222,8 @@ class LocalCloud:
         self._pool = EnvironmentPool(self._new_environment, self.clock,
                                      idle_timeout_s=self._idle_timeout, max_idle=self._max_warm)
         self._limiter = ConcurrencyLimiter(self.account_concurrency)
-        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable, self.region)
+        self._hooks = LambdaBackendHooks(self._pool.retire, self._max_reservable, self.region,
+                                         self._role_may_act if self.iam else None)
         self._hooks.install()
         self._reachability = Reachability(self.region, self.account_id)
         service = InvokeService(self.region, self._pool, self.records, self._limiter)
@@ -399,7 +400,11 @@ class LocalCloud:
 
     def _role_may(self, spec: FunctionSpec, action: str, resource: str) -> bool:
         """Whether Lambda, acting as the function's role, may do this (its logs)."""
-        return self._role_refusal(spec.role, spec.name, action, resource) is None
+        return self._role_may_act(spec.role, spec.name, action, resource)
+
+    def _role_may_act(self, role: str, function_name: str, action: str,
+                      resource: str) -> bool:
+        return self._role_refusal(role, function_name, action, resource) is None
 
     def _role_refusal(self, role: str, function_name: str, action: str,
                       resource: str) -> str | None:

@@ -94,6 +94,8 @@ INTERNALS: tuple[Internal, ...] = (
              ("function_name", "qualifier")),
     Internal(LAMBDA, "LambdaBackend.put_function_concurrency", "method",
              "wrap: keep 100 units unreserved", ("function_name", "reserved_concurrency")),
+    Internal(LAMBDA, "LambdaBackend.create_event_source_mapping", "method",
+             "wrap: the role may poll the source", ("spec",)),
     Internal(LAMBDA, "LambdaBackend.get_function", "method", "look a function up",
              ("function_name_or_arn", "qualifier")),
     Internal(LAMBDA, "LambdaBackend.create_alias", "method", "AWS::Lambda::Alias",

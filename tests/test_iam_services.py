@@ -254,3 +254,46 @@ def test_a_role_that_may_not_send_loses_the_record_and_the_metric_counts_it(clou
     assert wait_until(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"), 30)
     assert failures(cloud, name, metric) == 1
 
+
+
+def test_a_dead_letter_queue_the_role_may_not_write_is_refused_at_create(cloud, bare):
+    """As AWS refuses it: "The provided execution role does not have permissions to call
+    SendMessage on SQS" (InvalidParameterValueException), at create and at update."""
+    queue_arn = f"arn:aws:sqs:{bare['region']}:{bare['account']}:jobs"
+    deploy = Deployer(cloud)
+    deploy.role_arn = f"arn:aws:iam::{bare['account']}:role/{ROLE}"
+    lam = cloud.client("lambda")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match=(
+            "^An error occurred .*: The provided execution role does not have permissions to "
+            "call SendMessage on SQS$")):
+        deploy("dlq-refused", FAILING, DeadLetterConfig={"TargetArn": queue_arn})
+    deploy("dlq-later", FAILING)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="SendMessage"):
+        lam.update_function_configuration(FunctionName="dlq-later",
+                                          DeadLetterConfig={"TargetArn": queue_arn})
+    grant(cloud, "sqs:SendMessage", queue_arn)
+    lam.update_function_configuration(FunctionName="dlq-later",
+                                      DeadLetterConfig={"TargetArn": queue_arn})
+
+
+def test_an_sqs_event_source_the_role_may_not_poll_is_refused(cloud, bare):
+    """Lambda polls the queue as the function's role: ReceiveMessage, DeleteMessage and
+    GetQueueAttributes (developer guide, "Using Lambda with Amazon SQS": execution role
+    permissions)."""
+    queue_arn = f"arn:aws:sqs:{bare['region']}:{bare['account']}:jobs"
+    lam = cloud.client("lambda")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match=(
+            "The provided execution role does not have permissions to call ReceiveMessage "
+            "on SQS$")):
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="caller")
+    grant(cloud, "sqs:ReceiveMessage", queue_arn)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="DeleteMessage"):
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="caller")
+    cloud.client("iam").put_role_policy(
+        RoleName=ROLE, PolicyName="poll", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": queue_arn,
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
+                           "sqs:GetQueueAttributes"]}]}))
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="caller",
+                                              Enabled=False)
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])

@@ -35,6 +35,7 @@ from lambdalab.control import (
     lifecycle,
     log_storage,
     model_validation,
+    role_checks,
     service_invocations,
     sns_events,
     validation,
@@ -55,10 +56,11 @@ class LambdaBackendHooks:
     """Installs the wrappers; ``uninstall`` restores moto exactly as it was."""
 
     def __init__(self, on_change: ChangeListener, max_reservable: ReservableLimit,
-                 region: str = "us-east-1") -> None:
+                 region: str = "us-east-1", role_may: role_checks.RoleMay | None = None) -> None:
         self._on_change = on_change
         self._max_reservable = max_reservable
         self._region = region
+        self._role_may = role_may  # IAM's decision on what the role may do, where enforced
         self._patcher = Patcher()
 
     def install(self) -> None:
@@ -68,6 +70,7 @@ class LambdaBackendHooks:
         self._wrap(LambdaBackend, "publish_version", self._publish_version)
         self._wrap(LambdaBackend, "delete_function", self._delete_function)
         self._wrap(LambdaBackend, "put_function_concurrency", self._put_concurrency)
+        self._wrap(LambdaBackend, "create_event_source_mapping", self._create_mapping)
         self._wrap(LambdaFunction, "get_configuration", _configuration_as_aws)
         cloudformation.install(self._patcher)
         cloudformation_network.install(self._patcher)
@@ -81,6 +84,17 @@ class LambdaBackendHooks:
         """Let other services' invocations (SNS, SQS, …) run through the data plane."""
         service_invocations.install(self._patcher, service)
         sns_events.install(self._patcher)
+
+    def _create_mapping(self, original: Any, backend: LambdaBackend,
+                        spec: dict[str, Any]) -> Any:
+        """Lambda polls an event source as the function's role: checked at create."""
+        try:
+            fn = backend.get_function(spec.get("FunctionName") or "")
+        except Exception:  # noqa: BLE001 - moto's own not-found error follows
+            return original(backend, spec)
+        role_checks.check_event_source(self._role_may, fn.role, fn.function_name,
+                                       spec.get("EventSourceArn") or "")
+        return original(backend, spec)
 
     def uninstall(self) -> None:
         self._patcher.restore()
@@ -96,6 +110,9 @@ class LambdaBackendHooks:
         validation.check_environment(spec)
         validation.check_package(spec.get("Code") or {}, backend.account_id)
         in_vpc = _check_network(backend, spec.get("VpcConfig"), spec.get("Role"))
+        role_checks.check_dead_letter(self._role_may, spec.get("Role") or "",
+                                      spec.get("FunctionName") or "",
+                                      (spec.get("DeadLetterConfig") or {}).get("TargetArn", ""))
         fn = original(backend, spec)
         latest = _latest(backend, fn.function_name)
         STATE.new_revision(unqualified_arn(latest))
@@ -119,6 +136,9 @@ class LambdaBackendHooks:
             _check_network(backend, body.get("VpcConfig", fn._vpc_config),
                            body.get("Role", fn.role))
         if "DeadLetterConfig" in body:
+            role_checks.check_dead_letter(self._role_may, body.get("Role", fn.role),
+                                          fn.function_name,
+                                          (body["DeadLetterConfig"] or {}).get("TargetArn", ""))
             STATE.set_dead_letter(unqualified_arn(fn), body["DeadLetterConfig"])
         if network_change:  # before the update, so that its answer says InProgress
             lifecycle.start_updating(fn)
