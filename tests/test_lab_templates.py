@@ -45,3 +45,36 @@ def test_cfn_lint_catches_a_template_aws_would_reject(tmp_path):
     lint = cfn_lint(broken)
     assert lint.returncode != 0
     assert "E3" in lint.stdout  # missing Role and Code, a deprecated runtime
+
+
+def wildcard_grants(text: str) -> list[str]:
+    """The lines of a template's policies that grant a wildcard: an action of ``*`` or
+    ``service:*``, or a resource of ``*`` (a lab grants each function what it calls, by ARN;
+    a log group's ``:*`` suffix names its streams and is not counted)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        value = value.strip()
+        if key == "Action" and any(item.strip(" '\"").endswith("*") or item.strip(" '\"") == "*"
+                                   for item in value.strip("[]").split(",")):
+            found.append(f"{number}: {line.strip()}")
+        elif key == "Resource" and value.strip("'\"") == "*":
+            found.append(f"{number}: {line.strip()}")
+    return found
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.parent.name)
+def test_no_lab_role_grants_a_wildcard(template):
+    """Least privilege, kept: with IAM deciding in the local cloud, each lab's tests prove
+    its grants suffice; this proves none grants more than named actions on named ARNs."""
+    assert wildcard_grants(template.read_text()) == []
+
+
+def test_a_wildcard_grant_is_found():
+    assert wildcard_grants("                Action: lambda:*\n"
+                           "                Resource: !GetAtt Fn.Arn\n"
+                           "              - Action: [s3:GetObject, '*']\n"
+                           "                Resource: '*'\n") == [
+        "1: Action: lambda:*", "3: - Action: [s3:GetObject, '*']", "4: Resource: '*'"]
+    assert wildcard_grants("                Action: [logs:PutLogEvents]\n                "
+                           "Resource: !Sub 'arn:aws:logs:r:a:log-group:/aws/lambda/x:*'\n") == []
