@@ -109,9 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"read, or from stdin with - (default: ${SECRET_KEY_ENV})")
     serve.add_argument("--secret-access-key", default=None, help=argparse.SUPPRESS)
     serve.add_argument("--iam", action=argparse.BooleanOptionalAction, default=None,
-                       help="let IAM decide whether a function may invoke another, from its "
-                            "execution role's policies (default: $LAMBDALAB_IAM, else on; "
-                            "--no-iam lets any function do anything)")
+                       help="let IAM decide what functions may do, from their execution "
+                            "roles' policies (default: $LAMBDALAB_IAM, else on; --no-iam lets "
+                            "any function do anything)")
     serve.set_defaults(run=_serve)
     notebooks = commands.add_parser(
         "notebooks", help="make the attendee's copies of the notebooks (outputs cleared), "

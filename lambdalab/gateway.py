@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -46,6 +47,7 @@ from lambdalab.network.model import Verdict
 from lambdalab.runtime.network import TOKEN_HEADER, UNREACHABLE_HEADER
 
 TOKEN_ENVIRON_KEY = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
+log = logging.getLogger(__name__)
 SIGNED_ENVIRON_KEY = "lambdalab.signed"  # the checked signature and the body it covered
 CLOSED_PATHS = ("/moto-api", "/favicon.ico")
 LAMBDA_FUNCTIONS_PATH = re.compile(r"^/\d{4}-\d\d-\d\d/functions(/|$)")  # Lambda's API
@@ -83,11 +85,11 @@ class Gateway:
                 return _black_hole(verdict)(environ, start_response)
         if self._credentials is not None:
             refused = self._authenticate(environ)
-            if refused is None and self.iam is not None:
-                refused = self._authorize(environ)
             if refused is not None:
                 return refused(environ, start_response)
         refused = _normalize_function_name(environ, self._region, self._account_id)
+        if refused is None and self.iam is not None and SIGNED_ENVIRON_KEY in environ:
+            refused = self._authorize(environ)  # on the name as Lambda reads it
         if refused is not None:
             return refused(environ, start_response)
         path = environ.get("PATH_INFO", "")
@@ -152,7 +154,13 @@ class Gateway:
             environ.get("QUERY_STRING", ""),
             {name.lower(): value for name, value in Request(environ).headers.items()},
             body, self._region, self._account_id)
-        denied = self.iam(signed.credentials.access_key, requested_actions.requested(request))
+        try:
+            needed = requested_actions.requested(request)
+        except Exception:  # never a traceback: what cannot be read is asked for whole
+            log.exception("could not tell what a request asks IAM for")
+            needed = [Requested(signed.service, requested_actions.UNKNOWN,
+                                f"{signed.service}:{requested_actions.UNKNOWN}", "*")]
+        denied = self.iam(signed.credentials.access_key, needed)
         if denied is None:
             return None
         return access_denied_response(signed.service, environ, body, denied.message)

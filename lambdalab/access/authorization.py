@@ -3,9 +3,10 @@
 A function calls AWS as its execution role (:mod:`lambdalab.access.role_sessions`), and IAM
 decides with AWS's logic: an explicit Deny in any of the role's identity-based policies
 (inline, customer managed, AWS managed) wins, else an Allow permits, else the call is
-implicitly denied. The statements are matched by moto's own policy evaluation
-(``moto.iam.access_control.IAMPolicy``: actions and resources with wildcards); what moto
-does not do, naming the principal and the resource as Lambda's error does, is here.
+implicitly denied. Statements are matched here (``Action``/``NotAction`` without regard
+to case, ``Resource``/``NotResource`` with IAM's ``*`` and ``?``): moto's ``IAMPolicy`` treats
+a statement without ``Resource`` as a match, applies conditions it cannot evaluate and reads
+resource patterns as regular expressions.
 
 The owner's credentials are not a role session and keep full access, as an account's
 administrator would.
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
@@ -84,7 +86,7 @@ def _role_policies(role_arn: str, account: str, partition: str) -> list[Any]:
         inline = [backend.get_role_policy(role, name)[1]
                   for name in backend.list_role_policies(role)]
         attached, _ = backend.list_attached_role_policies(role)
-    except Exception:  # the role is gone: nothing allows anything
+    except NotFoundException:  # the role is gone: nothing allows anything
         return []
     return [*inline, *attached]
 
@@ -133,28 +135,71 @@ def check_all(access_key_id: str, account: str, region: str,
 
 def _decide(session: Any, policies: list[Any], action: str, resource: str,
             service: str) -> Denial | None:
-    """AWS's logic: an explicit Deny wins, else an Allow permits, else implicitly denied.
-    Actions are compared without regard to case, as IAM compares them."""
+    """AWS's logic: an explicit Deny wins, else an Allow permits, else implicitly denied."""
     allowed = False
     for policy in policies:
-        result = IAMPolicy(_actions_in_lower_case(policy)).is_action_permitted(
-            action.lower(), resource)
-        if result == PermissionResult.DENIED:
-            return Denial(session.arn, action, resource, explicit=True, service=service)
-        allowed = allowed or result == PermissionResult.PERMITTED
+        for statement in _statements(policy):
+            effect = _effect(statement, action, resource)
+            if effect == "Deny":
+                return Denial(session.arn, action, resource, explicit=True, service=service)
+            allowed = allowed or effect == "Allow"
     return None if allowed else Denial(session.arn, action, resource, explicit=False,
                                        service=service)
 
 
-def _actions_in_lower_case(policy: Any) -> str:
-    """The policy's document with its ``Action``/``NotAction`` values in lower case."""
-    document = IAMPolicy(policy)._policy_json  # moto's parse of any form of policy
-    statements = document.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        for key in ("Action", "NotAction"):
-            value = statement.get(key)
-            if isinstance(value, str):
-                statement[key] = value.lower()
-            elif isinstance(value, list):
-                statement[key] = [item.lower() for item in value]
-    return json.dumps(document)
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    """A policy's statements, whatever form moto keeps it in (an inline policy's JSON, a
+    managed policy's default version)."""
+    document: Any = policy
+    if not isinstance(policy, str | dict):
+        document = next((version.document for version in policy.versions
+                         if version.is_default), "{}")
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    statements = statements if isinstance(statements, list) else [statements]
+    return [statement for statement in statements if isinstance(statement, dict)]
+
+
+def _effect(statement: dict[str, Any], action: str, resource: str) -> str | None:
+    """The statement's effect on this action and resource, None if it does not apply.
+
+    Actions compare without regard to case, resources with it; ``*`` and ``?`` are the
+    wildcards (IAM JSON policy reference, "Action", "Resource"). The cloud supplies no
+    condition keys, so a condition holds only where a missing key satisfies it
+    (``…IfExists``, ``Null: true``), as AWS evaluates a condition whose key is absent.
+    """
+    if "NotAction" in statement:
+        if any(_like(action.lower(), pattern.lower())
+               for pattern in _strings(statement["NotAction"])):
+            return None
+    elif not any(_like(action.lower(), pattern.lower())
+                 for pattern in _strings(statement.get("Action"))):
+        return None
+    if "NotResource" in statement:
+        if any(_like(resource, pattern) for pattern in _strings(statement["NotResource"])):
+            return None
+    elif not any(_like(resource, pattern) for pattern in _strings(statement.get("Resource"))):
+        return None
+    for operator, pairs in (statement.get("Condition") or {}).items():
+        holds = operator.endswith("IfExists") or (
+            operator == "Null" and all(str(value).lower() == "true"
+                                       for value in (pairs or {}).values()))
+        if not holds:
+            return None
+    effect = statement.get("Effect")
+    return effect if effect in ("Allow", "Deny") else None
+
+
+def _strings(value: Any) -> list[str]:
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [item for item in values if isinstance(item, str)]
+
+
+def _like(value: str, pattern: str) -> bool:
+    """IAM's wildcard match: ``*`` any run of characters, ``?`` one, nothing else special."""
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, value, re.S) is not None

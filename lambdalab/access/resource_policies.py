@@ -74,17 +74,29 @@ def _matches(statement: dict[str, Any], invoker: Invoker, function_arn: str,
     return _conditions_met(statement.get("Condition") or {}, invoker, account)
 
 
+OPERATORS = {"ArnLike", "ArnEquals", "StringLike", "StringEquals", "ArnNotLike",
+             "ArnNotEquals", "StringNotLike", "StringNotEquals"}
+
+
 def _conditions_met(conditions: dict[str, Any], invoker: Invoker, account: str) -> bool:
-    """``AWS:SourceArn`` (ArnLike, ArnEquals, StringLike, StringEquals) and
-    ``AWS:SourceAccount``; a source the event does not name is not checked."""
+    """``AWS:SourceArn`` and ``AWS:SourceAccount`` with the Arn/String operators (``Not``
+    and ``…IfExists`` forms too); a source the event does not name is not checked, a
+    condition on anything else, or with another operator, does not hold."""
     for operator, pairs in conditions.items():
+        base = operator.removesuffix("IfExists")
+        if base not in OPERATORS:
+            return False
         for key, expected in (pairs or {}).items():
             values = _listed(expected)
-            if key.lower() == "aws:sourcearn" and invoker.source_arn is not None:
-                like = operator.endswith("Like")
-                if not any(fnmatchcase(invoker.source_arn, value) if like else
-                           invoker.source_arn == value for value in values):
-                    return False
-            elif key.lower() == "aws:sourceaccount" and account not in values:
+            given = {"aws:sourcearn": invoker.source_arn,
+                     "aws:sourceaccount": account}.get(key.lower(), "")
+            if given is None:
+                continue  # the event does not name its source
+            if not given:
+                return False
+            like = base.endswith("Like")
+            matched = any(fnmatchcase(given, value) if like else given == value
+                          for value in values)
+            if matched == ("Not" in base):
                 return False
     return True

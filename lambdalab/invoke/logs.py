@@ -92,9 +92,14 @@ def write(account: str, region: str, group: str, stream: str, lines: list[LogLin
     group_arn = f"arn:aws:logs:{region}:{account}:log-group:{group}"
     stream_arn = f"{group_arn}:log-stream:{stream}"
     may = allowed or (lambda action, resource: True)
+    # decided before taking the lock, which every function's logs share
+    create_group = may("logs:CreateLogGroup", f"{group_arn}:*")
+    create_stream = may("logs:CreateLogStream", stream_arn)
+    if not may("logs:PutLogEvents", stream_arn):
+        return
     with _lock:
         if group not in backend.groups:
-            if not may("logs:CreateLogGroup", f"{group_arn}:*"):
+            if not create_group:
                 return
             try:
                 backend.create_log_group(group, tags={})
@@ -102,11 +107,9 @@ def write(account: str, region: str, group: str, stream: str, lines: list[LogLin
                 pass
         log_group = backend.groups[group]
         if stream not in log_group.streams:
-            if not may("logs:CreateLogStream", stream_arn):
+            if not create_stream:
                 return
             log_group.create_log_stream(stream)
-        if not may("logs:PutLogEvents", stream_arn):
-            return
         events = [{"timestamp": line.timestamp_ms, "message": line.message} for line in lines]
         log_group.put_log_events(stream, events)
         _keep_newest(log_group, GROUP_EVENTS_LIMIT, GROUP_BYTES_LIMIT)

@@ -1,7 +1,8 @@
 """Kill an execution environment's whole process tree, even while parts of it keep forking.
 
 Used where no cgroup holds the environment (Linux as a user, macOS) and, as a first pass,
-where one does. Imports nothing heavy on Linux: the guardian process runs it too.
+where one does; the guardian process runs it too. The sweeps read ``/proc`` directly (one
+read per process): psutil serves only the start-time check and macOS.
 """
 
 from __future__ import annotations
