@@ -55,8 +55,9 @@ HANDLER = textwrap.dedent("""
         subprocess.Popen([sys.executable, helper, event["mode"], event["record"]],
                          start_new_session=True)
         deadline = time.monotonic() + 20
-        while not os.path.exists(event["record"]) and time.monotonic() < deadline:
-            time.sleep(0.01)  # the helper has started before the environment is frozen
+        while time.monotonic() < deadline and not (
+                os.path.exists(event["record"]) and os.path.getsize(event["record"]) > 0):
+            time.sleep(0.01)  # the helper has written its pid before the environment is frozen
         if event.get("orphans"):
             for _ in range(event["orphans"]):  # each leaves a child that ends at once
                 if os.fork() == 0:
