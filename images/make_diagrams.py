@@ -508,6 +508,47 @@ def timeouts_and_retries() -> Path:
 DIAGRAMS.append(timeouts_and_retries)
 
 
+def access_denied() -> Path:
+    """Notebook 08: a function calls AWS as its role; IAM refuses before anything runs."""
+    fig, ax = canvas(9.3, "The caller's role decides what it may call",
+                     "A function calls AWS as its execution role; with no policy that allows "
+                     "the call, IAM refuses it.")
+    caller, service, invoked = call_participants(
+        ax, 8.1, 3.0, ("caller", "checkout"), "Lambda + IAM", ("invoked function",
+                                                               "pricing:live"),
+        caller_bottom=2.85)
+
+    activation(ax, caller, 6.95, 4.45)
+    activation(ax, service, 6.75, 4.45)
+    message(ax, caller, service, 6.75, "invoke(pricing, Qualifier=live)")
+    note(ax, service + 0.35, 6.45,
+         "who:  assumed-role/ROLE/checkout\n"
+         "what: lambda:InvokeFunction\n"
+         "on:   ...:function:pricing:live\n"
+         "an Allow in the role's policies?  none", color=BAD, fill=BAD_FILL, size=8.5)
+    message(ax, service, caller, 4.45, "403 AccessDeniedException", color=BAD, reply=True)
+    note(ax, invoked - 0.3, 5.2, "never invoked", color=MUTED, ha="right", size=8.5)
+    note(ax, caller + 0.35, 4.05, "the checkout raises; Lambda cannot write its log\n"
+                                  "either: the logs are written as the role too",
+         color=BAD, size=8.5)
+
+    caption(ax, 2.3, "what each role allows")
+    verdicts(ax, 1.95,
+             wrong=("bare role",
+                    "trust policy: lambda.amazonaws.com\n"
+                    "policies: none\n"
+                    "-> AccessDeniedException, no log"),
+             fixed=("least privilege",
+                    "lambda:InvokeFunction on\n"
+                    "    ...:function:pricing:live\n"
+                    "the three log actions on its log group\n"
+                    "-> priced, logged"))
+    return save(fig, "08_access_denied")
+
+
+DIAGRAMS.append(access_denied)
+
+
 if __name__ == "__main__":
     for draw in DIAGRAMS:
         print(f"wrote {draw().relative_to(HERE.parent)}")

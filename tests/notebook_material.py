@@ -17,6 +17,7 @@ from lambdalab.workshop import (
     pitfall05,
     pitfall06,
     pitfall07,
+    pitfall08,
 )
 from lambdalab.workshop.labs import import_file
 
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {pitfall01: "01_function_error", pitfall02: "02_values_do_not_travel",
              pitfall03: "03_vpc_reachability", pitfall04: "04_sync_by_default",
              pitfall05: "05_concurrency_throttling", pitfall06: "06_own_environment",
-             pitfall07: "07_timeouts_and_retries"}  # each notebook's checks module: its stem
+             pitfall07: "07_timeouts_and_retries", pitfall08: "08_access_denied"}
+# each notebook's checks module: its stem
 
 
 class Material:

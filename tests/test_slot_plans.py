@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import slot_plan  # noqa: E402
 
-STEMS = [p.stem for p in sorted((ROOT / "notebooks").glob("0[1-7]_*.ipynb"))]
+STEMS = [p.stem for p in sorted((ROOT / "notebooks").glob("0[1-8]_*.ipynb"))]
 CHECKS = json.loads(slot_plan.CHECK_TIMES.read_text())
 INSTRUCTORS = (ROOT / "notebooks" / "INSTRUCTORS.md").read_text()
 

@@ -277,7 +277,7 @@ def main() -> None:
     if arguments.checks:
         CHECK_TIMES.write_text(json.dumps(measure_checks(), indent=1, sort_keys=True) + "\n")
     check_seconds = json.loads(CHECK_TIMES.read_text()) if CHECK_TIMES.exists() else {}
-    for notebook in sorted(NOTEBOOKS.glob("0[1-7]_*.ipynb")):
+    for notebook in sorted(NOTEBOOKS.glob("0[1-8]_*.ipynb")):
         planned, slot = plan(notebook.stem, check_seconds), stated_slot(notebook.stem)
         show(planned, slot)
         print(time_line(planned, slot))

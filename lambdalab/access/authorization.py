@@ -203,3 +203,16 @@ def _like(value: str, pattern: str) -> bool:
     """IAM's wildcard match: ``*`` any run of characters, ``?`` one, nothing else special."""
     regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
     return re.fullmatch(regex, value, re.S) is not None
+
+
+def evaluate(document: dict[str, Any] | str, action: str, resource: str) -> str:
+    """One policy document's verdict on an action and resource, by the cloud's own rules:
+    ``"Deny"`` (an explicit Deny), ``"Allow"``, or ``"ImplicitDeny"`` (nothing allows it)."""
+    verdict = "ImplicitDeny"
+    for statement in _statements(document):
+        effect = _effect(statement, action, resource)
+        if effect == "Deny":
+            return "Deny"
+        if effect == "Allow":
+            verdict = "Allow"
+    return verdict

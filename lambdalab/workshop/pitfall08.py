@@ -1,0 +1,175 @@
+"""Notebook 08's prediction and exercises: the caller's role may not invoke the callee.
+
+- ``bare_role``: predict what a checkout whose role grants nothing gets back, and what its
+  log group holds.
+- ``exercise1``: read AccessDenied messages of five services (who asked, for which action,
+  on which resource, refused by a Deny or by no Allow), worded by the cloud as each
+  service words them.
+- ``exercise2``: write the least-privilege policy for a call graph; the check evaluates it
+  with the cloud's own IAM evaluation, on the calls the graph makes and on calls it does
+  not make.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lambdalab.access.authorization import Denial, evaluate
+from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.texts import load_texts
+
+T = load_texts("pitfall08")  # topics, hints, mistakes: texts/en/pitfall08.toml
+EXERCISES = NotebookExercises("pitfall08", "notebooks/solutions/08_access_denied.py", T)
+REGION, ACCOUNT = "ap-northeast-1", "123456789012"
+
+# --- the prediction ----------------------------------------------------------------------
+
+bare_role = Prediction(
+    question="What does the checkout whose role grants nothing get back, and what does its "
+             "log group hold?",
+    choices={
+        "priced": "the checkout's role allows nothing, and a function calls AWS as its role: "
+                  "Lambda refused the invoke before anything ran.",
+        "error with a log": "the error came back, but nothing was written: Lambda writes a "
+                            "function's logs as its role too, and this role may not.",
+        "error, no log": "IAM refused the invoke (AccessDeniedException), the checkout raised, "
+                         "and Lambda could not write its log: the role may not do that either.",
+        "timeout": "nothing waited: IAM answers at once, before the pricing function is even "
+                   "looked up.",
+    },
+    why="A function calls AWS with its role's credentials, a session named after the "
+        "function. A role with no policy is allowed nothing: the invoke is implicitly "
+        "denied, and Lambda's own calls to CloudWatch Logs, made as the same role, are too.")
+
+
+
+def outcome(response: dict[str, Any], log_lines: list[str]) -> str:
+    """The prediction's answer, from the checkout's response and its log group's lines."""
+    if "FunctionError" not in response:
+        return "priced"
+    return "error with a log" if log_lines else "error, no log"
+
+
+# --- exercise 1: read an AccessDenied message ------------------------------------------------
+
+FIELDS = ("role", "function", "action", "resource", "refused_by")
+MESSAGES = [  # (service, role, function, action, resource, explicit deny?)
+    ("dynamodb", "orders-role", "save-order", "dynamodb:PutItem",
+     f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders", False),
+    ("sqs", "shipping-role", "ship-order", "sqs:SendMessage",
+     f"arn:aws:sqs:{REGION}:{ACCOUNT}:shipping-failures", False),
+    ("s3", "invoice-role", "render-invoice", "s3:GetObject",
+     "arn:aws:s3:::invoices/2026/12/A-2001.pdf", False),
+    ("sns", "notify-role", "notify-customer", "sns:Publish",
+     f"arn:aws:sns:{REGION}:{ACCOUNT}:order-events", False),
+    ("lambda", "refund-role", "approve-refund", "lambda:InvokeFunction",
+     f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:refunds:live", True),
+]
+
+
+def message_of(service: str, role: str, function: str, action: str, resource: str,
+               explicit: bool) -> str:
+    """The message the cloud gives, as the service words it."""
+    principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{function}"
+    return Denial(principal, action, resource, explicit, service).message
+
+
+def diagnosis_cases(cloud: Any) -> list[Case]:
+    def read(service: str, role: str, function: str, action: str, resource: str,
+             explicit: bool) -> Callable[[Callable[[str], Any]], str]:
+        expected = {"role": role, "function": function, "action": action.lower(),
+                    "resource": resource,
+                    "refused_by": "explicit deny" if explicit else "no allow"}
+
+        def run(diagnose: Callable[[str], Any]) -> str:
+            answer = diagnose(message_of(service, role, function, action, resource, explicit))
+            expect(isinstance(answer, dict), f"answer a dict with {', '.join(FIELDS)}; got "
+                                             f"{type(answer).__name__}")
+            for field in FIELDS:
+                given = answer.get(field)
+                if field == "action" and isinstance(given, str):
+                    given = given.lower()  # IAM compares actions without regard to case
+                if given != expected[field]:
+                    raise WrongAnswer(f"{field}: you answered {answer.get(field)!r}, it is "
+                                      f"{expected[field]!r}")
+            return f"{role} / {function}: {action} refused ({expected['refused_by']})"
+        return run
+
+    return [Case(f"{service}: {action} on {resource.rsplit(':', 1)[-1]}"
+                 + (" (explicit deny)" if explicit else ""),
+                 read(service, role, function, action, resource, explicit))
+            for service, role, function, action, resource, explicit in MESSAGES]
+
+
+exercise1 = EXERCISES.exercise(1, diagnosis_cases, needs_cloud=False, mistakes=[
+    Mistake(T.mistake("quotes_kept"),
+            lambda attempt: attempt.failed_with("resource: you answered '\"arn:aws:s3")),
+    Mistake(T.mistake("session_as_role"),
+            lambda attempt: attempt.failed_with("role: you answered", "/"))])
+
+# --- exercise 2: least privilege for a call graph ------------------------------------------
+
+ARN = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:"
+FUNCTION = ARN.format("lambda") + "function:"
+LOGS = ARN.format("logs") + "log-group:/aws/lambda/"
+STREAM = "2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef"
+MAY = [  # (what the call is, action, resource)
+    ("invoke rates", "lambda:InvokeFunction", FUNCTION + "rates"),
+    ("invoke labels through its alias prod", "lambda:InvokeFunction", FUNCTION + "labels:prod"),
+    ("send to the queue shipping-failures", "sqs:SendMessage",
+     ARN.format("sqs") + "shipping-failures"),
+    ("create its log stream", "logs:CreateLogStream", f"{LOGS}shipping:log-stream:{STREAM}"),
+    ("write its log events", "logs:PutLogEvents", f"{LOGS}shipping:log-stream:{STREAM}"),
+]
+MAY_NOT = [
+    ("invoke labels unqualified", "lambda:InvokeFunction", FUNCTION + "labels"),
+    ("invoke labels through its alias dev", "lambda:InvokeFunction", FUNCTION + "labels:dev"),
+    ("invoke rates-admin", "lambda:InvokeFunction", FUNCTION + "rates-admin"),
+    ("delete the function rates", "lambda:DeleteFunction", FUNCTION + "rates"),
+    ("send to the queue refunds", "sqs:SendMessage", ARN.format("sqs") + "refunds"),
+    ("write the log of refunds", "logs:PutLogEvents", f"{LOGS}refunds:log-stream:{STREAM}"),
+]
+
+
+def policy_cases(cloud: Any) -> list[Case]:
+    def verdict(policy_for: Callable[[str, str], Any], action: str, resource: str) -> str:
+        document = policy_for(REGION, ACCOUNT)
+        expect(isinstance(document, dict) and "Statement" in document,
+               "answer a policy document: a dict with \"Version\" and \"Statement\"")
+        return evaluate(document, action, resource)
+
+    def allowed(action: str, resource: str) -> Callable[[Any], str]:
+        def run(policy_for: Any) -> str:
+            found = verdict(policy_for, action, resource)
+            expect(found == "Allow", f"your policy does not allow {action} on {resource} "
+                                     f"({found}): shipping's call fails with "
+                                     "AccessDeniedException")
+            return "allowed"
+        return run
+
+    def refused(action: str, resource: str) -> Callable[[Any], str]:
+        def run(policy_for: Any) -> str:
+            found = verdict(policy_for, action, resource)
+            expect(found != "Allow", f"your policy allows {action} on {resource}, which "
+                                     "shipping never calls: more than least privilege")
+            return "refused"
+        return run
+
+    return ([Case(f"may {what}", allowed(action, resource)) for what, action, resource in MAY]
+            + [Case(f"may not {what}", refused(action, resource))
+               for what, action, resource in MAY_NOT])
+
+
+WILDCARD = re.compile(r"""["']Resource["']\s*:\s*\[?\s*["']\*["']""")
+
+exercise2 = EXERCISES.exercise(2, policy_cases, needs_cloud=False, mistakes=[
+    Mistake(T.mistake("wildcard_resource"), lambda attempt: bool(WILDCARD.search(
+        attempt.source))),
+    Mistake(T.mistake("prefix_wildcard"),
+            lambda attempt: attempt.mentions("labels*") or attempt.mentions("labels:*")),
+    Mistake(T.mistake("unqualified_for_alias"),
+            lambda attempt: attempt.failed("may invoke labels through its alias prod")
+            and not attempt.mentions("labels:prod"))])
