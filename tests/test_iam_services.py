@@ -24,6 +24,7 @@ import pytest
 
 from conftest import Deployer, wait_until
 from lambdalab import LocalCloud
+from lambdalab.workshop.functions import TRUST  # Lambda may assume the role
 
 pytestmark = pytest.mark.both_runtime_clients
 
@@ -43,9 +44,6 @@ def handler(event, context):
     return {"status": 200}
 """
 ROLE = "service-caller-role"
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-    "Action": "sts:AssumeRole"}]})
 
 
 @pytest.fixture(scope="module")
