@@ -11,19 +11,19 @@ resource that the local cloud's CloudFormation silently skipped.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from botocore.exceptions import ClientError, WaiterError
 
 from lambdalab.packaging import zip_folder
+from lambdalab.template_text import parse_template
 
 ARTIFACT_BUCKET = "lambdalab-artifacts"
 WAIT = {"Delay": 5, "MaxAttempts": 360}  # what a real account needs; the local cloud is instant
-NOT_A_FUNCTION_TAG = {"Ref": "Ref", "Condition": "Condition"}  # short forms without "Fn::"
 
 
 class ClientFactory(Protocol):
@@ -37,37 +37,18 @@ class StackDeployError(RuntimeError):
 
 
 def load_template(path: Path) -> dict[str, Any]:
-    """Parse a JSON or YAML template, short-form tags (``!Ref``, ``!GetAtt``) included.
+    """Parse a JSON or YAML template file, short-form tags (``!Ref``, ``!GetAtt``) included."""
+    return parse_template(path.read_text())
 
-    PyYAML's safe loader rejects unknown tags, so each ``!Name`` becomes the long form
-    (``{"Fn::Name": ...}``) that CloudFormation accepts in a JSON body.
+
+def package(template_path: Path, s3: Any, bucket: str = ARTIFACT_BUCKET, *,
+            template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template with every local ``Code`` folder uploaded and replaced by its S3 location.
+
+    ``template``, when given, is used instead of the file's (an exercise's edited copy of
+    it); the ``Code`` folders are still found next to the file. It is not changed.
     """
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
-        name = NOT_A_FUNCTION_TAG.get(tag_suffix, f"Fn::{tag_suffix}")
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        elif isinstance(node, yaml.MappingNode):
-            value = loader.construct_mapping(node, deep=True)
-        else:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"unexpected {type(node).__name__}", node.start_mark)
-        return {name: value}
-
-    Loader.add_multi_constructor("!", intrinsic)
-    return yaml.load(path.read_text(), Loader=Loader)  # noqa: S506 - a SafeLoader subclass
-
-
-def package(template_path: Path, s3: Any, bucket: str = ARTIFACT_BUCKET) -> dict[str, Any]:
-    """The template with every local ``Code`` folder uploaded and replaced by its S3 location."""
-    template = load_template(template_path)
+    template = copy.deepcopy(template) if template is not None else load_template(template_path)
     for name, resource in (template.get("Resources") or {}).items():
         if resource.get("Type") != "AWS::Lambda::Function":
             continue
@@ -87,16 +68,18 @@ def package(template_path: Path, s3: Any, bucket: str = ARTIFACT_BUCKET) -> dict
 
 
 def deploy_stack(cloud: ClientFactory, template_path: str | Path, stack_name: str,
-                 parameters: dict[str, str] | None = None) -> dict[str, str]:
+                 parameters: dict[str, str] | None = None, *,
+                 template: dict[str, Any] | None = None) -> dict[str, str]:
     """Create or update ``stack_name`` from a lab template; returns the stack's outputs.
 
     As ``aws cloudformation deploy`` does, an unchanged template is not an error. Unlike
     it, a stack left in ``ROLLBACK_COMPLETE`` by a failed first deployment is deleted and
     created again: such a stack holds no resources and CloudFormation refuses to update
-    it, so a learner who fixes a template can simply deploy again.
+    it, so a learner who fixes a template can simply deploy again. ``template``: as for
+    :func:`package`.
     """
     cfn = cloud.client("cloudformation")
-    template = package(Path(template_path), cloud.client("s3"))
+    template = package(Path(template_path), cloud.client("s3"), template=template)
     body = json.dumps(template)
     arguments: dict[str, Any] = {
         "StackName": stack_name, "TemplateBody": body,
@@ -213,4 +196,7 @@ def _failure_reason(cfn: Any, stack_name: str, error: Exception,
         if event.get("ResourceStatus", "").endswith("FAILED") and reason:
             resource = event.get("LogicalResourceId")
             return reason if resource in (None, stack_name) else f"{resource}: {reason}"
+    if isinstance(error, ClientError):  # refused at the call: CloudFormation's own words
+        details = error.response.get("Error", {})
+        return f"{details.get('Code')}: {details.get('Message')}"
     return str(error)

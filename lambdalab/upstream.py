@@ -156,6 +156,11 @@ INTERNALS: tuple[Internal, ...] = (
              ("value", "property_name", "specific_message")),
     # --- moto: CloudFormation -------------------------------------------------------------
     Internal(STACKS, "Stack", "class", "roll a refused stack back"),
+    *[Internal(STACKS, f"CloudFormationBackend.{method}", "method",
+               "wrap: refuse a template whose resources cannot be ordered", keywords=("template",))
+      for method in ("create_stack", "update_stack", "create_change_set")],
+    Internal("moto.cloudformation.exceptions", "ValidationError", "class",
+             "CloudFormation's ValidationError", ("name_or_id", "message")),
     Internal(STACKS, "Stack.create_resources", "method", "wrap: roll back on a refusal", ()),
     Internal(STACKS, "Stack.verify_readiness", "method", "wrap: roll back on a refusal", ()),
     Internal(STACKS, "Stack._add_stack_event", "method", "write the rollback's events",

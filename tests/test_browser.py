@@ -88,9 +88,10 @@ def committed(notebook: str) -> Path:
 
 
 def typed_answers(notebook: str) -> list[tuple[str, str]]:
-    """For each exercise of the notebook that ``solutions/`` answers: the name of the
-    function its cell defines, and the cell as an attendee completes it (the solution's
-    imports and function, then the cell's own check line)."""
+    """For each exercise of the notebook that ``solutions/`` answers: the text that marks
+    its cell (``def name(`` for a function, ``name = `` for a value such as a template's
+    YAML), and the cell as an attendee completes it (the solution's imports and answer,
+    then the cell's own check line)."""
     found = sorted((ROOT / "notebooks" / "solutions").glob(f"{Path(notebook).stem}.py"))
     if not found:
         return []
@@ -102,14 +103,18 @@ def typed_answers(notebook: str) -> list[tuple[str, str]]:
              if c["cell_type"] == "code"]
     answers = []
     for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
+        if isinstance(node, ast.FunctionDef):
+            marker = f"def {node.name}("
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            marker = f"{node.targets[0].id} = "
+        else:
             continue
-        cell = next((c for c in cells if f"def {node.name}(" in c), None)
+        cell = next((c for c in cells if marker in c and ".check(" in c), None)
         if cell is None:
             continue
-        check = cell[cell.rindex("\n\n\n") + 3:]  # the line(s) after the exercise's function
+        check = cell[cell.rindex("\n\n\n") + 3:]  # the line(s) after the exercise's answer
         solution = re.sub(r"  # noqa: \w+", "", ast.get_source_segment(solutions, node) or "")
-        answers.append((node.name, f"{imports}\n\n\n{solution}\n\n\n{check}\n"))
+        answers.append((marker, f"{imports}\n\n\n{solution}\n\n\n{check}\n"))
     return answers
 
 
@@ -609,13 +614,13 @@ def saved_cell(saved: dict[str, Any], containing: str) -> dict[str, Any]:
     return next(c for c in saved["cells"] if containing in "".join(c["source"]))
 
 
-def answer_exercise(opened: Opened, lab: Lab, function: str, answer: str) -> str:
-    """Type ``answer`` into the exercise cell that defines ``function``, run it, and return
+def answer_exercise(opened: Opened, lab: Lab, marker: str, answer: str) -> str:
+    """Type ``answer`` into the exercise cell that holds ``marker``, run it, and return
     what the saved cell shows; also checks that the rendered (HTML) verdict says PASS."""
-    cell = cell_with(opened.page, f"def {function}(")
+    cell = cell_with(opened.page, marker)
     type_into(opened.page, cell, answer)
     saved = run_in_place(opened.page, lab, opened.path, cell)
-    shown = outputs(saved_cell(saved, f"def {function}("))
+    shown = outputs(saved_cell(saved, marker))
     if ": PASS" in shown:
         assert "PASS" in cell.locator(".jp-OutputArea").inner_text()  # the coloured one
     return shown
@@ -625,8 +630,8 @@ def answer_exercise(opened: Opened, lab: Lab, function: str, answer: str) -> str
 def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
     opened: Opened = run_all(notebook)
     started = time.monotonic()
-    for function, answer in typed_answers(notebook):
-        shown = answer_exercise(opened, lab, function, answer)
+    for marker, answer in typed_answers(notebook):
+        shown = answer_exercise(opened, lab, marker, answer)
         assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
     print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
 
@@ -640,8 +645,8 @@ def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook
     again = next(c for c in saved["cells"] if c["cell_type"] == "code")
     assert not [o for o in again["outputs"] if o["output_type"] == "error"], outputs(again)
     assert outputs(again) == outputs(stored), "the first cell prints what it printed before"
-    for function, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
-        shown = answer_exercise(opened, lab, function, answer)
+    for marker, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
+        shown = answer_exercise(opened, lab, marker, answer)
         assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
 
 

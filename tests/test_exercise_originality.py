@@ -34,16 +34,35 @@ def nearly_in(line: str, pool: list[str]) -> bool:
                for other in pool)
 
 
-def solution_lines(function: ast.FunctionDef, source: str) -> list[str]:
-    """The body's lines, its docstring and bare lines left out."""
+def solution_lines(answer: ast.FunctionDef | ast.Assign, source: str) -> list[str]:
+    """The lines a learner writes: a function's body (its docstring left out), or the lines
+    of a text answered as a value (a template's YAML); bare lines left out."""
     skipped: set[int] = set()
-    if ast.get_docstring(function) is not None:
-        docstring = function.body[0]
+    first = answer.lineno + 1 if isinstance(answer, ast.FunctionDef) else answer.lineno
+    if isinstance(answer, ast.FunctionDef) and ast.get_docstring(answer) is not None:
+        docstring = answer.body[0]
         skipped = set(range(docstring.lineno, (docstring.end_lineno or docstring.lineno) + 1))
     lines = source.splitlines()
     return [normalized(lines[number - 1])
-            for number in range(function.lineno + 1, (function.end_lineno or 0) + 1)
+            for number in range(first, (answer.end_lineno or 0) + 1)
             if number not in skipped and not BARE.match(normalized(lines[number - 1]))]
+
+
+def answers(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.Assign]:
+    """What the solutions file answers, by name: functions, and texts given as values."""
+    found: dict[str, ast.FunctionDef | ast.Assign] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = node
+        elif (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+              and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            found[node.targets[0].id] = node
+    return found
+
+
+def marker(answer: ast.FunctionDef | ast.Assign, name: str) -> str:
+    """What the exercise cell holds that names the answer."""
+    return f"def {name}(" if isinstance(answer, ast.FunctionDef) else f"{name} = "
 
 
 def shown(cell: dict) -> list[str]:
@@ -57,20 +76,21 @@ def shown(cell: dict) -> list[str]:
 
 
 def exercises() -> list[tuple[str, str]]:
-    return [(path.stem, node.name) for path in SOLUTIONS
-            for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)]
+    return [(path.stem, name) for path in SOLUTIONS for name in answers(ast.parse(
+        path.read_text()))]
 
 
 @pytest.mark.parametrize("stem, name", exercises())
 def test_less_than_half_of_an_exercises_answer_stands_above_it(stem, name):
     solutions = (ROOT / "notebooks" / "solutions" / f"{stem}.py").read_text()
-    [function] = [node for node in ast.parse(solutions).body
-                  if isinstance(node, ast.FunctionDef) and node.name == name]
+    answer = answers(ast.parse(solutions))[name]
     cells = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text())["cells"]
     [at] = [i for i, cell in enumerate(cells) if cell["cell_type"] == "code"
-            and f"def {name}(" in "".join(cell["source"]) and ".check(" in "".join(cell["source"])]
+            and marker(answer, name) in "".join(cell["source"])
+            and ".check(" in "".join(cell["source"])]
     given = shown({"source": cells[at]["source"]})
-    to_write = [line for line in solution_lines(function, solutions) if not nearly_in(line, given)]
+    to_write = [line for line in solution_lines(answer, solutions)
+                if not nearly_in(line, given)]
     above = [line for cell in cells[:at] for line in shown(cell)]
     copied = [line for line in to_write if nearly_in(line, above)]
     assert to_write, f"{stem}'s {name}: the exercise cell already holds the whole answer"

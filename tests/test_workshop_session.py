@@ -9,6 +9,8 @@ exercise checks then find.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,3 +69,23 @@ def test_the_first_cell_of_notebook_01_runs_twice_without_an_error(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "deployed: pitfall1-invoked pitfall1-caller-wrong pitfall1-caller-fixed"] * 2
     assert namespace["cloud"] is current_cloud()
+
+
+def test_a_kernel_that_exits_stops_its_cloud_and_leaves_no_process(tmp_path):
+    """The kernel's end stops the cloud from an atexit callback, when concurrent.futures
+    refuses new work: the environments must die all the same, with no traceback."""
+    script = tmp_path / "kernel.py"
+    script.write_text(
+        "from lambdalab.workshop import deploy_function, start_cloud\n"
+        "cloud = start_cloud()\n"
+        "for name in ('one', 'two', 'three'):\n"
+        "    deploy_function(cloud, name, 'def handler(event, context):\\n    return 1\\n')\n"
+        "    cloud.client('lambda').invoke(FunctionName=name)\n"
+        "print(*cloud.environment_pids(), flush=True)\n")
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    pids = [int(pid) for pid in ran.stdout.split()]
+    assert len(pids) == 3
+    assert not [pid for pid in pids if psutil.pid_exists(pid)
+                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]

@@ -31,6 +31,7 @@ from lambdalab.control import (
     cloudformation_evaluation,
     cloudformation_lambda,
     cloudformation_network,
+    cloudformation_references,
     iam_policies,
     lifecycle,
     log_storage,
@@ -73,6 +74,7 @@ class LambdaBackendHooks:
         self._wrap(LambdaBackend, "create_event_source_mapping", self._create_mapping)
         self._wrap(LambdaFunction, "get_configuration", _configuration_as_aws)
         cloudformation.install(self._patcher)
+        cloudformation_references.install(self._patcher)
         cloudformation_network.install(self._patcher)
         vpc_endpoints.install(self._patcher)
         iam_policies.install(self._patcher, self._region)

@@ -8,17 +8,32 @@
 - ``exercise2``: write the least-privilege policy for a call graph; the check evaluates it
   with the cloud's own IAM evaluation, on the calls the graph makes and on calls it does
   not make.
+- ``exercise3``: fix the lab's template: write the bare role's ``Policies:``; the check
+  deploys lab 08 with them, sends the checkout an order, reads its log group, and
+  evaluates the deployed policies on calls the checkout never makes.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lambdalab.access.authorization import Denial, evaluate
-from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
+from lambdalab.workshop.checks import (
+    AnswerError,
+    Case,
+    Mistake,
+    NotebookExercises,
+    WrongAnswer,
+    expect,
+)
+from lambdalab.workshop.fix_template import LabTemplateEdit
+from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.predict import Prediction
+from lambdalab.workshop.responses import error_summary, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
 T = load_texts("pitfall08")  # topics, hints, mistakes: texts/en/pitfall08.toml
@@ -173,3 +188,128 @@ exercise2 = EXERCISES.exercise(2, policy_cases, needs_cloud=False, mistakes=[
     Mistake(T.mistake("unqualified_for_alias"),
             lambda attempt: attempt.failed("may invoke labels through its alias prod")
             and not attempt.mentions("labels:prod"))])
+
+# --- exercise 3: fix the lab's template ----------------------------------------------------
+
+LAB = "08_access_denied"
+BARE_ROLE = LabTemplateEdit(LAB, "BareRole", "Policies", start="""
+- PolicyName: checkout-calls-pricing
+  PolicyDocument:
+    Version: "2012-10-17"
+    Statement: []  # your statements here
+""")
+YOUR_STACK = "ex8"  # the lab deployed again, as a second stack of the same account would be
+NOTEBOOK_STACK = "pitfall8"
+ORDER = json.loads(lab_path(LAB, "events", "order.json").read_text())
+CIRCULAR = T.mistake("circular")  # said with CloudFormation's refusal of the template
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The lab deployed with the learner's policies: what the cases look at."""
+
+    policies: Any  # as CloudFormation read the learner's text (comments gone)
+    stack: str
+    region: str
+    account: str
+
+    def name(self, suffix: str) -> str:
+        return f"{self.stack}-{suffix}"
+
+    def arn(self, service: str, rest: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{rest}"
+
+
+def deploy_your_policies(cloud: Any, text: Any) -> Deployed:
+    """Deploy lab 08 with the learner's Policies for the bare role, as stack ``ex8``."""
+    policies = BARE_ROLE.value(text)
+    if not (isinstance(policies, list) and policies and all(
+            isinstance(p, dict) and {"PolicyName", "PolicyDocument"} <= set(p)
+            for p in policies)):
+        raise AnswerError("Policies is a list of policies, each with a PolicyName and a "
+                          "PolicyDocument: every item starts with `- PolicyName:`.")
+    try:
+        BARE_ROLE.deploy(cloud, policies, YOUR_STACK)
+    except AnswerError as refused:
+        if "Circular dependency" in str(refused):
+            raise AnswerError(f"{refused} {CIRCULAR}") from None
+        raise
+    return Deployed(policies, YOUR_STACK, cloud.region, cloud.account_id)
+
+
+def your_template_cases(cloud: Any) -> list[Case]:
+    lam = cloud.client("lambda")
+    iam = cloud.client("iam")
+
+    def portable(yours: Deployed) -> str:
+        written = [word for word in (yours.account, yours.region, NOTEBOOK_STACK, yours.stack)
+                   if word in json.dumps(yours.policies)]
+        expect(not written, f"your text writes out {', '.join(map(repr, written))}: it "
+                            "would deploy nowhere else")
+        return "names every ARN through the template"
+
+    def priced(yours: Deployed) -> str:
+        error, result = invoke_decoded(lam, yours.name("checkout-wrong"), ORDER)
+        expect(not error, f"the checkout failed with {error_summary(result)}")
+        expect(isinstance(result, dict) and result.get("status") == "priced",
+               f"the checkout answered {result!r}")
+        return f"{yours.name('checkout-wrong')} answered 'priced'"
+
+    def logged(yours: Deployed) -> str:
+        name = yours.name("checkout-wrong")
+        lines = cloud.logs(name)
+        expect(bool(lines), f"/aws/lambda/{name} holds nothing: Lambda could not write the "
+                            "checkout's log as its role")
+        return f"/aws/lambda/{name} holds {len(lines)} lines"
+
+    def refused(action: str, resource: Callable[[Deployed], str]) -> Callable[[Deployed], str]:
+        def run(yours: Deployed) -> str:
+            role = f"{yours.stack}-bare-role"
+            documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+            verdicts = {evaluate(document, action, resource(yours)) for document in documents}
+            expect("Allow" not in verdicts or "Deny" in verdicts,
+                   f"your policies allow {action} on {resource(yours)}, which the checkout "
+                   "never calls: more than least privilege")
+            return "refused"
+        return run
+
+    log_stream = "log-stream:2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef"
+    return [
+        Case("no account, region or stack written out", portable),
+        Case("the checkout prices the order", priced),
+        Case("the checkout's log group holds its log", logged),
+        Case("may not invoke pricing unqualified", refused(
+            "lambda:InvokeFunction", lambda d: d.arn("lambda", f"function:{d.name('pricing')}"))),
+        Case("may not invoke pricing's version 1", refused(
+            "lambda:InvokeFunction", lambda d: d.arn("lambda",
+                                                     f"function:{d.name('pricing')}:1"))),
+        Case("may not invoke the other checkout", refused(
+            "lambda:InvokeFunction", lambda d: d.arn("lambda",
+                                                     f"function:{d.name('checkout-fixed')}"))),
+        Case("may not change pricing's code", refused(
+            "lambda:UpdateFunctionCode", lambda d: d.arn("lambda",
+                                                         f"function:{d.name('pricing')}"))),
+        Case("may not write pricing's log", refused(
+            "logs:PutLogEvents", lambda d: d.arn(
+                "logs", f"log-group:/aws/lambda/{d.name('pricing')}:{log_stream}"))),
+    ]
+
+
+exercise3 = EXERCISES.exercise(3, your_template_cases, answer=deploy_your_policies, mistakes=[
+    Mistake(T.mistake("written_out"),
+            lambda attempt: attempt.failed("no account, region or stack written out")),
+    Mistake(T.mistake("unqualified_in_template"),
+            lambda attempt: attempt.failed_with("the checkout failed with", ":live because")
+            and not attempt.mentions("PricingLive") and not attempt.mentions(":live")),
+    Mistake(T.mistake("log_group_of_another"),
+            lambda attempt: attempt.failed("the checkout's log group holds its log")
+            and attempt.mentions("checkout-fixed")),
+    Mistake(T.mistake("no_create_log_group"),
+            lambda attempt: attempt.failed("the checkout's log group holds its log")
+            and not attempt.mentions("CreateLogGroup") and not attempt.mentions("logs:*")),
+    Mistake(T.mistake("template_wildcard"),
+            lambda attempt: attempt.failed("may not invoke the other checkout")),
+    Mistake(T.mistake("every_version"),
+            lambda attempt: attempt.failed("may not invoke pricing's version 1")
+            and not attempt.failed("may not invoke the other checkout"))])

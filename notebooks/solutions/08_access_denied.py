@@ -24,3 +24,19 @@ def shipping_policy(region, account):
          "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/shipping:*"},
     ]}
+
+
+# Exercise 3: fix the lab's template
+bare_role_policies = """
+- PolicyName: checkout-calls-pricing
+  PolicyDocument:
+    Version: "2012-10-17"
+    Statement:
+      - Effect: Allow  # the alias's ARN: the checkout calls pricing through live
+        Action: lambda:InvokeFunction
+        Resource: !Ref PricingLive
+      - Effect: Allow  # the checkout's own log group, named from the stack
+        Action: [logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents]
+        Resource: !Sub "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:\
+log-group:/aws/lambda/${AWS::StackName}-checkout-wrong:*"
+"""
