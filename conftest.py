@@ -13,6 +13,9 @@ workers on two cores finish it in a fraction of the time. Three rules keep that 
 - **Each worker has its own temporary folder** (``TMPDIR``): a cloud cleans up the code
   folders that dead clouds left there, and must not mistake another worker's for them. It
   is under /var/tmp, not /tmp, which an isolated execution environment does not share.
+  The attendee's progress file (``LAMBDALAB_PROGRESS``) is in it too: the notebooks that
+  nbval runs record their verdicts there, never in the repository, and each notebook's
+  last line reads only what its own run recorded.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_worker_tmp] = own
     os.environ["TMPDIR"] = str(own)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    os.environ["LAMBDALAB_PROGRESS"] = str(own / "lambdalab-progress.jsonl")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

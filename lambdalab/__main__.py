@@ -1,9 +1,12 @@
 """Command line: ``python -m lambdalab serve`` runs the local cloud in the foreground;
-``python -m lambdalab notebooks`` makes the attendee's copies of the notebooks."""
+``python -m lambdalab notebooks`` makes the attendee's copies of the notebooks;
+``python -m lambdalab progress`` shows the attendee's verdicts, ``python -m lambdalab room``
+the instructor's report on a room's progress files."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -82,6 +85,46 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    import json
+
+    from lambdalab.workshop import progress
+
+    path = Path(args.file) if args.file else progress.progress_path()
+    loaded = progress.read(path)
+    table = progress.standings(loaded.records, progress.notebook_items())
+    if args.json:
+        print(json.dumps({"file": str(path), "problems": loaded.problems,
+                          "notebooks": progress.as_json(table)}, indent=1))
+        return 0
+    print(f"Your progress, from {path}" + ("" if path.exists() else " (nothing recorded yet)"))
+    for problem in loaded.problems:
+        print(f"  {problem} (skipped)")
+    for line in progress.table_lines(table):
+        print(line)
+    return 0
+
+
+def _room(args: argparse.Namespace) -> int:
+    import json
+
+    from lambdalab.workshop import room_report
+
+    files, problems = room_report.progress_files(Path(p) for p in args.paths)
+    room = room_report.attendees(files)
+    table = room_report.rows(room)
+    if args.json:
+        print(json.dumps(room_report.as_json(room, table, problems), indent=1,
+                         ensure_ascii=False))
+    else:
+        for line in room_report.report_lines(room, table, problems):
+            print(line)
+    if args.png:
+        room_report.plot(room, table, Path(args.png))
+        print(f"the room's progress drawn in {args.png}", file=sys.stderr)
+    return 0 if room else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lambdalab",
                                      description="A local AWS cloud that runs Lambda handlers.")
@@ -123,12 +166,29 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("--reset-command", default="make reset NB={number}",
                            help=argparse.SUPPRESS)  # what the report tells to type
     notebooks.set_defaults(run=_notebooks)
+    mine = commands.add_parser("progress", help="your verdicts: notebooks by exercises")
+    mine.add_argument("--json", action="store_true", help="as JSON")
+    mine.add_argument("--file", help="a progress file (default: $LAMBDALAB_PROGRESS, else "
+                                     "lambdalab-progress.jsonl in the repository)")
+    mine.set_defaults(run=_progress)
+    room = commands.add_parser(
+        "room", help="the instructor's report: the room's progress files, per exercise")
+    room.add_argument("paths", nargs="+", metavar="PATH",
+                      help="progress files, or folders to search for them (every home "
+                           "directory of a JupyterHub host: /home)")
+    room.add_argument("--json", action="store_true", help="as JSON")
+    room.add_argument("--png", metavar="FILE", help="also draw the room's progress in FILE")
+    room.set_defaults(run=_room)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `... | head` read what it wanted: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

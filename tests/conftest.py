@@ -3,6 +3,9 @@
 Modules marked ``both_runtime_clients`` run every test twice, once with awslambdaric's
 native Runtime API client and once with the pure-Python one that macOS uses, so that no
 behaviour can differ between Linux and Mac. Their cloud fixtures take ``runtime_client``.
+
+Every test records the verdicts of the checks it runs in a progress file of its own
+(``progress_file``), so that no test sees another's, nor the notebooks nbval runs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,17 @@ from lambdalab.packaging import zip_files
 from lambdalab.workshop.functions import execution_role_arn
 
 ROLE_NAME = "lambda-test-role"
+_tests_run = 0
+
+
+@pytest.fixture(autouse=True)
+def progress_file(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where this test's exercise checks and reveals record (not created until one does)."""
+    global _tests_run
+    _tests_run += 1
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"progress-{os.getpid()}-{_tests_run}.jsonl"
+    monkeypatch.setenv("LAMBDALAB_PROGRESS", str(path))
+    return path
 
 
 class Deployer:

@@ -41,6 +41,8 @@ from typing import Any
 
 import pytest
 
+from lambdalab.workshop import progress
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ALL_PROPERTY = "browser_run_all"  # a notebook's Run All time and footprint
 INSTALL = "sudo apt-get install -y chromium fonts-noto-cjk"
@@ -152,7 +154,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "IPYTHONDIR": str(home / "ipython"), "LAMBDALAB_RUNTIME_CLIENT": RUNTIME_CLIENT}
+           "IPYTHONDIR": str(home / "ipython"), "LAMBDALAB_RUNTIME_CLIENT": RUNTIME_CLIENT,
+           "LAMBDALAB_PROGRESS": str(home / "lambdalab-progress.jsonl")}
     notification = home / "settings" / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
     (notification / "notification.jupyterlab-settings").write_text(
@@ -630,10 +633,16 @@ def answer_exercise(opened: Opened, lab: Lab, marker: str, answer: str) -> str:
 def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
     opened: Opened = run_all(notebook)
     started = time.monotonic()
+    passed = []
     for marker, answer in typed_answers(notebook):
         shown = answer_exercise(opened, lab, marker, answer)
-        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
+        found = re.search(r"^Exercise (\d+) · .*: PASS - ", shown, re.M)
+        assert found, shown
+        passed.append(f"exercise {found.group(1)}")
     print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
+    recorded = progress.read(lab.root.parent / progress.FILE_NAME).records  # the attendee's
+    assert {r.item for r in recorded if r.notebook == Path(notebook).stem
+            and r.verdict == "PASS"} >= set(passed), "each PASS is in the progress file"
 
 
 @pytest.mark.parametrize("notebook", each(PITFALLS))

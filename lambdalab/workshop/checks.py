@@ -17,21 +17,26 @@ from __future__ import annotations
 import ast
 import enum
 import inspect
+import re
 import textwrap
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambdalab.workshop import progress
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
+from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.session import current_cloud, is_running
 from lambdalab.workshop.texts import Texts
 
 PLACEHOLDERS = (Ellipsis, None)  # `answer = ...` in an exercise cell means "not yet"
 NOT_RUNNING = "the local cloud is not running: run the first code cell, then this one."
+QUOTING = re.compile(r"""[:("'`<\[{]""")  # where a summary starts quoting the learner's answer
 
 
 class Verdict(enum.StrEnum):
@@ -153,6 +158,16 @@ class Report:
     def text(self) -> str:
         return self.feedback().text()
 
+    def failures(self) -> tuple[str, ...]:
+        """What went wrong, in the workshop's words only (never the learner's code or
+        values): the failed cases' descriptions and the mistakes named, else the summary's
+        opening words, up to where it would quote the answer."""
+        if self.verdict is Verdict.PASS or self.verdict is Verdict.NOT_ATTEMPTED:
+            return ()
+        failed = tuple(r.description for r in self.results if not r.passed)
+        return failed + self.advice if failed else (
+            QUOTING.split(self.summary, maxsplit=1)[0].strip(" ."),)
+
 
 SLOW_CHECK_SECONDS = 2.0  # a check that runs longer says what it is doing
 DEFAULT_TAKES = "your code runs against the local cloud, case after case."
@@ -180,6 +195,8 @@ class Exercise:
     solution_at: str = "the collapsed Solutions block below the exercises"
     needs_cloud: bool = True
     takes: str = ""  # what a check does that takes seconds, said when it takes them
+    notebook: str = ""  # where its verdicts are recorded (``08_access_denied``); "": nowhere
+    item: str = ""  # its name in the progress records: ``exercise 3``
 
     # --- for the notebook -----------------------------------------------------------------
 
@@ -198,6 +215,8 @@ class Exercise:
         if report.verdict is Verdict.FAIL:
             _FAILED_CHECKS[self.handle] += 1
         show(report.feedback())
+        if self.notebook:
+            progress.record(self.notebook, self.item, report.verdict.value, report.failures())
 
     def hint(self, n: Any = 1) -> None:
         """Show hint ``n`` (1 is the nudge that a failed check shows); never raises."""
@@ -321,7 +340,21 @@ class NotebookExercises:
                         hints=self.texts.hints(number), mistakes=mistakes, answer=answer,
                         needs_cloud=needs_cloud, takes=self.texts.takes(number),
                         solution_at=f"the Solutions block below the exercises "
-                                    f"({self.solutions})")
+                                    f"({self.solutions})",
+                        notebook=self.notebook, item=progress.item_name(f"exercise{number}",
+                                                                        "check"))
+
+    def prediction(self, name: str, question: str, choices: Mapping[str, str],
+                   why: str) -> Prediction:
+        """The notebook's prediction ``name`` (as the notebook calls it: ``<module>.<name>``),
+        its reveals recorded in the attendee's progress."""
+        return Prediction(question, choices, why, notebook=self.notebook,
+                          item=progress.item_name(name, "reveal"))
+
+    @property
+    def notebook(self) -> str:
+        """The notebook's stem, which its solutions file shares: ``01_function_error``."""
+        return PurePosixPath(self.solutions).stem
 
 
 def _described(error: BaseException) -> str:

@@ -19,7 +19,6 @@ from lambdalab.workshop.detectors import said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import error_summary, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -31,7 +30,8 @@ EXERCISES = NotebookExercises("pitfall01", "notebooks/solutions/01_function_erro
 
 # --- the prediction ----------------------------------------------------------------------
 
-wrong_caller = Prediction(
+wrong_caller = EXERCISES.prediction(
+    "wrong_caller",
     question="What does the wrong caller answer for an order the pricing function rejects?",
     choices={
         "accepted": "the caller's `try` block ran to its end: `invoke()` returned without "

@@ -36,7 +36,6 @@ from lambdalab.workshop.detectors import failed, said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import import_file, lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import error_summary, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -48,7 +47,8 @@ LEDGER = "LEDGER "  # how the lab's payment provider stand-in logs a captured ch
 
 # --- the predictions ---------------------------------------------------------------------
 
-wrong_tenant = Prediction(
+wrong_tenant = EXERCISES.prediction(
+    "wrong_tenant",
     question="Which tenant does the payment function charge order A-1001 to?",
     choices={
         "acme": "the order service started the request scope with tenant `acme`, and the "
@@ -63,7 +63,8 @@ wrong_tenant = Prediction(
         "with its own copy of `request_scope` and its ContextVar, which nobody set there. "
         "The call carried the Payload only: order id, amount, card.")
 
-after_giving_up = Prediction(
+after_giving_up = EXERCISES.prediction(
+    "after_giving_up",
     question="The order service stopped waiting after 2 s and answered `failed`. "
              "Is the card charged?",
     choices={

@@ -41,7 +41,6 @@ from lambdalab.workshop.detectors import failed, failed_with
 from lambdalab.workshop.display import OUTPUT_WIDTH
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import invoke_decoded
 from lambdalab.workshop.texts import load_texts
 from lambdalab.workshop.vpc import ANYWHERE, Network, https_from_cidr, put_vpc_function
@@ -55,7 +54,8 @@ RESOURCE_ID = re.compile(r"\b(vpc|subnet|rtb|igw|nat|sg|vpce|eipalloc|pl)-[0-9a-
 
 # --- the prediction ----------------------------------------------------------------------
 
-wrong_caller = Prediction(
+wrong_caller = EXERCISES.prediction(
+    "wrong_caller",
     question="What does the order service answer from its isolated private subnets?",
     choices={
         "accepted": "the order service got its reservation: the inventory function ran and "

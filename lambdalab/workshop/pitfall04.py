@@ -39,7 +39,6 @@ from lambdalab.workshop.evidence import (
 )
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -55,7 +54,8 @@ EXERCISES = NotebookExercises("pitfall04", "notebooks/solutions/04_sync_by_defau
 
 # --- the predictions --------------------------------------------------------------------
 
-wrong_caller = Prediction(
+wrong_caller = EXERCISES.prediction(
+    "wrong_caller",
     question="What does the order service answer for three orders?",
     choices={
         "at_once": "the caller answers at once: `invoke()` only starts the invoice.",
@@ -68,7 +68,8 @@ wrong_caller = Prediction(
         "invoices of about a second each need more than the caller's 3 seconds, so Lambda "
         "ended the caller (`Sandbox.Timedout`) while it was still waiting for the third.")
 
-thread_caller = Prediction(
+thread_caller = EXERCISES.prediction(
+    "thread_caller",
     question="What becomes of the invoice for order A-2005, requested from a thread?",
     choices={
         "stored": "the thread runs on after the handler has answered, and the invoice is "

@@ -35,7 +35,6 @@ from lambdalab.workshop.detectors import failed, failed_with, said, unless
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded, error_summary
 from lambdalab.workshop.texts import load_texts
 
@@ -47,7 +46,8 @@ TIMELINE_SECONDS = 8.0  # every run's timeline at one scale, unless the run took
 
 # --- the prediction ----------------------------------------------------------------------
 
-when_all_answered = Prediction(
+when_all_answered = EXERCISES.prediction(
+    "when_all_answered",
     question="Ten calls at the same moment, retries off, to a function that may run 2 at once "
              "and takes 0.6 s: when has the caller heard back from all ten?",
     choices={

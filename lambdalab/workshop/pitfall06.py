@@ -33,7 +33,6 @@ from lambdalab.workshop.display import OUTPUT_WIDTH, SourceView
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, put_function
 from lambdalab.workshop.labs import import_file, lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -167,7 +166,8 @@ def signed_with(invoice: dict[str, Any], key: bytes) -> bool:
 
 # --- the prediction --------------------------------------------------------------------------
 
-wrong_caller = Prediction(
+wrong_caller = EXERCISES.prediction(
+    "wrong_caller",
     question="Which log shows DEBUG lines for the debug order A-1002?",
     choices={
         "both": "the order service's log and the invoice function's: the caller switched "

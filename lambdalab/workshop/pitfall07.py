@@ -29,7 +29,6 @@ from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAns
 from lambdalab.workshop.detectors import failed, failed_with, said
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import decoded, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -41,7 +40,8 @@ COUNTS = {1: "once", 2: "twice", 3: "three_times", 5: "five_times"}
 
 # --- the prediction ----------------------------------------------------------------------
 
-wrong_caller = Prediction(
+wrong_caller = EXERCISES.prediction(
+    "wrong_caller",
     question="How many times does the payment function run for one checkout?",
     choices={
         "once": "the checkout service called `invoke()` once, but its client stopped waiting "

@@ -32,7 +32,6 @@ from lambdalab.workshop.checks import (
 )
 from lambdalab.workshop.fix_template import LabTemplateEdit
 from lambdalab.workshop.labs import lab_path
-from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.responses import error_summary, invoke_decoded
 from lambdalab.workshop.texts import load_texts
 
@@ -42,7 +41,8 @@ REGION, ACCOUNT = "ap-northeast-1", "123456789012"
 
 # --- the prediction ----------------------------------------------------------------------
 
-bare_role = Prediction(
+bare_role = EXERCISES.prediction(
+    "bare_role",
     question="What does the checkout whose role grants nothing get back, and what does its "
              "log group hold?",
     choices={

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lambdalab.workshop import progress
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
 
 
@@ -31,10 +32,22 @@ class Prediction:
     question: str
     choices: Mapping[str, str]
     why: str
+    notebook: str = ""  # where its reveals are recorded (``01_function_error``); "": nowhere
+    item: str = ""  # its name in the progress records: ``predict wrong_caller``
 
     def reveal(self, prediction: Any, observed: Any) -> None:
         """Show the reply to ``prediction`` now that ``observed`` happened; never raises."""
         show(self.reply(prediction, observed))
+        if self.notebook:
+            progress.record(self.notebook, self.item, self.verdict(prediction, observed))
+
+    @staticmethod
+    def verdict(prediction: Any, observed: Any) -> str:
+        """PASS for a right guess, FAIL for a wrong one, NOT ATTEMPTED for none (which
+        guess it was is the learner's answer: it is not recorded)."""
+        if prediction is Ellipsis or prediction is None:
+            return "NOT ATTEMPTED"
+        return "PASS" if prediction == observed else "FAIL"
 
     def reply(self, prediction: Any, observed: Any) -> Feedback:
         options = ", ".join(repr(choice) for choice in self.choices)
