@@ -45,6 +45,7 @@ from lambdalab.workshop import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ALL_PROPERTY = "browser_run_all"  # a notebook's Run All time and footprint
+KERNEL_START_SECONDS = 150  # a deadline: kernels start slowly while other tests load the cores
 INSTALL = "sudo apt-get install -y chromium fonts-noto-cjk"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
 # no traffic but to 127.0.0.1: no background updates, sync, field trials or QUIC probes
@@ -91,7 +92,7 @@ def committed(notebook: str) -> Path:
 
 def typed_answers(notebook: str) -> list[tuple[str, str]]:
     """For each exercise of the notebook that ``solutions/`` answers: the text that marks
-    its cell (``def name(`` for a function, ``name = `` for a value such as a template's
+    its cell (``def name(`` for a function, ``name = `` for a text such as a template's
     YAML), and the cell as an attendee completes it (the solution's imports and answer,
     then the cell's own check line)."""
     found = sorted((ROOT / "notebooks" / "solutions").glob(f"{Path(notebook).stem}.py"))
@@ -107,8 +108,9 @@ def typed_answers(notebook: str) -> list[tuple[str, str]]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             marker = f"def {node.name}("
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            marker = f"{node.targets[0].id} = "
+        elif (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+              and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            marker = f"{node.targets[0].id} = "  # a text answered as a value: a template's YAML
         else:
             continue
         cell = next((c for c in cells if marker in c and ".check(" in c), None)
@@ -276,7 +278,8 @@ def open_and_run_all(lab: Lab, browser: Any, notebook: str, shots: Path) -> Open
     page = browser.new_page()
     page.goto(f"{lab.url}lab/tree/{notebook}?token={lab.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell")
-    wait_until(lambda: lab.kernel_state(notebook) == "idle", f"{notebook}: kernel idle")
+    wait_until(lambda: lab.kernel_state(notebook) == "idle", f"{notebook}: kernel idle",
+               timeout=KERNEL_START_SECONDS)
     as_opened = lab.saved(notebook)
     looked = time.monotonic()
     screens = [screen for step in predict_steps(notebook, as_opened)
