@@ -88,7 +88,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 def _progress(args: argparse.Namespace) -> int:
     import json
 
-    from lambdalab.workshop import progress
+    from lambdalab import progress
 
     path = Path(args.file) if args.file else progress.progress_path()
     loaded = progress.read(path)
@@ -108,7 +108,7 @@ def _progress(args: argparse.Namespace) -> int:
 def _room(args: argparse.Namespace) -> int:
     import json
 
-    from lambdalab.workshop import room_report
+    from lambdalab import room_report
 
     files, problems = room_report.progress_files(Path(p) for p in args.paths)
     room = room_report.attendees(files)

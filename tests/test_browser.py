@@ -41,7 +41,7 @@ from typing import Any
 
 import pytest
 
-from lambdalab.workshop import progress
+from lambdalab import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ALL_PROPERTY = "browser_run_all"  # a notebook's Run All time and footprint

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from lambdalab import progress
 from lambdalab.__main__ import main
-from lambdalab.workshop import pitfall08, progress
-from lambdalab.workshop.progress import Record
+from lambdalab.progress import Record
+from lambdalab.workshop import pitfall08
 
 SECRET = "my-own-answer-7f3a"  # a value only the learner's answer holds
 

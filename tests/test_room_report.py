@@ -15,9 +15,9 @@ import pytest
 from nbclient import NotebookClient
 from notebook_material import ROOT, Material
 
+from lambdalab import room_report
 from lambdalab.__main__ import main
-from lambdalab.workshop import room_report
-from lambdalab.workshop.progress import FILE_NAME, Record
+from lambdalab.progress import FILE_NAME, Record
 
 NOTEBOOK = ROOT / "notebooks" / "08_access_denied.ipynb"
 WRONG = {  # what an attendee who has not got it yet types into each cell

@@ -101,7 +101,7 @@ def build(out: Path) -> list[Path]:
     pages = [render_notebook(p, out) for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
     markdown = [ROOT / "README.md", ROOT / "notebooks" / "README.md",
                 ROOT / "notebooks" / "INSTRUCTORS.md", ROOT / "notebooks" / "GLOSSARY.md",
-                *sorted((ROOT / "labs").glob("*/README.md"))]
+                *sorted((ROOT / "labs").glob("*/README.md")), *sorted((ROOT / "docs").glob("*.md"))]
     pages += [render_markdown(p, out) for p in markdown if p.exists()]
     shutil.copytree(ROOT / "images", out / "images",
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"))
@@ -109,6 +109,8 @@ def build(out: Path) -> list[Path]:
         if lab.is_dir():
             shutil.copytree(lab, out / "labs" / lab.name, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__", "*.md", ".*"))
+    shutil.copytree(ROOT / "hosting", out / "hosting",  # the files docs/hosting.md links
+                    ignore=shutil.ignore_patterns("__pycache__"))
     solutions = ROOT / "notebooks" / "solutions"
     if solutions.is_dir():
         shutil.copytree(solutions, out / "notebooks" / "solutions",

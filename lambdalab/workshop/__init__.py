@@ -10,6 +10,7 @@
 - ``show_progress``: a notebook's last cell, the attendee's verdicts in it.
 """
 
+from lambdalab.progress import show_progress
 from lambdalab.workshop.checks import AnswerError, Case, Exercise, Mistake, Report, Verdict
 from lambdalab.workshop.display import show_invoke, show_logs, show_source
 from lambdalab.workshop.fix_lab import LabFunction
@@ -17,7 +18,6 @@ from lambdalab.workshop.fix_template import LabTemplateEdit
 from lambdalab.workshop.functions import allow_invoke, deploy_function
 from lambdalab.workshop.labs import deploy_lab, lab_path
 from lambdalab.workshop.predict import Prediction
-from lambdalab.workshop.progress import show_progress
 from lambdalab.workshop.session import current_cloud, start_cloud
 
 __all__ = ["AnswerError", "Case", "Exercise", "Mistake", "Report", "Verdict", "LabFunction",

@@ -28,7 +28,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdalab.workshop import progress
+from lambdalab import progress
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.session import current_cloud, is_running

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdalab.workshop import progress
+from lambdalab import progress
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambdalab.workshop.progress import FILE_NAME, TRIED, Loaded, Record, notebook_items, read
+from lambdalab.progress import FILE_NAME, TRIED, Loaded, Record, notebook_items, read
 
 SKIPPED_FOLDERS = {".venv", "venv", "node_modules", ".git", "__pycache__", ".ipynb_checkpoints",
                    ".cache", ".local", "site-packages"}

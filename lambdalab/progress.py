@@ -5,7 +5,7 @@ CHECKED), the attempt number, the time, and, for a failure, the names of the fai
 and the mistakes the check recognised: the workshop's own words, never the learner's code
 or answers. The file is the attendee's (mode 600), in their copy of the repository
 (``lambdalab-progress.jsonl``) or where ``LAMBDALAB_PROGRESS`` says; an instructor reads
-the room's files with ``python -m lambdalab room`` (:mod:`lambdalab.workshop.room_report`).
+the room's files with ``python -m lambdalab room`` (:mod:`lambdalab.room_report`).
 
 A record is one JSON line appended with a single ``write`` (atomic for lines this short),
 so that two kernels of one attendee never interleave. Writing never raises: a progress
@@ -31,7 +31,7 @@ VERDICTS = ("PASS", "FAIL", "NOT ATTEMPTED", "NOT CHECKED")
 TRIED = ("PASS", "FAIL")  # a check that judged an answer: an attempt
 MAX_FAILURE_CHARS = 160  # each failure's text, in a line that stays one atomic write
 MAX_FAILURES = 8
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPOSITORY / "notebooks"
 ITEM = re.compile(r"\b(pitfall\d\d)\.(\w+)\.(check|reveal)\(")
 

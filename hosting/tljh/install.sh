@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The workshop on The Littlest JupyterHub: one Ubuntu VM (22.04 or 24.04, 2 cores and
+# 4 GiB per 10 attendees: docs/hosting.md), run as root. What it does:
+#   1. installs TLJH, with ADMIN as the hub's administrator;
+#   2. clones the workshop to /opt/lambda-workshop and installs its locked requirements
+#      (the lambdalab package, editable from there) into the hub's user environment;
+#   3. installs hosting/jupyter_server_config.py, which gives each attendee a clone of
+#      their own and the copies of the notebooks at every server start;
+#   4. limits each attendee's server (memory, CPU) and culls idle ones.
+# Usage: sudo ADMIN=<name> [REPO=<git URL>] [MEMORY=1G] [CPU=1] ./install.sh
+set -euo pipefail
+ADMIN=${ADMIN:?set ADMIN to the user name of the hub administrator}
+REPO=${REPO:-https://github.com/OWNER/REPO.git}
+MEMORY=${MEMORY:-1G}   # per attendee; the heaviest notebook peaks near 450 MB (bench/room.py)
+CPU=${CPU:-1}          # per attendee, at most; they share the VM's cores
+WORKSHOP=/opt/lambda-workshop
+USER_ENV=/opt/tljh/user
+
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-dev git curl
+curl -fsSL https://tljh.jupyter.org/bootstrap.py | python3 - --admin "$ADMIN"
+
+[ -d "$WORKSHOP/.git" ] || git clone --quiet "$REPO" "$WORKSHOP"
+"$USER_ENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+    || "$USER_ENV/bin/mamba" install -y -q -p "$USER_ENV" "python=3.12"  # lambdalab: 3.11+
+(cd "$WORKSHOP" && "$USER_ENV/bin/python" -m pip install --quiet -r requirements.txt)
+install -D -m 644 "$WORKSHOP/hosting/jupyter_server_config.py" \
+    "$USER_ENV/etc/jupyter/jupyter_server_config.py"
+
+tljh-config set user_environment.default_app jupyterlab
+tljh-config set limits.memory "$MEMORY"
+tljh-config set limits.cpu "$CPU"
+tljh-config set services.cull.timeout 3600   # an idle server stops after an hour
+tljh-config reload
+echo "The hub is up. Attendees sign in; each gets ~/lambda-workshop/my-notebooks/00_setup.ipynb."
+echo "The room's report: sudo $USER_ENV/bin/python -m lambdalab room /home --png room.png"
