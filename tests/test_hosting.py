@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HOSTING = ROOT / "hosting"
 DOC = (ROOT / "docs" / "hosting.md").read_text()
 CONFIG = yaml.safe_load((HOSTING / "z2jh" / "config.yaml").read_text())
-HEAVIEST_ATTENDEE_MB = 450  # bench/room.py's heaviest notebook at its peak (docs/hosting.md)
+HEAVIEST_ATTENDEE_MB = 940  # bench/room.py's heaviest notebook at its peak (docs/hosting.md)
 
 
 def megabytes(size: str) -> float:

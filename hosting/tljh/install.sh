@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The workshop on The Littlest JupyterHub: one Ubuntu VM (22.04 or 24.04, 2 cores and
-# 4 GiB per 10 attendees: docs/hosting.md), run as root. What it does:
+# The workshop on The Littlest JupyterHub: one Ubuntu VM (22.04 or 24.04; 4 vCPU and
+# 12 GiB per 10 attendees, measured: docs/hosting.md), run as root. What it does:
 #   1. installs TLJH, with ADMIN as the hub's administrator;
 #   2. clones the workshop to /opt/lambda-workshop and installs its locked requirements
 #      (the lambdalab package, editable from there) into the hub's user environment;
 #   3. installs hosting/jupyter_server_config.py, which gives each attendee a clone of
 #      their own and the copies of the notebooks at every server start;
 #   4. limits each attendee's server (memory, CPU) and culls idle ones.
-# Usage: sudo ADMIN=<name> [REPO=<git URL>] [MEMORY=1G] [CPU=1] ./install.sh
+# Usage: sudo ADMIN=<name> [REPO=<git URL>] [MEMORY=2G] [CPU=1] ./install.sh
 set -euo pipefail
 ADMIN=${ADMIN:?set ADMIN to the user name of the hub administrator}
 REPO=${REPO:-https://github.com/OWNER/REPO.git}
-MEMORY=${MEMORY:-1G}   # per attendee; the heaviest notebook peaks near 450 MB (bench/room.py)
+MEMORY=${MEMORY:-2G}   # per attendee; the heaviest notebook peaks at 940 MB (bench/room.py)
 CPU=${CPU:-1}          # per attendee, at most; they share the VM's cores
 WORKSHOP=/opt/lambda-workshop
 USER_ENV=/opt/tljh/user
