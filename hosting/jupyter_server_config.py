@@ -8,8 +8,10 @@ docs/hosting.md. At every start of an attendee's server, as that attendee:
    /opt/lambda-workshop) into ``~/lambda-workshop``, once: no network needed;
 2. ``python -m lambdalab notebooks`` makes the attendee's copies of the notebooks in
    ``~/lambda-workshop/my-notebooks`` (outputs cleared, so that no reveal shows before the
-   guess; copies already there are kept and those changed upstream are named);
-3. JupyterLab opens ``my-notebooks/00_setup.ipynb``, and the attendee's progress is
+   guess; copies already there are kept, and those changed upstream are named in the
+   server's log);
+3. JupyterLab serves the home folder (a repo2docker image would serve its own copy of the
+   repository) and opens ``my-notebooks/00_setup.ipynb``; the attendee's progress is
    recorded in ``~/lambda-workshop/lambdalab-progress.jsonl``, where ``python -m
    lambdalab room /home`` finds it.
 
@@ -32,16 +34,21 @@ def prepare(source: Path, copy: Path) -> str:
         subprocess.run(["git", "clone", "--quiet", str(source), str(copy)], check=True,
                        timeout=120)
     subprocess.run([sys.executable, "-m", "lambdalab", "notebooks", "--source", "notebooks",
-                    "--into", "my-notebooks"], cwd=copy, check=True, timeout=120)
+                    "--into", "my-notebooks", "--reset-command", RESET], cwd=copy, check=True,
+                   timeout=120)
     os.environ["LAMBDALAB_PROGRESS"] = str(copy / "lambdalab-progress.jsonl")  # kernels inherit
-    home = Path.home()
-    where = copy.relative_to(home) if copy.is_relative_to(home) else copy
-    return f"/lab/tree/{where.as_posix()}/my-notebooks/00_setup.ipynb"
+    return f"/lab/tree/{copy.relative_to(Path.home()).as_posix()}/my-notebooks/00_setup.ipynb"
 
 
-if SOURCE.is_dir():
+# what the notice of a notebook changed upstream tells the attendee to type (in a terminal,
+# in ~/lambda-workshop): no make, no second install
+RESET = "python -m lambdalab notebooks --into my-notebooks --reset {number}"
+
+if SOURCE.is_dir() and COPY.is_relative_to(Path.home()):
     try:
-        c.ServerApp.default_url = prepare(SOURCE, COPY)  # type: ignore[name-defined] # noqa: F821
+        url = prepare(SOURCE, COPY)
+        c.ServerApp.root_dir = str(Path.home())  # type: ignore[name-defined] # noqa: F821
+        c.ServerApp.default_url = url  # type: ignore[name-defined] # noqa: F821
     except (OSError, subprocess.SubprocessError) as error:
         print(f"lambdalab: could not prepare the workshop copy in {COPY}: {error}",
               file=sys.stderr)

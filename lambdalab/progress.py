@@ -7,9 +7,10 @@ or answers. The file is the attendee's (mode 600), in their copy of the reposito
 (``lambdalab-progress.jsonl``) or where ``LAMBDALAB_PROGRESS`` says; an instructor reads
 the room's files with ``python -m lambdalab room`` (:mod:`lambdalab.room_report`).
 
-A record is one JSON line appended with a single ``write`` (atomic for lines this short),
-so that two kernels of one attendee never interleave. Writing never raises: a progress
-file that cannot be written must not break an exercise.
+A record is one JSON line, appended under a lock on the file, so that two kernels of one
+attendee never interleave nor count the same attempt twice; a line cut short by a kill
+stays alone on its line. Writing never raises: a progress file that cannot be written must
+not break an exercise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows itself (WSL has it)
+    fcntl = None  # type: ignore[assignment]
 
 PROGRESS_ENV = "LAMBDALAB_PROGRESS"
 FILE_NAME = "lambdalab-progress.jsonl"
@@ -94,21 +100,30 @@ def attendee() -> str:
 def record(notebook: str, item: str, verdict: str, failures: Sequence[str] = (),
            path: Path | None = None) -> Record | None:
     """Append one verdict; returns it, or None when the file cannot be written."""
-    path = path or progress_path()
-    earlier = [r for r in read(path).records if r.notebook == notebook and r.item == item]
-    tried = sum(r.verdict in TRIED for r in earlier)
-    entry = Record(notebook, item, verdict, tried + (verdict in TRIED),
-                   datetime.now(UTC).isoformat(timespec="seconds"), attendee(),
-                   tuple(f[:MAX_FAILURE_CHARS] for f in failures[:MAX_FAILURES]))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, (entry.to_json() + "\n").encode())
-        finally:
-            os.close(descriptor)
-    except OSError:
+        return _append(notebook, item, verdict, failures, path or progress_path())
+    except (OSError, RuntimeError):  # no home folder for this user, a full disk...
         return None
+
+
+def _append(notebook: str, item: str, verdict: str, failures: Sequence[str],
+            path: Path) -> Record:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:  # two kernels of one attendee: one reads and appends at a time
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        earlier = [r for r in read(path).records if r.notebook == notebook and r.item == item]
+        tried = sum(r.verdict in TRIED for r in earlier)
+        entry = Record(notebook, item, verdict, tried + (verdict in TRIED),
+                       datetime.now(UTC).isoformat(timespec="seconds"), attendee(),
+                       tuple(f[:MAX_FAILURE_CHARS] for f in failures[:MAX_FAILURES]))
+        size = os.fstat(descriptor).st_size
+        cut_short = size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
+        line = ("\n" if cut_short else "") + entry.to_json() + "\n"  # a killed write stays alone
+        os.write(descriptor, line.encode())
+    finally:
+        os.close(descriptor)  # and the lock with it
     return entry
 
 
@@ -186,20 +201,37 @@ class Standing:
                                if self.attempts else "")
 
 
+def outcome(entries: Sequence[Record]) -> Standing:
+    """Where one item stands, from its records in order, as the attendee and the room both
+    count it: passed once is passed, after the attempts it took (a later run of the
+    placeholder or a failed experiment does not undo it); a prediction counts its first
+    guess only (a guess changed after the reveal is no guess); otherwise the latest
+    verdict, after the attempts so far."""
+    judged = [e for e in entries if e.verdict in TRIED]
+    if judged and judged[0].item.startswith("predict"):
+        return Standing(judged[0].verdict, 1)
+    passes = [n for n, e in enumerate(judged, 1) if e.verdict == "PASS"]
+    if passes:
+        return Standing("PASS", passes[0])
+    if judged:
+        return Standing(judged[-1].verdict, len(judged))
+    return Standing(entries[-1].verdict if entries else None, 0)
+
+
+def by_item(records: Iterable[Record]) -> dict[tuple[str, str], list[Record]]:
+    """Each (notebook, item)'s records, in order."""
+    found: dict[tuple[str, str], list[Record]] = {}
+    for entry in records:
+        found.setdefault((entry.notebook, entry.item), []).append(entry)
+    return found
+
+
 def standings(records: Iterable[Record], items: dict[str, list[str]]
               ) -> dict[str, dict[str, Standing]]:
-    """Per notebook and item: the latest verdict (in file order) and the attempts."""
-    latest: dict[tuple[str, str], Record] = {}
-    for entry in records:
-        latest[(entry.notebook, entry.item)] = entry
-    table: dict[str, dict[str, Standing]] = {}
-    for notebook, names in items.items():
-        table[notebook] = {}
-        for name in names:
-            seen = latest.get((notebook, name))
-            table[notebook][name] = Standing(seen.verdict if seen else None,
-                                             seen.attempt if seen else 0)
-    return table
+    """Per notebook and item: its :func:`outcome`."""
+    grouped = by_item(records)
+    return {notebook: {name: outcome(grouped.get((notebook, name), [])) for name in names}
+            for notebook, names in items.items()}
 
 
 def notebook_lines(notebook: str, path: Path | None = None,

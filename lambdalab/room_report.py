@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambdalab.progress import FILE_NAME, TRIED, Loaded, Record, notebook_items, read
+from lambdalab.progress import (
+    FILE_NAME,
+    TRIED,
+    Loaded,
+    Record,
+    by_item,
+    notebook_items,
+    outcome,
+    read,
+)
 
 SKIPPED_FOLDERS = {".venv", "venv", "node_modules", ".git", "__pycache__", ".ipynb_checkpoints",
                    ".cache", ".local", "site-packages"}
@@ -54,29 +63,28 @@ def progress_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
 
 @dataclass
 class Attendee:
-    """One progress file: whose it is, and what it holds."""
+    """One attendee: the progress files whose records carry their name (two copies of the
+    workshop in one home count once), and what those hold."""
 
     label: str
-    loaded: Loaded
+    files: list[Loaded]
 
     @property
     def records(self) -> list[Record]:
-        return self.loaded.records
+        """Every record, in time order (a stable sort keeps each file's own order)."""
+        return sorted((r for loaded in self.files for r in loaded.records), key=lambda r: r.time)
 
 
 def attendees(files: Sequence[Path]) -> list[Attendee]:
-    """Each file as an attendee, labelled by the name its records carry (else its folder);
-    two files of one name are told apart by their folder."""
-    found = []
+    """The attendees of ``files``, each named as their records name them (else by the
+    folder the file is in), in the order first found."""
+    found: dict[str, Attendee] = {}
     for path in files:
         loaded = read(path)
         names = [r.attendee for r in loaded.records if r.attendee]
-        found.append(Attendee(names[-1] if names else path.parent.name, loaded))
-    counts = Counter(a.label for a in found)
-    for attendee in found:
-        if counts[attendee.label] > 1:
-            attendee.label = f"{attendee.label} ({attendee.loaded.path.parent})"
-    return found
+        label = names[-1] if names else path.parent.name
+        found.setdefault(label, Attendee(label, [])).files.append(loaded)
+    return list(found.values())
 
 
 @dataclass
@@ -88,7 +96,8 @@ class Row:
     reached: int = 0  # attendees who ran its cell at all
     tried: int = 0  # whose answer was judged (PASS or FAIL)
     passed: int = 0
-    attempts: list[int] = field(default_factory=list)  # per attendee who tried: until PASS
+    attempts: list[int] = field(default_factory=list)  # per attendee who tried: until the
+    # PASS, or so far
     failures: Counter[str] = field(default_factory=Counter)  # attendees who met each
 
     @property
@@ -112,21 +121,17 @@ def rows(room: Sequence[Attendee], items: dict[str, list[str]] | None = None) ->
     table = {(notebook, item): Row(notebook, item)
              for notebook, names in items.items() for item in names}
     for attendee in room:
-        mine: dict[tuple[str, str], list[Record]] = {}
-        for entry in attendee.records:
-            mine.setdefault((entry.notebook, entry.item), []).append(entry)
-        for key, entries in mine.items():
+        for key, entries in by_item(attendee.records).items():
             row = table.setdefault(key, Row(*key))  # an item the notebooks no longer hold
             row.reached += 1
-            judged = [e for e in entries if e.verdict in TRIED]
-            if not judged:
+            standing = outcome(entries)
+            if standing.verdict not in TRIED:
                 continue
             row.tried += 1
-            first_pass = next((e for e in judged if e.verdict == "PASS"), None)
-            row.passed += first_pass is not None
-            row.attempts.append(first_pass.attempt if first_pass else max(
-                e.attempt for e in judged))
-            row.failures.update({text for e in judged if e.verdict == "FAIL"
+            row.passed += standing.verdict == "PASS"
+            row.attempts.append(standing.attempts)
+            counted = entries if not key[1].startswith("predict") else []
+            row.failures.update({text for e in counted if e.verdict == "FAIL"
                                  for text in e.failures})
     return list(table.values())
 
@@ -140,8 +145,9 @@ def report_lines(room: Sequence[Attendee], table: Sequence[Row],
     for problem in search_problems:
         lines.append(f"  skipped {problem}")
     for attendee in room:
-        for problem in attendee.loaded.problems:
-            lines.append(f"  {attendee.loaded.path}: {problem} (skipped; the rest is counted)")
+        for loaded in attendee.files:
+            for problem in loaded.problems:
+                lines.append(f"  {loaded.path}: {problem} (skipped; the rest is counted)")
     notebook = None
     for row in table:
         if row.notebook != notebook:
@@ -157,8 +163,9 @@ def report_lines(room: Sequence[Attendee], table: Sequence[Row],
 
 def as_json(room: Sequence[Attendee], table: Sequence[Row],
             search_problems: Sequence[str] = ()) -> dict[str, Any]:
-    return {"attendees": [{"label": a.label, "file": str(a.loaded.path),
-                           "problems": a.loaded.problems} for a in room],
+    return {"attendees": [{"label": a.label,
+                           "files": [{"file": str(f.path), "problems": f.problems}
+                                     for f in a.files]} for a in room],
             "skipped": list(search_problems), "items": [row.as_json() for row in table]}
 
 

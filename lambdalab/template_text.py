@@ -16,7 +16,14 @@ NOT_A_FUNCTION_TAG = {"Ref": "Ref", "Condition": "Condition"}  # short forms wit
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader, plus CloudFormation's short-form intrinsic functions."""
+    """The safe loader, plus CloudFormation's short-form intrinsic functions, and without
+    YAML 1.1's timestamps: CloudFormation reads ``Version: 2012-10-17`` as the string it is,
+    not as a date."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:

@@ -129,6 +129,15 @@ def test_what_is_not_a_reference_to_a_resource_is_not_taken_for_one():
     assert problem(template) is None
 
 
+def test_a_template_a_macro_or_a_module_completes_is_left_to_them():
+    typo = {"Fn": function({"Fn::GetAtt": ["AddedByTheMacro", "Arn"]})}
+    assert problem({"Resources": {**typo, "Snippet": {"Fn::Transform": {
+        "Name": "AWS::Include", "Parameters": {"Location": "s3://bucket/roles.yaml"}}}}}) is None
+    assert problem({"Resources": {**typo, "Roles": {"Type": "Org::Roles::Lambda::MODULE"}}}) \
+        is None
+    assert problem({"Resources": typo}) is not None
+
+
 @pytest.mark.parametrize("template", sorted(
     [*ROOT.glob("labs/*/template.yaml"), *ROOT.glob("tests/templates/*.yaml")]),
     ids=lambda path: path.parent.name if path.name == "template.yaml" else path.stem)

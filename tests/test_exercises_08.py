@@ -150,9 +150,12 @@ def test_naming_the_function_in_its_own_roles_policy_is_refused_as_a_circle(clou
     report = pitfall08.exercise3.evaluate(
         yours("${AWS::StackName}-checkout-wrong", "${WrongCheckoutFunction}"), cloud)
     assert report.verdict is Verdict.FAIL and report.results == ()
-    assert report.summary.startswith(
-        "the lab does not deploy with your Policies: ValidationError: Circular dependency "
-        "between resources: [BareRole, WrongCheckoutFunction] A role's policy cannot name")
+    assert report.summary.startswith("A role's policy cannot name the function that uses the "
+                                     "role")
+    assert report.summary.endswith(
+        "CloudFormation: the lab does not deploy with your Policies: ValidationError: Circular "
+        "dependency between resources: [BareRole, WrongCheckoutFunction]")
+    assert report.failures() == ("A role's policy cannot name the function that uses the role",)
 
 
 def test_without_create_log_group_the_checkout_runs_and_leaves_no_log(cloud):
@@ -183,7 +186,8 @@ def test_a_wildcard_resource_is_more_than_least_privilege(cloud):
     report = pitfall08.exercise3.evaluate(yours("!Ref PricingLive", '"*"'), cloud)
     assert failed(report) == ["may not invoke pricing unqualified",
                               "may not invoke pricing's version 1",
-                              "may not invoke the other checkout"]
+                              "may not invoke the other checkout",
+                              "may not invoke another stack's pricing"]
     assert checks.advised(report, '`Resource: "*"` or a wildcard after a name')
 
 
@@ -212,3 +216,25 @@ def test_names_written_out_would_deploy_nowhere_else(cloud):
 def test_text_that_is_no_policies_list_is_answered_without_deploying(cloud, text, summary):
     report = pitfall08.exercise3.evaluate(text, cloud)
     assert report.verdict is Verdict.FAIL and report.summary.startswith(summary)
+
+
+def test_every_action_on_the_alias_is_more_than_the_call(cloud):
+    report = pitfall08.exercise3.evaluate(
+        yours("Action: lambda:InvokeFunction", "Action: lambda:*"), cloud)
+    assert failed(report) == ["may not read pricing's configuration"]
+    assert checks.advised(report, "`lambda:*` (or `\"*\"`) on the alias lets the checkout")
+
+
+def test_a_wildcard_log_group_would_write_another_stacks_log(cloud):
+    report = pitfall08.exercise3.evaluate(
+        yours("${AWS::StackName}-checkout-wrong:*", "*-checkout-wrong:*"), cloud)
+    assert failed(report) == ["may not write another stack's checkout log"]
+    assert checks.advised(report, "A wildcard in the log group's name")
+
+
+def test_the_policies_key_itself_is_told_to_go_and_an_unquoted_version_is_a_version(cloud):
+    solution = MATERIAL.load_solutions().bare_role_policies
+    wrapped = "Policies:\n" + "".join(f"  {line}\n" for line in solution.strip().splitlines())
+    report = pitfall08.exercise3.evaluate(wrapped, cloud)
+    assert report.summary.startswith("write the list that goes under `Policies:`")
+    checks.passing(pitfall08.exercise3, solution.replace('"2012-10-17"', "2012-10-17"), cloud)

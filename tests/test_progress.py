@@ -172,3 +172,28 @@ def test_the_progress_command_before_anything_was_recorded(progress_file, capsys
     assert main(["progress"]) == 0
     assert capsys.readouterr().out.startswith(
         f"Your progress, from {progress_file} (nothing recorded yet)\n")
+
+
+def test_passed_once_stays_passed_and_a_prediction_counts_its_first_guess(progress_file):
+    for verdict in ("FAIL", "PASS", "NOT ATTEMPTED", "FAIL"):  # then a later experiment
+        progress.record("08_access_denied", "exercise 1", verdict)
+    for verdict in ("FAIL", "PASS"):  # the guess changed after the reveal
+        progress.record("08_access_denied", "predict bare_role", verdict)
+    progress.record("08_access_denied", "exercise 2", "FAIL")
+    progress.record("08_access_denied", "exercise 2", "NOT CHECKED")
+    table = progress.standings(progress.read(progress_file).records,
+                               {"08_access_denied": ["predict bare_role", "exercise 1",
+                                                     "exercise 2", "exercise 3"]})
+    assert {name: (s.verdict, s.attempts) for name, s in table["08_access_denied"].items()} == {
+        "predict bare_role": ("FAIL", 1), "exercise 1": ("PASS", 2),
+        "exercise 2": ("FAIL", 1), "exercise 3": (None, 0)}
+
+
+def test_a_line_cut_short_by_a_kill_stays_alone_and_the_next_record_is_read(progress_file):
+    progress.record("01_function_error", "exercise 1", "FAIL")
+    with progress_file.open("a") as cut:
+        cut.write('{"notebook": "01_function_error", "item": "exer')
+    progress.record("01_function_error", "exercise 1", "PASS")
+    loaded = progress.read(progress_file)
+    assert [r.verdict for r in loaded.records] == ["FAIL", "PASS"]
+    assert len(loaded.problems) == 1 and loaded.problems[0].startswith("line 2:")

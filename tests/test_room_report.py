@@ -134,6 +134,18 @@ def test_the_report_as_json(homes, capsys):
                      "tried": 1, "passed": 1, "median_attempts": 1, "top_failures": []}
 
 
+def test_two_files_of_one_attendee_count_once(tmp_path):
+    for copy, verdict in (("workshop", "FAIL"), (".lambdalab", "PASS")):
+        (tmp_path / "dan" / copy).mkdir(parents=True)
+        (tmp_path / "dan" / copy / FILE_NAME).write_text(Record(
+            "08_access_denied", "exercise 1", verdict, 1,
+            f"2026-12-07T10:0{int(verdict == 'PASS')}:00+00:00", "dan").to_json() + "\n")
+    room = room_report.attendees(room_report.progress_files([tmp_path])[0])
+    assert [(a.label, len(a.files)) for a in room] == [("dan", 2)]
+    found = row(room_report.rows(room), "exercise 1")
+    assert (found.tried, found.passed, found.attempts) == (1, 1, [2])
+
+
 def test_no_progress_file_found_is_said_and_fails_the_command(tmp_path, capsys):
     assert main(["room", str(tmp_path)]) == 1
     assert capsys.readouterr().out.startswith("Room: 0 attendees (no progress file found)")

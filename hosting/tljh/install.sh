@@ -2,8 +2,9 @@
 # The workshop on The Littlest JupyterHub: one Ubuntu VM (22.04 or 24.04; 4 vCPU and
 # 12 GiB per 10 attendees, measured: docs/hosting.md), run as root. What it does:
 #   1. installs TLJH, with ADMIN as the hub's administrator;
-#   2. clones the workshop to /opt/lambda-workshop and installs its locked requirements
-#      (the lambdalab package, editable from there) into the hub's user environment;
+#   2. clones the workshop to /opt/lambda-workshop (which attendees may clone) and installs
+#      its locked requirements (the lambdalab package, editable from there) into the hub's
+#      user environment, whose Python must be 3.11 or newer;
 #   3. installs hosting/jupyter_server_config.py, which gives each attendee a clone of
 #      their own and the copies of the notebooks at every server start;
 #   4. limits each attendee's server (memory, CPU) and culls idle ones.
@@ -21,8 +22,15 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-dev git cu
 curl -fsSL https://tljh.jupyter.org/bootstrap.py | python3 - --admin "$ADMIN"
 
 [ -d "$WORKSHOP/.git" ] || git clone --quiet "$REPO" "$WORKSHOP"
-"$USER_ENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
-    || "$USER_ENV/bin/mamba" install -y -q -p "$USER_ENV" "python=3.12"  # lambdalab: 3.11+
+# attendees clone it at their server's start: git refuses a repository another user owns
+git config --system --add safe.directory "$WORKSHOP"
+git config --system --add safe.directory "$WORKSHOP/.git"
+if ! "$USER_ENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "The hub's user environment runs $("$USER_ENV/bin/python" --version); lambdalab" \
+         "needs Python 3.11 or newer. Install a TLJH release whose user environment has it" \
+         "(docs/hosting.md); upgrading Python in place would break JupyterHub's own packages." >&2
+    exit 1
+fi
 (cd "$WORKSHOP" && "$USER_ENV/bin/python" -m pip install --quiet -r requirements.txt)
 install -D -m 644 "$WORKSHOP/hosting/jupyter_server_config.py" \
     "$USER_ENV/etc/jupyter/jupyter_server_config.py"

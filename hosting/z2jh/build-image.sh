@@ -5,9 +5,13 @@
 # hub mounts a volume on. Usage: IMAGE=<registry>/lambda-workshop TAG=<tag> ./build-image.sh
 set -euo pipefail
 IMAGE=${IMAGE:?set IMAGE to <registry>/<name>}
-TAG=${TAG:-$(git rev-parse --short HEAD)}
 cd "$(dirname "$0")/../.."
-python3 -m pip install --quiet "jupyter-repo2docker>=2024.7"
-jupyter-repo2docker --no-run --push --image-name "$IMAGE:$TAG" \
-    --target-repo-dir /srv/lambda-workshop .
+TAG=${TAG:-$(git rev-parse --short HEAD)}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+git clone --quiet . "$WORK/source"   # what is committed, not .venv or an attendee's files
+python3 -m venv "$WORK/venv"          # repo2docker in a venv of its own (PEP 668 hosts)
+"$WORK/venv/bin/pip" install --quiet "jupyter-repo2docker>=2024.7"
+"$WORK/venv/bin/jupyter-repo2docker" --no-run --push --image-name "$IMAGE:$TAG" \
+    --target-repo-dir /srv/lambda-workshop "$WORK/source"
 echo "set singleuser.image.name=$IMAGE and singleuser.image.tag=$TAG in config.yaml"

@@ -17,6 +17,7 @@ that wait for one, in the template's order.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -71,8 +72,9 @@ def problem(template: Any) -> str | None:
     """What CloudFormation says of a template it cannot order, or None."""
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
         return None  # moto's own checks answer the rest
-    if template.get("Transform"):
-        return None  # a macro adds resources that the text does not show
+    text = json.dumps(template)
+    if template.get("Transform") or '"Fn::Transform"' in text or '::MODULE"' in text:
+        return None  # a macro or a module adds resources that the text does not show
     resources: dict[str, Any] = template["Resources"]
     known = set(resources) | set(template.get("Parameters") or {})
     needs: dict[str, set[str]] = {}

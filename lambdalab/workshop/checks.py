@@ -36,7 +36,8 @@ from lambdalab.workshop.texts import Texts
 
 PLACEHOLDERS = (Ellipsis, None)  # `answer = ...` in an exercise cell means "not yet"
 NOT_RUNNING = "the local cloud is not running: run the first code cell, then this one."
-QUOTING = re.compile(r"""[:("'`<\[{]""")  # where a summary starts quoting the learner's answer
+# where a summary starts quoting the learner's answer (an apostrophe inside a word does not)
+QUOTING = re.compile(r"""[:("`<\[{]|(?<!\w)'""")
 
 
 class Verdict(enum.StrEnum):
@@ -406,7 +407,9 @@ def is_placeholder(solution: Any) -> bool:
 
 
 def _code_without_comments(source: str) -> str:
+    """Python without its comments; text that is not Python (a template's YAML) without its
+    ``#`` comments, which YAML writes the same way."""
     try:
         return ast.unparse(ast.parse(source))
     except SyntaxError:
-        return source
+        return re.sub(r"(^|\s)#.*$", "", source, flags=re.M)

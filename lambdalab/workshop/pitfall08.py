@@ -223,6 +223,9 @@ class Deployed:
 def deploy_your_policies(cloud: Any, text: Any) -> Deployed:
     """Deploy lab 08 with the learner's Policies for the bare role, as stack ``ex8``."""
     policies = BARE_ROLE.value(text)
+    if isinstance(policies, dict) and set(policies) == {"Policies"}:
+        raise AnswerError("write the list that goes under `Policies:`, without the key itself: "
+                          "every item starts with `- PolicyName:`.")
     if not (isinstance(policies, list) and policies and all(
             isinstance(p, dict) and {"PolicyName", "PolicyDocument"} <= set(p)
             for p in policies)):
@@ -231,8 +234,8 @@ def deploy_your_policies(cloud: Any, text: Any) -> Deployed:
     try:
         BARE_ROLE.deploy(cloud, policies, YOUR_STACK)
     except AnswerError as refused:
-        if "Circular dependency" in str(refused):
-            raise AnswerError(f"{refused} {CIRCULAR}") from None
+        if "Circular dependency" in str(refused):  # the named mistake first: the room counts it
+            raise AnswerError(f"{CIRCULAR} CloudFormation: {refused}") from None
         raise
     return Deployed(policies, YOUR_STACK, cloud.region, cloud.account_id)
 
@@ -293,6 +296,15 @@ def your_template_cases(cloud: Any) -> list[Case]:
         Case("may not write pricing's log", refused(
             "logs:PutLogEvents", lambda d: d.arn(
                 "logs", f"log-group:/aws/lambda/{d.name('pricing')}:{log_stream}"))),
+        Case("may not invoke another stack's pricing", refused(
+            "lambda:InvokeFunction", lambda d: d.arn(
+                "lambda", f"function:{NOTEBOOK_STACK}-pricing:live"))),
+        Case("may not read pricing's configuration", refused(
+            "lambda:GetFunction", lambda d: d.arn("lambda",
+                                                  f"function:{d.name('pricing')}:live"))),
+        Case("may not write another stack's checkout log", refused(
+            "logs:PutLogEvents", lambda d: d.arn(
+                "logs", f"log-group:/aws/lambda/{NOTEBOOK_STACK}-checkout-wrong:{log_stream}"))),
     ]
 
 
@@ -309,7 +321,12 @@ exercise3 = EXERCISES.exercise(3, your_template_cases, answer=deploy_your_polici
             lambda attempt: attempt.failed("the checkout's log group holds its log")
             and not attempt.mentions("CreateLogGroup") and not attempt.mentions("logs:*")),
     Mistake(T.mistake("template_wildcard"),
-            lambda attempt: attempt.failed("may not invoke the other checkout")),
+            lambda attempt: attempt.failed("may not invoke the other checkout")
+            or attempt.failed("may not invoke another stack's pricing")),
+    Mistake(T.mistake("action_wildcard"),
+            lambda attempt: attempt.failed("may not read pricing's configuration")),
+    Mistake(T.mistake("log_group_wildcard"),
+            lambda attempt: attempt.failed("may not write another stack's checkout log")),
     Mistake(T.mistake("every_version"),
             lambda attempt: attempt.failed("may not invoke pricing's version 1")
             and not attempt.failed("may not invoke the other checkout"))])
