@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make lab   - set up .venv and open the workshop in JupyterLab (127.0.0.1 only)
-#   make test  - set up .venv and run every test, notebooks included (about 8 minutes on 2 cores)
+#   make test  - set up .venv and run every test, notebooks included (about 10 minutes on 2 cores)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
