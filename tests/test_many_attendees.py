@@ -87,7 +87,21 @@ def test_ten_attendees_at_once_each_with_a_cloud_of_their_own(tmp_path):
     assert [k.returncode for k in kernels] == [0] * ATTENDEES, "every kernel started and ended"
     pids = [pid for path in tmp_path.glob("a*.json") for pid in json.loads(
         path.read_text())["pids"]]
-    time.sleep(0.5)
-    assert not [pid for pid in pids if psutil.pid_exists(pid)
-                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE], \
+    assert not left_running(pids, deadline=time.monotonic() + 30), \
         "every function process ended with its kernel"
+
+
+def left_running(pids: list[int], deadline: float) -> list[int]:
+    """The processes of ``pids`` still running (zombies aside) once all ended or at
+    ``deadline``."""
+    while True:
+        running = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    running.append(pid)
+            except psutil.NoSuchProcess:
+                continue
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.1)

@@ -209,6 +209,7 @@ class Deployed:
     """The lab deployed with the learner's policies: what the cases look at."""
 
     policies: Any  # as CloudFormation read the learner's text (comments gone)
+    documents: list[Any]  # the bare role's policy documents as IAM holds them, resolved
     stack: str
     region: str
     account: str
@@ -217,7 +218,10 @@ class Deployed:
         return f"{self.stack}-{suffix}"
 
     def arn(self, service: str, rest: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account}:{rest}"
+        """``rest`` with ``{stack}`` (this deployment) and ``{notebook}`` (the notebook's)
+        filled in, as an ARN of this account and region."""
+        return (f"arn:aws:{service}:{self.region}:{self.account}:"
+                + rest.format(stack=self.stack, notebook=NOTEBOOK_STACK))
 
 
 def deploy_your_policies(cloud: Any, text: Any) -> Deployed:
@@ -237,12 +241,32 @@ def deploy_your_policies(cloud: Any, text: Any) -> Deployed:
         if "Circular dependency" in str(refused):  # the named mistake first: the room counts it
             raise AnswerError(f"{CIRCULAR} CloudFormation: {refused}") from None
         raise
-    return Deployed(policies, YOUR_STACK, cloud.region, cloud.account_id)
+    iam, role = cloud.client("iam"), f"{YOUR_STACK}-bare-role"
+    documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                 for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+    return Deployed(policies, documents, YOUR_STACK, cloud.region, cloud.account_id)
+
+
+NEVER = [  # (the call the checkout never makes, action, service, resource)
+    ("invoke pricing unqualified", "lambda:InvokeFunction", "lambda", "function:{stack}-pricing"),
+    ("invoke pricing's version 1", "lambda:InvokeFunction", "lambda",
+     "function:{stack}-pricing:1"),
+    ("invoke the other checkout", "lambda:InvokeFunction", "lambda",
+     "function:{stack}-checkout-fixed"),
+    ("change pricing's code", "lambda:UpdateFunctionCode", "lambda", "function:{stack}-pricing"),
+    ("write pricing's log", "logs:PutLogEvents", "logs",
+     f"log-group:/aws/lambda/{{stack}}-pricing:log-stream:{STREAM}"),
+    ("invoke another stack's pricing", "lambda:InvokeFunction", "lambda",
+     "function:{notebook}-pricing:live"),
+    ("read pricing's configuration", "lambda:GetFunction", "lambda",
+     "function:{stack}-pricing:live"),
+    ("write another stack's checkout log", "logs:PutLogEvents", "logs",
+     f"log-group:/aws/lambda/{{notebook}}-checkout-wrong:log-stream:{STREAM}"),
+]
 
 
 def your_template_cases(cloud: Any) -> list[Case]:
     lam = cloud.client("lambda")
-    iam = cloud.client("iam")
 
     def portable(yours: Deployed) -> str:
         written = [word for word in (yours.account, yours.region, NOTEBOOK_STACK, yours.stack)
@@ -265,47 +289,21 @@ def your_template_cases(cloud: Any) -> list[Case]:
                             "checkout's log as its role")
         return f"/aws/lambda/{name} holds {len(lines)} lines"
 
-    def refused(action: str, resource: Callable[[Deployed], str]) -> Callable[[Deployed], str]:
+    def refused(action: str, service: str, resource: str) -> Callable[[Deployed], str]:
         def run(yours: Deployed) -> str:
-            role = f"{yours.stack}-bare-role"
-            documents = [iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-                         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
-            verdicts = {evaluate(document, action, resource(yours)) for document in documents}
+            arn = yours.arn(service, resource)
+            verdicts = {evaluate(document, action, arn) for document in yours.documents}
             expect("Allow" not in verdicts or "Deny" in verdicts,
-                   f"your policies allow {action} on {resource(yours)}, which the checkout "
-                   "never calls: more than least privilege")
+                   f"your policies allow {action} on {arn}, which the checkout never calls: "
+                   "more than least privilege")
             return "refused"
         return run
 
-    log_stream = "log-stream:2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef"
-    return [
-        Case("no account, region or stack written out", portable),
-        Case("the checkout prices the order", priced),
-        Case("the checkout's log group holds its log", logged),
-        Case("may not invoke pricing unqualified", refused(
-            "lambda:InvokeFunction", lambda d: d.arn("lambda", f"function:{d.name('pricing')}"))),
-        Case("may not invoke pricing's version 1", refused(
-            "lambda:InvokeFunction", lambda d: d.arn("lambda",
-                                                     f"function:{d.name('pricing')}:1"))),
-        Case("may not invoke the other checkout", refused(
-            "lambda:InvokeFunction", lambda d: d.arn("lambda",
-                                                     f"function:{d.name('checkout-fixed')}"))),
-        Case("may not change pricing's code", refused(
-            "lambda:UpdateFunctionCode", lambda d: d.arn("lambda",
-                                                         f"function:{d.name('pricing')}"))),
-        Case("may not write pricing's log", refused(
-            "logs:PutLogEvents", lambda d: d.arn(
-                "logs", f"log-group:/aws/lambda/{d.name('pricing')}:{log_stream}"))),
-        Case("may not invoke another stack's pricing", refused(
-            "lambda:InvokeFunction", lambda d: d.arn(
-                "lambda", f"function:{NOTEBOOK_STACK}-pricing:live"))),
-        Case("may not read pricing's configuration", refused(
-            "lambda:GetFunction", lambda d: d.arn("lambda",
-                                                  f"function:{d.name('pricing')}:live"))),
-        Case("may not write another stack's checkout log", refused(
-            "logs:PutLogEvents", lambda d: d.arn(
-                "logs", f"log-group:/aws/lambda/{NOTEBOOK_STACK}-checkout-wrong:{log_stream}"))),
-    ]
+    return ([Case("no account, region or stack written out", portable),
+             Case("the checkout prices the order", priced),
+             Case("the checkout's log group holds its log", logged)]
+            + [Case(f"may not {what}", refused(action, service, resource))
+               for what, action, service, resource in NEVER])
 
 
 exercise3 = EXERCISES.exercise(3, your_template_cases, answer=deploy_your_policies, mistakes=[
