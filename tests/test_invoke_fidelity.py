@@ -331,3 +331,24 @@ def test_start_is_never_stamped_after_what_the_handler_printed():
                                      inv_mod.Outcome(inv_mod.SUCCESS, b"null"), cold=False)
     by_time = sorted(lines, key=lambda line: line.timestamp_ms)  # stable, as CloudWatch's
     assert by_time[0].message.startswith("START RequestId: r-1")
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"n\x87r", "Invalid UTF-8 start byte 0x87\n at [Source: REDACTED "
+                "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 3]"),
+    (b'{\n  "a": "\xff"}', "Invalid UTF-8 start byte 0xff\n at [Source: REDACTED "
+                          "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 2, "
+                          "column: 10]")],
+    ids=["recorded-on-aws", "second-line"])
+def test_a_payload_not_utf8_is_refused_in_the_words_of_lambdas_parser(payload, message):
+    """The first case is the recorded one (tests/parity, invoke_payload_not_json); the second
+    counts lines and columns the same way, on a later line."""
+    from lambdalab.invoke.errors import LambdaError
+    from lambdalab.invoke.service import check_json
+
+    with pytest.raises(LambdaError) as refused:
+        check_json(payload)
+    assert (refused.value.status, refused.value.code) == (400, "InvalidRequestContentException")
+    assert refused.value.message == (
+        "Could not parse request body into json: Could not parse payload into json: "
+        + message)

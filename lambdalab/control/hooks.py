@@ -32,6 +32,7 @@ from lambdalab.control import (
     cloudformation_lambda,
     cloudformation_network,
     cloudformation_references,
+    eventbridge_events,
     iam_policies,
     lifecycle,
     log_storage,
@@ -81,6 +82,7 @@ class LambdaBackendHooks:
         cloudformation_lambda.install(self._patcher)
         log_storage.install(self._patcher)
         cloudformation_evaluation.install(self._patcher)
+        eventbridge_events.install(self._patcher)
 
     def route_service_invocations(self, service: InvokeService) -> None:
         """Let other services' invocations (SNS, SQS, …) run through the data plane."""

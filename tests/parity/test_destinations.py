@@ -84,11 +84,6 @@ def handler(event, context):
         raise Exception("intentional failure!")
     return {"hello": "world", "test": "abc", "val": 5, "success": True}
 '''
-EVENTBRIDGE_KNOWN = {key: "moto's EventBridge delivers the event to its SQS target without "
-                          "`account`" for key in ("lambda_destination_event_bus_success",
-                                                  "lambda_destination_event_bus_failure")}
-
-
 @pytest.fixture(scope="module")
 def eventbridge(cloud: LocalCloud, deploy: Any, lam: Any) -> Replay:
     events = cloud.client("events")
@@ -114,8 +109,7 @@ def eventbridge(cloud: LocalCloud, deploy: Any, lam: Any) -> Replay:
     return replay
 
 
-@pytest.mark.parametrize("key", cases("lambda_destinations", "destination_eventbridge",
-                                      EVENTBRIDGE_KNOWN))
+@pytest.mark.parametrize("key", cases("lambda_destinations", "destination_eventbridge"))
 def test_eventbridge(eventbridge: Replay, key: str) -> None:
     eventbridge.compare(key)
 

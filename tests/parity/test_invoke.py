@@ -45,10 +45,6 @@ KNOWN: dict[str, dict[str, str]] = {  # each one is in README.md's differences
     "init_error": {"invocation_error": "functions run on the machine's Python, not AWS's "
                                       "python3.13: the importlib frames of an init error's "
                                       "stack trace name other lines"},
-    "invoke_payload_not_json": {
-        "invoke_function_invalid_payload_body": "AWS's message comes from its Java JSON "
-                                                "parser; the cloud's names the same byte in "
-                                                "Python's words"},
 }
 
 
