@@ -38,20 +38,42 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # make lab makes the missing copies and says which notebooks changed upstream;
 # make reset NB=03 starts one afresh (the old copy goes to my-notebooks/backup/).
 COPIES := my-notebooks
+# The language of the workshop: `make lab LANG=ja` opens the Japanese edition (notebooks/ja,
+# copies in my-notebooks/ja). Only a LANG given on the command line chooses it; the
+# recipes then run with the C.UTF-8 locale, not with a locale named "ja".
+ifeq ($(origin LANG),command line)
+WORKSHOP_LANGUAGE := $(LANG)
+override LANG := C.UTF-8
+else
+WORKSHOP_LANGUAGE := en
+endif
+ifeq ($(WORKSHOP_LANGUAGE),ja)
+NOTEBOOK_SOURCE := notebooks/ja
+COPIES_FOLDER := $(COPIES)/ja
+RESET_COMMAND := make reset NB={number} LANG=ja
+else ifeq ($(WORKSHOP_LANGUAGE),en)
+NOTEBOOK_SOURCE := notebooks
+COPIES_FOLDER := $(COPIES)
+RESET_COMMAND := make reset NB={number}
+else
+$(error LANG=$(WORKSHOP_LANGUAGE): the workshop is in en (the default) and ja)
+endif
 # JupyterLab serves the repository root, so that the notebooks' ../images and ../labs links
 # resolve, and opens 00_setup; it fetches no news and checks for no updates (loopback only).
 # JUPYTER_ARGS adds options (tests/test_browser.py: --no-browser --port=0).
 LAB_OPTIONS := --ip=127.0.0.1 --ServerApp.root_dir=. \
-	--LabApp.default_url=/lab/tree/$(COPIES)/00_setup.ipynb \
+	--LabApp.default_url=/lab/tree/$(COPIES_FOLDER)/00_setup.ipynb \
 	--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lab: $(STAMP)
-	@$(PY) -m lambdalab notebooks --into $(COPIES)
+	@$(PY) -m lambdalab notebooks --source $(NOTEBOOK_SOURCE) --into $(COPIES_FOLDER) \
+		--reset-command "$(RESET_COMMAND)"
 	$(VENV)/bin/jupyter lab $(LAB_OPTIONS) $(ALLOW_ROOT) $(JUPYTER_ARGS)
 
 reset: $(STAMP)
 	@test -n "$(NB)" || { echo "which notebook? make reset NB=03"; exit 2; }
-	@$(PY) -m lambdalab notebooks --into $(COPIES) --reset $(NB)
+	@$(PY) -m lambdalab notebooks --source $(NOTEBOOK_SOURCE) --into $(COPIES_FOLDER) \
+		--reset-command "$(RESET_COMMAND)" --reset $(NB)
 
 # The suite runs on TEST_WORKERS workers (pytest-xdist; conftest.py shares the work out):
 # most of it waits on handlers, Lambda's clock, kernels and a browser, so 4 workers on 2
@@ -63,10 +85,13 @@ TEST_WORKERS ?= 4
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 \
 	--nbval --nbval-sanitize-with $(SANITIZE)
 
+# The Japanese edition (notebooks/ja) runs its code in the browser test; nbval compares its
+# stored outputs under test-all, which also runs the English edition in the browser.
 test: lint typecheck
-	$(PYTEST) tests notebooks
+	$(PYTEST) tests notebooks --ignore=notebooks/ja
 
-# The same, with the load tests at their full size (slower; for a nightly run).
+# The same, with the load tests at their full size and both editions run everywhere
+# (slower; for a nightly run).
 test-all: lint typecheck
 	$(PYTEST) --full-size tests notebooks
 
@@ -80,7 +105,7 @@ typecheck: $(STAMP)
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=120 \
-		notebooks/[0-9][0-9]_*.ipynb
+		notebooks/[0-9][0-9]_*.ipynb notebooks/ja/[0-9][0-9]_*.ipynb
 
 diagrams: $(STAMP)
 	$(PY) images/make_diagrams.py

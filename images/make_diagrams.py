@@ -1,5 +1,10 @@
 """Draws the workshop's diagrams reproducibly: ``python images/make_diagrams.py``.
 
+Each diagram is drawn once per language: English into ``images/``, and for each
+translation (``images/labels.<language>.toml``: every label's English and its translation)
+into ``images/<language>/``, by the same code, each label looked up as it is drawn. A label
+the table lacks stops the drawing with its text, so that no diagram is half translated.
+
 One function per diagram, each writing ``images/<name>.png`` and listed in ``DIAGRAMS``;
 notebooks show the PNGs. Most pitfalls are about what travels between a caller, the
 Lambda service and an invoked function, so the building blocks below draw sequence
@@ -10,8 +15,11 @@ not show up as a change in the repository.
 
 from __future__ import annotations
 
+import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -22,6 +30,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+OUTPUT = [HERE]  # where save() writes: images/, or images/<language>/
+TRANSLATIONS = ("ja",)
 WIDTH = 12.0  # drawing units across; heights are chosen per diagram
 CALLER_X, SERVICE_X, INVOKED_X = 1.9, 6.0, 10.1  # the lifelines of a call diagram
 
@@ -127,7 +137,7 @@ def verdicts(ax: Axes, height: float, wrong: tuple[str, str], fixed: tuple[str, 
 
 
 def save(fig: Figure, name: str) -> Path:
-    path = HERE / f"{name}.png"
+    path = OUTPUT[0] / f"{name}.png"
     fig.savefig(path, dpi=100, facecolor="white", metadata={"Software": None})
     plt.close(fig)
     return path
@@ -549,6 +559,43 @@ def access_denied() -> Path:
 DIAGRAMS.append(access_denied)
 
 
+def labels(language: str) -> dict[str, str]:
+    """The label table of a translation: English label -> translated label."""
+    table = tomllib.loads((HERE / f"labels.{language}.toml").read_text("utf-8"))
+    return {entry["en"]: entry[language] for entry in table["label"]}
+
+
+def draw_all(language: str = "en") -> list[Path]:
+    """Every diagram in ``language``; a translation's labels replace the English ones as
+    each is drawn (every label goes through ``Axes.text``)."""
+    if language == "en":
+        OUTPUT[0] = HERE
+        return [draw() for draw in DIAGRAMS]
+    from lambdalab.cjk_font import use_cjk_font
+
+    use_cjk_font()
+    table = labels(language)
+    OUTPUT[0] = HERE / language
+    OUTPUT[0].mkdir(exist_ok=True)
+    original = Axes.text
+
+    def translated_text(ax: Axes, x: float, y: float, s: str, *args: Any, **kwargs: Any) -> Any:
+        if s not in table:
+            raise SystemExit(f"images/labels.{language}.toml has no translation of {s!r}")
+        if kwargs.get("family") == MONO and not table[s].isascii():
+            kwargs.pop("family")  # monospaced labels in a script the mono font lacks
+        return original(ax, x, y, table[s], *args, **kwargs)
+
+    Axes.text = translated_text  # type: ignore[method-assign]
+    try:
+        return [draw() for draw in DIAGRAMS]
+    finally:
+        Axes.text = original  # type: ignore[method-assign]
+        OUTPUT[0] = HERE
+
+
 if __name__ == "__main__":
-    for draw in DIAGRAMS:
-        print(f"wrote {draw().relative_to(HERE.parent)}")
+    sys.path.insert(0, str(HERE.parent))
+    for language in ("en", *TRANSLATIONS):
+        for path in draw_all(language):
+            print(f"wrote {path.relative_to(HERE.parent)}")

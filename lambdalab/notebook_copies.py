@@ -52,6 +52,9 @@ REVEAL = ".reveal(prediction"  # the cell that runs the code and answers the gue
 READ_ON_LINES = 32  # of blank space: a 1280x800 window's worth of notebook and more
 READ_ON = ("*Run the cell above, and read what it prints, before you scroll on: what follows "
            "tells the answer.*\n\n" + "<br>\n" * READ_ON_LINES + "\n*Read on.*")
+READ_ON_BY_LANGUAGE = {  # a translation's notebooks sit in a folder named by its language
+    "ja": ("*上のセルを実行し、表示される内容を読んでから先へスクロールしてください。この先に答えが"
+           "書かれています。*\n\n" + "<br>\n" * READ_ON_LINES + "\n*続きをどうぞ。*")}
 
 
 def fresh_copy(notebook: nbformat.NotebookNode, source_dir: Path,
@@ -73,7 +76,8 @@ def fresh_copy(notebook: nbformat.NotebookNode, source_dir: Path,
             cell.metadata.pop("execution", None)
             if REVEAL in cell.source:
                 cells.append(nbformat.v4.new_markdown_cell(
-                    READ_ON, metadata={"tags": ["room-to-guess"]}))
+                    READ_ON_BY_LANGUAGE.get(source_dir.name, READ_ON),
+                    metadata={"tags": ["room-to-guess"]}))
         elif cell.cell_type == "markdown":
             cell.source = relinked(cell.source, source_dir, copy_dir)
     copy.cells = cells

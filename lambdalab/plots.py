@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lambdalab.figure_text import in_notebook_language
 from lambdalab.invoke.records import InvocationRecord
 
 OUTCOME_COLORS = {
@@ -96,7 +97,7 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
                                         gridspec_kw={"height_ratios": [3, 2]})
     if not records:
         gantt.set_title(title or "no invocations recorded")
-        return fig
+        return in_notebook_language(fig)
     origin = min(r.start for r in records)
     environments = sorted({r.environment for r in records if r.environment},
                           key=lambda env: min(r.start for r in records if r.environment == env))
@@ -157,7 +158,7 @@ def invocation_timeline(records: Sequence[InvocationRecord], title: str | None =
         level.set_xlim(0, until)
     level.legend(loc="upper right", fontsize="small")
     fig.tight_layout()
-    return fig
+    return in_notebook_language(fig)
 
 
 def _kind(record: InvocationRecord) -> str:

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lambdalab.translation import translate
+
 try:
     import fcntl
 except ImportError:  # not on Windows itself (WSL has it)
@@ -197,8 +199,11 @@ class Standing:
     def short(self) -> str:
         if self.verdict is None:
             return "not run"
-        return self.verdict + (f" ({self.attempts} attempt{'s' * (self.attempts != 1)})"
-                               if self.attempts else "")
+        if not self.attempts:
+            return self.verdict
+        if self.attempts == 1:
+            return f"{self.verdict} (1 attempt)"
+        return f"{self.verdict} ({self.attempts} attempts)"
 
 
 def outcome(entries: Sequence[Record]) -> Standing:
@@ -250,7 +255,7 @@ def notebook_lines(notebook: str, path: Path | None = None,
 
 def show_progress(module: Any) -> None:
     """Print the notebook's progress lines; ``module`` is its checks module (pitfall08)."""
-    print("\n".join(notebook_lines(module.EXERCISES.notebook)))
+    print("\n".join(translate(line) for line in notebook_lines(module.EXERCISES.notebook)))
 
 
 SHORT = {"PASS": "PASS", "FAIL": "FAIL", "NOT ATTEMPTED": "open", "NOT CHECKED": "n/c",

@@ -9,8 +9,12 @@ attendee does, in each pitfall notebook: the correct answer to each exercise (fr
 ``notebooks/solutions/``), typed in after Run All, must PASS, and running the first code
 cell again must give a fresh cloud without an error.
 
-Each notebook is a unit of work of its own (conftest.py): under ``make test`` the eight run
-side by side on the workers, each worker with its own JupyterLab. The kernels use the
+JupyterLab is started as ``make lab LANG=ja`` starts it (the English copies made first, as
+``make lab`` makes them). Under ``make test``, the Japanese edition is run (its code is the
+English code, tests/test_japanese_edition.py) and the English one is opened, looked at and
+its links followed; ``--full-size`` (``make test-all``) runs both. Each notebook is a unit
+of work of its own (conftest.py): the notebooks run side by side on the workers, each
+worker with its own JupyterLab. The kernels use the
 pure-Python Runtime API client (the one every Mac uses), and nbval runs the same notebooks
 with awslambdaric's native one: every notebook runs once on each client. The Run All time
 and footprint of each notebook are printed at the end of the run (under ``make test`` they
@@ -42,6 +46,7 @@ from typing import Any
 import pytest
 
 from lambdalab import progress
+from lambdalab.translation import translate
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ALL_PROPERTY = "browser_run_all"  # a notebook's Run All time and footprint
@@ -74,20 +79,31 @@ pytestmark = [
 ]
 
 COPIES = "my-notebooks"  # what `make lab` opens: the attendee's own copies, made empty
-NOTEBOOKS = sorted(f"{COPIES}/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ENGLISH = sorted(f"{COPIES}/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+JAPANESE = sorted(f"{COPIES}/ja/{p.name}"
+                  for p in (ROOT / "notebooks" / "ja").glob("[0-9][0-9]_*.ipynb"))
+# Run All and the typed answers: the Japanese edition under `make test` (its code is the
+# English code, tests/test_japanese_edition.py, which nbval runs), both with --full-size
+NOTEBOOKS = JAPANESE + ENGLISH
 PITFALLS = [nb for nb in NOTEBOOKS if not Path(nb).name.startswith("00_")]
+PASSED = re.compile(r"^(?:Exercise|演習) (\d+) · .*: PASS - ", re.M)
 RUNTIME_CLIENT = "python"  # nbval runs the notebooks on the native client
 
 
 def each(notebooks: list[str]) -> list[Any]:
-    """One parameter per notebook, named by its stem: each notebook's tests are one unit of
-    work for xdist (conftest.py's PER_PARAMETER)."""
-    return [pytest.param(nb, id=Path(nb).stem) for nb in notebooks]
+    """One parameter per notebook, named by its stem (``ja-`` before a Japanese one): each
+    notebook's tests are one unit of work for xdist (conftest.py's PER_PARAMETER)."""
+    return [pytest.param(nb, id=("ja-" if is_japanese(nb) else "") + Path(nb).stem)
+            for nb in notebooks]
+
+
+def is_japanese(notebook: str) -> bool:
+    return Path(notebook).parent.name == "ja"
 
 
 def committed(notebook: str) -> Path:
     """The committed notebook (with its stored outputs) an attendee's copy was made from."""
-    return ROOT / "notebooks" / Path(notebook).name
+    return ROOT / "notebooks" / ("ja" if is_japanese(notebook) else "") / Path(notebook).name
 
 
 def typed_answers(notebook: str) -> list[tuple[str, str]]:
@@ -163,9 +179,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false"}))  # no "Jupyter news?" pop-up over the cells
     log = (home / "jupyter.log").open("wb")
+    # the English copies as `make lab` makes them; then the Japanese edition's, and
+    # JupyterLab, as `make lab LANG=ja` makes and starts them
+    subprocess.run([ROOT / ".venv" / "bin" / "python", "-m", "lambdalab", "notebooks",
+                    "--into", COPIES], cwd=root, env=env, check=True, capture_output=True)
     # -o: never reinstall from the copy (that would point the editable package at it)
     process = subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.installed", "lab",
-                                "JUPYTER_ARGS=--no-browser --port=0"],
+                                "LANG=ja", "JUPYTER_ARGS=--no-browser --port=0"],
                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
@@ -255,7 +275,11 @@ class Footprint:
 
         while not self._stop.wait(0.25):
             total, count = 0, 0
-            for process in self._tree():
+            try:
+                tree = self._tree()
+            except psutil.Error:  # a process ended while the tree was read: read it again
+                continue
+            for process in tree:
                 if process.pid in self._before:
                     continue
                 try:
@@ -345,11 +369,14 @@ def predict_steps(notebook: str, copy: dict[str, Any] | None = None) -> list[Pre
         owner, name = re.search(r"(\w+)\.(\w+)\.reveal\(prediction",
                                 "".join(reveal["source"])).groups()
         prediction = getattr(importlib.import_module(f"lambdalab.workshop.{owner}"), name)
-        said = " ".join(json.dumps(o) for o in reveal.get("outputs", []))
-        answer = re.search(r"it was (?:\\)?'([^'\\]+)", said).group(1)
+        said = " ".join(json.dumps(o["data"], ensure_ascii=False)  # the reveal, not a print
+                        for o in reveal.get("outputs", []) if "data" in o)
+        answer = re.search(r"(?:it was|結果は) (?:\\)?'([^'\\]+)", said).group(1)
         question = max(j for j in range(at) if cells[j]["cell_type"] == "markdown")
-        steps.append(PredictStep(at, question, answer, tuple(prediction.choices),
-                                 (prediction.why, prediction.choices[answer])))
+        giveaways = (prediction.why, prediction.choices[answer])
+        if is_japanese(notebook):  # what the reveal says there
+            giveaways = tuple(translate(text, "ja") for text in giveaways)
+        steps.append(PredictStep(at, question, answer, tuple(prediction.choices), giveaways))
     return steps
 
 
@@ -383,6 +410,7 @@ def screens_at(page: Any, step: PredictStep, folder: Path) -> list[Screen]:
 
 
 RUN = 6  # words in a row of the reveal's texts that count as repeating it
+RUN_CHARACTERS = 16  # the same in a language written without spaces: characters in a row
 
 
 def names(text: str, choice: str, bare: bool) -> bool:
@@ -399,8 +427,9 @@ def giveaway_on(screen: Screen) -> list[str]:
     """What on screen names the answer, apart from the question and the guess cell (they
     list every option): the answer quoted, anywhere; the answer as a bare word, below the
     guess (above it, "charged" may tell an earlier part of the story); or six words in a
-    row of the reveal's texts. A cell that names every option (``"x" if ... else "y"``)
-    names none. A paraphrase escapes this: the screenshots are for a human eye."""
+    row of the reveal's texts (16 characters in a row, in Japanese). A cell that names
+    every option (``"x" if ... else "y"``) names none. A paraphrase escapes this: the
+    screenshots are for a human eye."""
     step = screen.step
     shown = {i: text for i, text in screen.visible.items() if i not in (step.cell, step.question)}
     found = []
@@ -410,7 +439,15 @@ def giveaway_on(screen: Screen) -> list[str]:
                 names(text, choice, below) for choice in step.choices):
             found.append(f"cell {i}: {step.answer!r}")
     words = " ".join(shown.values()).lower()
+    solid = re.sub(r"\s+", "", words)
     for giveaway in step.giveaways:
+        if not giveaway.isascii():  # Japanese: no spaces between words
+            text = re.sub(r"\s+", "", giveaway.lower())
+            run = next((text[n:n + RUN_CHARACTERS] for n in range(len(text) - RUN_CHARACTERS + 1)
+                        if text[n:n + RUN_CHARACTERS] in solid), None)
+            if run:
+                found.append(f"the reveal's words: {run!r}")
+            continue
         tokens = re.findall(r"[\w']+", giveaway.lower())
         for n in range(len(tokens) - RUN + 1):
             run = tokens[n:n + RUN]
@@ -461,9 +498,22 @@ def wait_until(condition: Any, what: str, timeout: float = 60) -> None:
     raise AssertionError(f"timed out waiting for: {what}")
 
 
+def read_to_the_end(page: Any) -> None:
+    """Scroll the open notebook down a window at a time to its end, as a reader does."""
+    scroller = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer")
+    for _ in range(200):
+        at_end = scroller.evaluate("el => { const before = el.scrollTop; "
+                                   "el.scrollTop += el.clientHeight * 0.8; "
+                                   "return el.scrollTop === before; }")
+        page.wait_for_timeout(150)
+        if at_end:
+            return
+
+
 def images_on(page: Any) -> list[dict[str, Any]]:
     """Every image of the rendered notebook, after scrolling it into view."""
-    images = page.locator(".jp-RenderedMarkdown img, .jp-RenderedImage img")
+    shown = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen, not a restored tab
+    images = page.locator(f"{shown} .jp-RenderedMarkdown img, {shown} .jp-RenderedImage img")
     found = []
     for i in range(images.count()):
         image = images.nth(i)
@@ -480,7 +530,8 @@ def local_links_on(page: Any, lab: Lab) -> list[str]:
     JupyterLab rewrites a relative link (``../labs/x/README.md``) into a link to the
     server's ``files/`` URL of that path, which it opens in a tab when clicked.
     """
-    hrefs = page.locator(".jp-RenderedMarkdown a[href]").evaluate_all(
+    hrefs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown a[href]"
+                         ).evaluate_all(
         "links => links.map(a => a.href)")
     files = f"{lab.url}files/"
     return [urllib.parse.unquote(urllib.parse.urlparse(h).path[len("/files/"):])
@@ -499,13 +550,21 @@ def outputs(cell: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def run_all(lab: Lab, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Opens a notebook and runs it with Run All, once per test session; by path."""
+def run_all(lab: Lab, browser: Any, tmp_path_factory: pytest.TempPathFactory,
+            request: pytest.FixtureRequest) -> Any:
+    """Opens a notebook and runs it with Run All, once per test session; by path. An
+    English notebook only with --full-size (make test-all): its code is the Japanese one's,
+    run here, and nbval runs it; under `make test` it is opened without running
+    (test_an_english_notebook_opens_with_its_images_and_links)."""
     opened: dict[str, Opened] = {}
     failed: dict[str, AssertionError] = {}  # a second try would open what autosave stored
     shots = tmp_path_factory.mktemp("predict-screens")
+    full_size = request.config.getoption("--full-size")
 
     def get(notebook: str) -> Opened:
+        if not (is_japanese(notebook) or full_size):
+            pytest.skip("Run All of the English edition: make test-all (its code runs in "
+                        "the Japanese edition here, and under nbval)")
         if notebook in failed:
             raise AssertionError(f"Run All failed before this test: {failed[notebook]}")
         if notebook not in opened:
@@ -587,6 +646,44 @@ def test_every_image_loads_and_every_relative_link_resolves(notebook, run_all, l
         assert found["path"] == path, f"JupyterLab cannot open {path}"
 
 
+@pytest.mark.parametrize("notebook", each(ENGLISH))
+def test_an_english_notebook_opens_with_its_images_and_links(notebook, lab, browser, tmp_path,
+                                                             request):
+    """Under `make test`, the English edition is opened, not run: the attendee's copy with
+    nothing run, its diagrams, its links, and nothing at a guess that gives the answer
+    away; its cells run under nbval and, as the Japanese edition's, above."""
+    if request.config.getoption("--full-size"):
+        pytest.skip("run in full above (--full-size)")
+    page = browser.new_page()
+    try:  # ?reset: the workspace's other tabs are not restored
+        page.goto(f"{lab.url}lab/tree/{notebook}?reset&token={lab.token}")
+        page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
+        as_opened = lab.saved(notebook)
+        code = [c for c in as_opened["cells"] if c["cell_type"] == "code"]
+        assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+        screens = [screen for step in predict_steps(notebook, as_opened)
+                   for screen in screens_at(page, step, tmp_path)]
+        leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
+                 for s in screens for leak in giveaway_on(s)]
+        assert not leaks, "\n".join(leaks)
+        read_to_the_end(page)  # JupyterLab renders the cells that come into view
+        images = images_on(page)
+        assert images and all(image["width"] > 0 for image in images), images
+        links = local_links_on(page, lab)
+        assert links, "the notebook links to files of the repository"
+        for path in links:
+            assert (lab.root / path).exists(), f"broken link to {path}"
+    finally:  # closed, so that no later page restores it (and starts its kernel again)
+        menu_command(page, "File", "application:close-all")
+        page.wait_for_timeout(500)
+        page.close()
+        for session in lab.api("api/sessions"):  # the kernel the page started
+            if session["path"] == notebook:
+                urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
+                    f"{lab.url}api/sessions/{session['id']}", method="DELETE",
+                    headers={"Authorization": f"token {lab.token}"}), timeout=30).close()
+
+
 def cell_with(page: Any, containing: str) -> Any:
     """The code cell whose source contains ``containing``."""
     return page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=containing))
@@ -639,7 +736,7 @@ def test_correct_answers_typed_after_run_all_pass(notebook, run_all, lab):
     passed = []
     for marker, answer in typed_answers(notebook):
         shown = answer_exercise(opened, lab, marker, answer)
-        found = re.search(r"^Exercise (\d+) · .*: PASS - ", shown, re.M)
+        found = PASSED.search(shown)
         assert found, shown
         passed.append(f"exercise {found.group(1)}")
     print(f"{notebook}: exercises answered and checked in {time.monotonic() - started:.1f} s")
@@ -659,7 +756,7 @@ def test_running_the_first_cell_again_gives_a_fresh_cloud_without_error(notebook
     assert outputs(again) == outputs(stored), "the first cell prints what it printed before"
     for marker, answer in typed_answers(notebook)[:1]:  # the fresh cloud serves the checks
         shown = answer_exercise(opened, lab, marker, answer)
-        assert re.search(r"^Exercise \d+ · .*: PASS - ", shown, re.M), shown
+        assert PASSED.search(shown), shown
 
 
 @pytest.mark.parametrize("notebook", each(NOTEBOOKS))

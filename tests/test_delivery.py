@@ -68,7 +68,10 @@ def test_the_static_rendering_builds_with_no_broken_image_or_link(tmp_path):
     notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
     assert sorted(p.stem for p in pages if p.parent.name == "notebooks"
                   and p.stem[:2].isdigit()) == notebooks
+    japanese = sorted(p.stem for p in pages if p.parent.name == "ja" and p.stem[:2].isdigit())
+    assert japanese == notebooks, "the Japanese edition beside the English one"
     assert (tmp_path / "site" / "index.html").exists()
+    assert (tmp_path / "site" / "README.ja.html").exists()
     assert build_site.broken_links(tmp_path / "site") == []
 
 

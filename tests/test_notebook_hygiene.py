@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -39,7 +40,8 @@ from nbval.plugin import get_sanitize_patterns
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPOSITORY / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (NOTEBOOK_DIR / "ja").glob("[0-9][0-9]_*.ipynb"))  # the Japanese edition, held alike
 PITFALLS = [nb for nb in NOTEBOOKS if not nb.name.startswith("00_")]
 WIDTH = 86  # characters a default-width JupyterLab shows on one line (lambdalab.workshop.display)
 TARGET = re.compile(r"""!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"""
@@ -58,19 +60,19 @@ def test_there_are_notebooks_to_check():
     assert "00_setup.ipynb" in names and "01_function_error.ipynb" in names
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_kernel_is_python3(notebook):
     assert json.loads(notebook.read_text())["metadata"]["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_every_code_cell_was_executed(notebook):
     unexecuted = [i for i, cell in code_cells(notebook)
                   if "".join(cell["source"]).strip() and cell["execution_count"] is None]
     assert unexecuted == []
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_errors_are_stored_only_in_cells_meant_to_fail_and_those_assert(notebook):
     for i, cell in code_cells(notebook):
         tagged = "raises-exception" in cell.get("metadata", {}).get("tags", [])
@@ -85,7 +87,7 @@ def test_errors_are_stored_only_in_cells_meant_to_fail_and_those_assert(notebook
             assert not errors, f"cell {i} stores {errors[0]['ename']} but is not tagged"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_no_output_shows_a_machine_specific_path(notebook):
     for i, cell in code_cells(notebook):
         for output in cell["outputs"]:
@@ -108,7 +110,7 @@ def markdown_targets(notebook: Path) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_every_image_and_relative_link_resolves_to_a_file_of_the_repository(notebook):
     targets = markdown_targets(notebook)
     assert targets, "each notebook links to its lab, a diagram or the next notebook"
@@ -127,7 +129,7 @@ def test_the_link_pattern_finds_images_links_and_html_tags():
         "../images/y.png", "solutions/z.py", "#Title"]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_outputs_and_code_blocks_fit_a_default_width_notebook(notebook):
     for i, cell in enumerate(json.loads(notebook.read_text())["cells"]):
         shown = ["".join(o["text"]) for o in cell.get("outputs", []) if "text" in o]
@@ -137,18 +139,23 @@ def test_outputs_and_code_blocks_fit_a_default_width_notebook(notebook):
             shown.append(_code_blocks("".join(cell["source"])))
         for text in shown:
             for line in text.splitlines():
-                assert len(line.expandtabs()) <= WIDTH, \
+                assert columns(line.expandtabs()) <= WIDTH, \
                     f"cell {i}: JupyterLab breaks this line mid-word: {line!r}"
         for output in cell.get("outputs", []):
             assert "<style" not in json.dumps(output.get("data", {})), \
                 f"cell {i} stores a stylesheet in its output"
 
 
+def columns(line: str) -> int:
+    """The columns a line takes in a monospaced font: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+
+
 def _code_blocks(markdown: str) -> str:
     return "\n".join(re.findall(r"```[a-z]*\n(.*?)```", markdown, re.S))
 
 
-@pytest.mark.parametrize("notebook", PITFALLS, ids=lambda p: p.name)
+@pytest.mark.parametrize("notebook", PITFALLS, ids=lambda p: str(p.relative_to(NOTEBOOK_DIR)))
 def test_a_pitfall_notebook_follows_the_pattern(notebook):
     cells = [(i, "".join(c["source"])) for i, c in code_cells(notebook)]
     assert "start_cloud(" in cells[0][1], "the first code cell starts the cloud: start_cloud()"
@@ -221,6 +228,11 @@ def sanitized(text: str) -> str:
     ("Exercise 2 · two lists, one limit: checking... your code runs against the local cloud.\n"
      "Exercise 2 · two lists, one limit: PASS - all 4 cases right.",
      "Exercise 2 · two lists, one limit: PASS - all 4 cases right."),
+    ("演習 2 · 上限: チェック中... ローカルクラウドで実行します。\n演習 2 · 上限: PASS",
+     "演習 2 · 上限: PASS"),
+    ("OK    使用可能なメモリ: 22.6 GB", "STATUS    使用可能なメモリ ..."),
+    ("呼び出しは 5.68 秒後に戻りました（タイムアウトは 3 秒）",
+     "呼び出しは N.NN 秒後に戻りました（タイムアウトは 3 秒）"),
 ])
 def test_the_sanitizer_hides_what_varies_and_keeps_what_matters(printed, expected):
     assert sanitized(printed) == (printed if expected is None else expected)

@@ -72,9 +72,9 @@ def test_blocked_loopback_fails_with_the_firewall_fix(monkeypatch):
 
 def test_the_summary_says_what_to_do(capsys):
     room_check.show([Check("OK", "a"), Check("WARN", "b", "mind it")])
-    assert capsys.readouterr().out.splitlines()[-1] == "ready, with 1 warning to keep in mind"
+    assert capsys.readouterr().out.splitlines()[-1] == "ready; WARN: 1, to keep in mind"
     room_check.show([Check("OK", "a"), Check("FAIL", "b", "fix it"), Check("FAIL", "c", "x")])
-    assert capsys.readouterr().out.splitlines()[-1].startswith("2 FAIL: fix them")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("FAIL: 2. Fix each before going on")
     room_check.show([Check("OK", "a")])
     assert capsys.readouterr().out.splitlines()[-1] == "ready"
 

@@ -4,7 +4,8 @@
 
 Every notebook becomes an HTML page with its stored outputs (nbconvert, no execution);
 every lab README, the notebooks' README and the instructor notes become HTML pages; the
-labs' code files and the diagrams are copied beside them; relative links are rewritten to
+labs' code files and the diagrams are copied beside them, the Japanese edition's pages
+beside the English ones; relative links are rewritten to
 the rendered pages (``x.ipynb`` → ``x.html``, ``README.md`` → ``README.html``, a folder →
 its ``README.html``). The repository's README is the landing page (``index.html``). Then
 every image and relative link of every page is checked; a broken one fails the build.
@@ -27,7 +28,7 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"#]*)(?P<fragment>#[^"]*)?"')
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;
 padding:0 1rem;line-height:1.5}} pre,code{{background:#f4f4f4}} pre{{padding:.5rem;
 overflow-x:auto}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;
@@ -78,7 +79,8 @@ def render_markdown(path: Path, out: Path) -> Path:
     body = mistune.html(text)
     target = out / path.relative_to(ROOT).with_suffix(".html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(PAGE.format(title=html.escape(title),
+    language = "ja" if path.name.endswith(".ja.md") or path.parent.name == "ja" else "en"
+    target.write_text(PAGE.format(title=html.escape(title), language=language,
                                   body=_rewrite_links(body, path.parent)))
     return target
 
@@ -98,10 +100,15 @@ def build(out: Path) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    pages = [render_notebook(p, out) for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
-    markdown = [ROOT / "README.md", ROOT / "notebooks" / "README.md",
-                ROOT / "notebooks" / "INSTRUCTORS.md", ROOT / "notebooks" / "GLOSSARY.md",
-                *sorted((ROOT / "labs").glob("*/README.md")), *sorted((ROOT / "docs").glob("*.md"))]
+    notebooks = [*sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")),
+                 *sorted((ROOT / "notebooks" / "ja").glob("[0-9]*.ipynb"))]  # both editions
+    pages = [render_notebook(p, out) for p in notebooks]
+    documents = ["README.md", "INSTRUCTORS.md", "GLOSSARY.md"]
+    markdown = [ROOT / "README.md", ROOT / "README.ja.md",
+                *(ROOT / "notebooks" / name for name in documents),
+                *(ROOT / "notebooks" / "ja" / name for name in [*documents, "STYLE.md"]),
+                *sorted((ROOT / "labs").glob("*/README*.md")),
+                *sorted((ROOT / "docs").glob("*.md"))]
     pages += [render_markdown(p, out) for p in markdown if p.exists()]
     shutil.copytree(ROOT / "images", out / "images",
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"))

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lambdalab.translation import translate
+
 # AWS Lambda's on-demand prices in ap-northeast-1, Asia Pacific (Tokyo), x86, first duration
 # tier: AWS's price list usage types APN1-Lambda-GB-Second (USD 0.0000166667 per GB-second)
 # and APN1-Request (USD 0.0000002 per request, 0.20 per million), effective 2026-07-01, as
@@ -90,7 +92,7 @@ def show_bill(cloud: Any, function_names: Sequence[str], since: float) -> None:
     total = total_gbs * PRICE_PER_GB_SECOND_USD + request_cost
     print(f"{'requests':26}{requests:>5}{'':>34}{'$' + format(request_cost, '.7f'):>13}")
     print(f"{'total':26}{'':>5}{'':>19}{total_gbs:>10.4f} GB-s{'$' + format(total, '.7f'):>13}")
-    print(f"a million such batches: ${total * 1_000_000:.2f} (free tier aside)")
+    print(translate(f"a million such batches: ${total * 1_000_000:.2f} (free tier aside)"))
 
 
 def duration_seconds(cloud: Any, function_name: str, request_id: str) -> float:

@@ -29,6 +29,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdalab import progress
+from lambdalab.translation import translate
 from lambdalab.workshop.feedback import Feedback, Line, Tone, short_repr, show
 from lambdalab.workshop.predict import Prediction
 from lambdalab.workshop.session import current_cloud, is_running
@@ -145,7 +146,7 @@ class Report:
     hint_number: int = 1
 
     def feedback(self) -> Feedback:
-        lines = [Line(r.description + (f": {r.detail}" if r.detail else ""),
+        lines = [Line(translate(r.description) + (f": {translate(r.detail)}" if r.detail else ""),
                       mark="✓" if r.passed else "✗", tone=Tone.GOOD if r.passed else Tone.BAD)
                  for r in self.results]
         lines += [Line(text, mark="→", tone=Tone.BAD) for text in self.advice]
@@ -205,8 +206,8 @@ class Exercise:
         """Show the verdict of ``solution``; never raises. Each failed check in this kernel
         brings the next hint (never the last, which points to the solution)."""
         # a learner who waits longer than a moment is told why, once
-        notice = threading.Timer(SLOW_CHECK_SECONDS, print, args=(
-            f"{self.title}: checking... {self.takes or DEFAULT_TAKES}",), kwargs={"flush": True})
+        notice = threading.Timer(SLOW_CHECK_SECONDS, print, args=(translate(
+            f"{self.title}: checking... {self.takes or DEFAULT_TAKES}"),), kwargs={"flush": True})
         notice.daemon = True
         notice.start()
         try:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import enum
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from lambdalab.translation import translate
 
 
 class Tone(enum.StrEnum):
@@ -109,7 +111,15 @@ def show(feedback: Feedback) -> None:
     except ImportError:  # pragma: no cover - IPython comes with the workshop's packages
         get_ipython = None
     shell = get_ipython() if get_ipython else None
+    shown = translated(feedback)
     if shell is not None and getattr(shell, "kernel", None) is not None:
-        display(feedback)
+        display(shown)
     else:
-        print(feedback.text())
+        print(shown.text())
+
+
+def translated(feedback: Feedback) -> Feedback:
+    """The feedback in the notebook's language (lambdalab.translation): each text apart."""
+    return Feedback(translate(feedback.headline), feedback.tone, tuple(
+        replace(line, text=translate(line.text), label=translate(line.label))
+        for line in feedback.lines))

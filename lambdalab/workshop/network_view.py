@@ -16,6 +16,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambdalab.figure_text import in_notebook_language
+from lambdalab.translation import translate
 from lambdalab.workshop.display import OUTPUT_WIDTH
 
 INK, MUTED = "#263238", "#607d8b"
@@ -43,10 +45,10 @@ def show_reachability(cloud: Any, function_name: str, host: str | None = None) -
     for subnet, subnet_verdict in explanation.by_subnet.items():
         generic = subnet_verdict.reason.replace(subnet, "<subnet>")
         if generic in shown:
-            print(f"  from {subnet}: the same as from {shown[generic]}")
+            print(translate(f"  from {subnet}: the same as from {shown[generic]}"))
             continue
         shown[generic] = subnet
-        print(f"  from {subnet}:")
+        print(translate(f"  from {subnet}:"))
         _print_wrapped(subnet_verdict.reason, indent="      ")
 
 
@@ -164,7 +166,12 @@ def draw_network(cloud: Any, function_name: str, title: str = "",
 
 
 def render(state: NetworkState, title: str = "") -> Any:
-    """The matplotlib Figure of ``state`` (not registered with pyplot: nothing leaks)."""
+    """The matplotlib Figure of ``state`` (not registered with pyplot: nothing leaks), in
+    the notebook's language."""
+    return in_notebook_language(_drawn(state, title))
+
+
+def _drawn(state: NetworkState, title: str) -> Any:
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 

@@ -86,8 +86,8 @@ def failure_kind_cases(cloud: Any) -> list[Case]:
             expect(kind in KINDS, f"answer one of {', '.join(map(repr, KINDS))}, not {kind!r}")
             if kind != expected:
                 reason = why.get(kind) or why.get("*")
-                raise WrongAnswer(f"you answered {kind!r}, it is {expected!r}"
-                                  + (f": {reason}" if reason else ""))
+                wrong = f"you answered {kind!r}, it is {expected!r}"
+                raise WrongAnswer(f"{wrong}: {reason}" if reason else wrong)
             return f"{kind!r}"
         return run
 

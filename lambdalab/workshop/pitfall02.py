@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambdalab.figure_text import in_notebook_language
 from lambdalab.workshop.checks import (
     AnswerError,
     Case,
@@ -197,7 +198,7 @@ def timeline(cloud: Any, since: float, functions: Sequence[str], title: str, *,
                            color=colour, fontsize="small")
         fig.tight_layout()
     plt.close(fig)  # shown once, as the cell's result
-    return fig
+    return in_notebook_language(fig)
 
 
 # --- exercise 1: what does the invoked function see? --------------------------------------

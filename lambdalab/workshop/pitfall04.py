@@ -180,8 +180,8 @@ def caller_seconds_cases(cloud: Any) -> list[Case]:
             # busy laptop may stretch it by more than the tolerance
             if abs(predicted - model) > TOLERANCE_S:
                 reason = why(predicted)
-                raise WrongAnswer(f"you predicted {predicted:g} s; the caller ran about "
-                                  f"{model:g} s" + (f": {reason}" if reason else ""))
+                wrong = f"you predicted {predicted:g} s; the caller ran about {model:g} s"
+                raise WrongAnswer(f"{wrong}: {reason}" if reason else wrong)
             return f"predicted {predicted:g} s: right (this run: {measured:.2f} s)"
         return run
 

@@ -27,6 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
+from lambdalab.translation import translate
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
 from lambdalab.workshop.detectors import failed_with, mentions
 from lambdalab.workshop.display import OUTPUT_WIDTH, SourceView
@@ -101,7 +102,7 @@ def messages(cloud: Any, function_name: str, request_id: str | None = None) -> l
 def show_messages(cloud: Any, function_name: str, request_id: str | None = None) -> list[str]:
     """Print what the function logged for one request (see :func:`messages`)."""
     found = messages(cloud, function_name, request_id)
-    print(f"{function_name} logged (timestamps and request ids left out):")
+    print(translate(f"{function_name} logged (timestamps and request ids left out):"))
     for line in found or ["(nothing)"]:
         print(f"  {line}")
     return found

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambdalab.translation import translate
+
 PACKAGES = ("boto3", "moto", "awslambdaric", "matplotlib", "psutil", "lambdalab")
 MIN_PYTHON = (3, 11)
 MIN_AVAILABLE_MB = 1024  # below this, the heaviest notebook may be killed for memory
@@ -33,7 +35,9 @@ class Check:
     fix: str = ""
 
     def __str__(self) -> str:
-        return f"{self.status:<4}  {self.label}" + (f"  -> {self.fix}" if self.fix else "")
+        """The line shown, in the notebook's language (the status stays as written)."""
+        shown = f"{self.status:<4}  {translate(self.label)}"
+        return f"{shown}  -> {translate(self.fix)}" if self.fix else shown
 
 
 def python_version(version: tuple[int, ...] | None = None) -> Check:
@@ -145,9 +149,9 @@ def show(checks: list[Check]) -> None:
     failed = [c for c in checks if c.status == "FAIL"]
     warned = [c for c in checks if c.status == "WARN"]
     if failed:
-        print(f"\n{len(failed)} FAIL: fix {'it' if len(failed) == 1 else 'them'} before going "
-              "on (the instructor notes list the usual causes)")
+        print("\n" + translate(f"FAIL: {len(failed)}. Fix each before going on (the "
+                                "instructor notes list the usual causes)"))
     elif warned:
-        print(f"\nready, with {len(warned)} warning{'s' * (len(warned) > 1)} to keep in mind")
+        print("\n" + translate(f"ready; WARN: {len(warned)}, to keep in mind"))
     else:
-        print("\nready")
+        print("\n" + translate("ready"))
