@@ -229,3 +229,18 @@ def test_matplotlib_draws_japanese_with_a_cjk_font_or_warns(monkeypatch):
     monkeypatch.setattr(cjk_font, "installed_cjk_font", lambda: None)
     with pytest.warns(UserWarning, match="no Japanese font for matplotlib.*Install one"):
         assert cjk_font.use_cjk_font() is None
+
+
+def test_a_figure_in_a_japanese_notebook_is_labelled_in_japanese(monkeypatch):
+    from lambdalab import cjk_font
+    from lambdalab.plots import invocation_timeline
+
+    monkeypatch.setenv(translation.ENVIRONMENT, "ja")
+    if cjk_font.installed_cjk_font() is None:
+        pytest.skip("no CJK font here: the figure stays English, with a warning")
+    title = invocation_timeline([], "three orders, each invoice waited for").axes[0].title
+    assert title.get_text() == "注文 3 件、請求書を 1 通ずつ待つ"
+    assert cjk_font.installed_cjk_font() in title.get_fontfamily()
+    monkeypatch.setenv(translation.ENVIRONMENT, "en")
+    english = invocation_timeline([], "three orders, each invoice waited for").axes[0].title
+    assert english.get_text() == "three orders, each invoice waited for"
