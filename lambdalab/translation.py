@@ -39,8 +39,10 @@ HOLE = re.compile(r"\{(\d+)\}")
 BETWEEN_CJK = re.compile(r"(?<=[\u3000-\u30ff\u4e00-\u9fff\uff08\uff09]) "
                          r"(?=[\u3000-\u30ff\u4e00-\u9fff\uff08\uff09])")
 # what stays as written in every language: the verdicts, as logs and progress files say them
-KEPT = frozenset({"PASS", "FAIL", "NOT ATTEMPTED", "NOT CHECKED", "OK", "WARN"})
-SEPARATORS = re.compile(r": | - ")  # a message and its reason; a verdict and its summary
+KEPT = frozenset({"PASS", "FAIL", "NOT ATTEMPTED", "NOT CHECKED", "OK", "WARN", "reachable",
+                  "UNREACHABLE"})
+# a message and its reason; a verdict and its summary; reasons one after the other
+SEPARATORS = re.compile(r": | - |; ")
 NESTED = 4  # how deep a hole's value, or a part of a text, is translated in turn
 
 
@@ -95,7 +97,8 @@ def template_pattern(english: str) -> tuple[re.Pattern[str], tuple[int, ...], in
 
 
 class Catalogue:
-    """One language's translations: exact texts first, then templates, most specific first."""
+    """One language's translations: exact texts first, then templates, the most specific
+    first, a match kept only when each hole holds a value or a text known here."""
 
     def __init__(self, exact: dict[str, str], templates: list[Template]) -> None:
         self.exact = exact
@@ -111,9 +114,9 @@ class Catalogue:
         return text
 
     def lookup(self, text: str, depth: int = 0) -> str | None:
-        """The translation of ``text``, or None: the text itself, then "A: B" or "A - B"
-        when both parts are known (a message and its reason, a verdict and its summary),
-        then a template."""
+        """The translation of ``text``, or None: the text itself, then "A: B", "A - B" or
+        "A; B" when both parts are known (a message and its reason, a verdict and its
+        summary, two reasons), then a template."""
         if not text or depth > NESTED:
             return None
         if text in self.exact:
@@ -125,11 +128,21 @@ class Catalogue:
             right = left and self.lookup(text[separator.end():], depth + 1)
             if left is not None and right is not None:
                 return f"{left}{separator.group(0)}{right}"
+        first = None
         for template in self.templates:
             match = template.pattern.fullmatch(text)
-            if match:
+            if match is None:
+                continue
+            if all(self._fills(value, depth) for value in match.groups()):
                 return template.fill(match, self, depth)
-        return None
+            first = first or (template, match)
+        return first[0].fill(first[1], self, depth) if first else None
+
+    def _fills(self, value: str, depth: int) -> bool:
+        """Whether a hole's value is a value (a name, a number) or a text known here: a
+        template whose holes cut a text in the wrong place leaves words no entry knows."""
+        return " " not in value or not value.isascii() or self.lookup(value, depth + 1) \
+            is not None
 
 
 def _pairs(english: object, translated: object) -> list[tuple[str, str]]:

@@ -666,9 +666,16 @@ def test_an_english_notebook_opens_with_its_images_and_links(notebook, lab, brow
         leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
                  for s in screens for leak in giveaway_on(s)]
         assert not leaks, "\n".join(leaks)
-        read_to_the_end(page)  # JupyterLab renders the cells that come into view
-        images = images_on(page)
-        assert images and all(image["width"] > 0 for image in images), images
+        expected = sum(len(re.findall(r"!\[|<img\b", "".join(c["source"])))
+                       for c in as_opened["cells"] if c["cell_type"] == "markdown")
+        deadline = time.monotonic() + 60  # a loaded machine renders the cells slowly
+        while True:
+            read_to_the_end(page)  # JupyterLab renders the cells that come into view
+            images = images_on(page)
+            if len(images) >= expected or time.monotonic() > deadline:
+                break
+        assert expected and len(images) == expected, images
+        assert all(image["width"] > 0 for image in images), images
         links = local_links_on(page, lab)
         assert links, "the notebook links to files of the repository"
         for path in links:

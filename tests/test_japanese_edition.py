@@ -244,3 +244,19 @@ def test_a_figure_in_a_japanese_notebook_is_labelled_in_japanese(monkeypatch):
     monkeypatch.setenv(translation.ENVIRONMENT, "en")
     english = invocation_timeline([], "three orders, each invoice waited for").axes[0].title
     assert english.get_text() == "three orders, each invoice waited for"
+
+
+def test_a_wrong_answer_checked_in_japanese_shows_no_english_sentence(cloud, monkeypatch):
+    """Exercise 1 of 01 with a wrong answer, as the check shows it in a Japanese notebook:
+    every case, reason and hint has its Japanese (the catalogue records what it missed)."""
+    from lambdalab.workshop import pitfall01
+    from lambdalab.workshop.feedback import translated
+
+    monkeypatch.setenv(translation.ENVIRONMENT, "ja")
+    report = pitfall01.exercise1.evaluate(lambda lam, name, payload: "ok", cloud)
+    assert report.verdict is Verdict.FAIL
+    catalogue = translation.catalogue("ja")
+    catalogue.missed.clear()
+    shown = translated(report.feedback())
+    assert catalogue.missed == set()
+    assert "正しくは" in shown.text() and "ヒント" in shown.text()

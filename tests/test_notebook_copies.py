@@ -196,13 +196,40 @@ def test_an_answer_survives_a_pull_that_changes_its_notebook(workshop, tmp_path)
 def test_make_lab_opens_the_copies_and_make_reset_needs_a_notebook():
     dry = subprocess.run(["make", "-n", "-o", ".venv/.installed", "lab"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
-    assert dry.index("-m lambdalab notebooks --into my-notebooks") < dry.index("jupyter lab")
+    assert dry.index("-m lambdalab notebooks --source notebooks --into my-notebooks ") < \
+        dry.index("jupyter lab")
     assert "default_url=/lab/tree/my-notebooks/00_setup.ipynb" in dry
     refused = subprocess.run(["make", "-s", "-o", ".venv/.installed", "reset"], cwd=ROOT,
                              capture_output=True, text=True)
     assert refused.returncode != 0 and "make reset NB=03" in refused.stdout
     assert subprocess.run(["git", "check-ignore", "-q", "my-notebooks/x.ipynb"],
                           cwd=ROOT).returncode == 0
+
+
+def test_make_lab_lang_ja_opens_the_japanese_copies_in_a_locale_that_exists():
+    dry = subprocess.run(["make", "-n", "-o", ".venv/.installed", "lab", "LANG=ja"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert "-m lambdalab notebooks --source notebooks/ja --into my-notebooks/ja" in dry
+    assert '"make reset NB={number} LANG=ja"' in dry
+    assert "default_url=/lab/tree/my-notebooks/ja/00_setup.ipynb" in dry
+    locale = subprocess.run(["make", "-s", "--eval", "show: ; @echo $$LANG", "show", "LANG=ja"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert locale.strip() == "C.UTF-8", "the recipes must not run in a locale named ja"
+    unknown = subprocess.run(["make", "-n", "lab", "LANG=fr"], cwd=ROOT, capture_output=True,
+                             text=True)
+    assert unknown.returncode != 0 and "the workshop is in en (the default) and ja" in \
+        unknown.stderr
+
+
+def test_a_japanese_copy_gives_room_to_guess_in_japanese(tmp_path):
+    copies = Copies(ROOT / "notebooks" / "ja", tmp_path / "my-notebooks" / "ja")
+    copies.update()
+    copy = nbformat.read(tmp_path / "my-notebooks" / "ja" / "01_function_error.ipynb", 4)
+    [room] = [c for c in copy.cells if "room-to-guess" in c.metadata.get("tags", [])]
+    assert room.source.startswith("*上のセルを実行し")
+    solutions = [t for c in copy.cells if c.cell_type == "markdown"
+                 for t in re.findall(r"\]\(([^)]*solutions/[^)]*)\)", c.source)]
+    assert solutions and all((copies.copy_dir / t).exists() for t in solutions)
 
 
 def test_binder_makes_the_copies_its_link_opens(workshop):

@@ -188,10 +188,12 @@ def _through_nat_gateway(placement: Placement, subnet: Subnet, network: VpcNetwo
     nat_route = nat_table.default_route if nat_table else None
     if (nat_subnet is None or nat_route is None or nat_route.kind != "igw"
             or nat_route.target_id not in network.attached_internet_gateways):
-        return Verdict(False, f"{via}, but the NAT gateway's subnet {nat.subnet_id} "
-                              f"{'uses route table ' + nat_table.id if nat_table else ''}"
-                              f"{', which' if nat_table else ''} has no route to an internet "
-                              f"gateway attached to {network.id}")
+        if nat_table:
+            return Verdict(False, f"{via}, but the NAT gateway's subnet {nat.subnet_id} uses "
+                                  f"route table {nat_table.id}, which has no route to an "
+                                  f"internet gateway attached to {network.id}")
+        return Verdict(False, f"{via}, but the NAT gateway's subnet {nat.subnet_id} has no "
+                              f"route to an internet gateway attached to {network.id}")
     if not _egress_allows(network, placement.security_group_ids,
                           lambda rule: rule.reaches_anywhere()):
         return Verdict(False, f"{via}, but the security groups "
@@ -208,17 +210,16 @@ def _no_endpoint(network: VpcNetwork, destination: Destination, subnet: Subnet) 
         return f"{destination.host} is a global name that no VPC endpoint serves"
     candidates = [e for e in network.endpoints
                   if e.is_interface and e.service_name == destination.service_name]
-    gateway_note = ""
-    if destination.service in GATEWAY_ENDPOINT_SERVICES:
-        gateway_note = (f" nor a gateway endpoint associated with route table "
-                        f"{subnet.route_table_id}")
     live = [e for e in candidates if e.state == "available"]
     if not live:
         if candidates:
             return (f"interface endpoint {candidates[0].id} for {destination.service_name} is "
                     f"{candidates[0].state}")
-        return (f"{network.id} has no interface endpoint for {destination.service_name}"
-                f"{gateway_note}")
+        if destination.service in GATEWAY_ENDPOINT_SERVICES:
+            return (f"{network.id} has no interface endpoint for {destination.service_name} "
+                    f"nor a gateway endpoint associated with route table "
+                    f"{subnet.route_table_id}")
+        return f"{network.id} has no interface endpoint for {destination.service_name}"
     endpoint = live[0]
     if endpoint.private_dns and not network.private_dns_works:
         off = [name for name, on in (("enableDnsSupport", network.dns_support),
@@ -262,8 +263,9 @@ def _rules(network: VpcNetwork, group_ids: tuple[str, ...], *, egress: bool) -> 
 def _uses(subnet: Subnet, network: VpcNetwork) -> str:
     if subnet.route_table_id is None:
         return f"subnet {subnet.id} has no route table"
-    which = "route table" if subnet.explicit_association else f"{network.id}'s main route table"
-    return f"subnet {subnet.id} uses {which} {subnet.route_table_id}"
+    if subnet.explicit_association:
+        return f"subnet {subnet.id} uses route table {subnet.route_table_id}"
+    return f"subnet {subnet.id} uses {network.id}'s main route table {subnet.route_table_id}"
 
 
 def _ids(ids: tuple[str, ...]) -> str:
