@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 import warnings
 
+from lambdalab.translation import translate
+
 # in the order they are preferred; the first two come with fonts-noto-cjk (Debian,
 # Ubuntu), Hiragino with macOS, Yu Gothic and Meiryo with Windows, IPAex with TeX Live
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
@@ -40,8 +42,9 @@ def use_cjk_font() -> str | None:
     found = installed_cjk_font()
     if found is None:
         how = INSTALL.get(sys.platform, INSTALL["linux"])
-        warnings.warn(f"no Japanese font for matplotlib: figures show Japanese as boxes. "
-                      f"Install one ({how}), then restart the kernel.", stacklevel=2)
+        warnings.warn(translate(f"no Japanese font for matplotlib: figures show Japanese as "
+                                f"boxes. Install one ({how}), then restart the kernel."),
+                      stacklevel=2)
         return None
     # a generic family ("sans-serif") uses its first font only: name the two, Latin first
     latin = matplotlib.rcParams["font.sans-serif"][0]

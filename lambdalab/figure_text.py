@@ -4,7 +4,8 @@ The plots are drawn in English (their code reads records, not languages); in a J
 notebook each text of the finished figure (title, labels, legend, notes) is looked up in
 the language's catalogue (:mod:`lambdalab.translation`) and, once translated, drawn with
 the CJK font :mod:`lambdalab.cjk_font` finds, or left as drawn when none is installed
-(with one warning), so that no text turns into boxes.
+(with one warning; notebook 00's room check says how to install one), so that no text turns
+into boxes.
 """
 
 from __future__ import annotations

@@ -102,3 +102,16 @@ def test_a_proxy_that_would_carry_the_local_clouds_traffic_fails_and_no_proxy_fi
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         assert room_check.proxy(cloud.endpoint_url).status == "OK"
         assert cloud.client("lambda").list_functions()["Functions"] == []
+
+
+def test_a_japanese_notebook_checks_for_a_font_its_figures_need(monkeypatch):
+    from lambdalab import translation
+
+    monkeypatch.setenv(translation.ENVIRONMENT, "en")
+    assert "Japanese font" not in "\n".join(str(c) for c in room_check.machine())
+    monkeypatch.setenv(translation.ENVIRONMENT, "ja")
+    assert room_check.japanese_font("Noto Sans CJK JP").status == "OK"
+    monkeypatch.setattr("lambdalab.cjk_font.installed_cjk_font", lambda: None)
+    missing = room_check.japanese_font()
+    assert missing.status == "WARN" and "fonts-noto-cjk" in missing.fix
+    assert str(missing).startswith("WARN  図の日本語フォント")

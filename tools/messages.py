@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (*sorted(path for path in (ROOT / "lambdalab" / "workshop").glob("*.py")
                    if path.name != "texts.py"),  # texts.py speaks to translators
-           ROOT / "lambdalab" / "progress.py", ROOT / "lambdalab" / "plots.py")
+           ROOT / "lambdalab" / "progress.py", ROOT / "lambdalab" / "plots.py",
+           ROOT / "lambdalab" / "cjk_font.py")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 FIGURES = {"timeline", "invocation_timeline", "draw_network"}  # a notebook's figure titles
 TEXTS = ROOT / "lambdalab" / "workshop" / "texts"

@@ -13,6 +13,7 @@ import enum
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from lambdalab.translation import translate
 
@@ -116,6 +117,13 @@ def show(feedback: Feedback) -> None:
         display(shown)
     else:
         print(shown.text())
+
+
+def say(*parts: object, **options: Any) -> None:
+    """``print``, in the notebook's language: each line a text of the catalogue is shown
+    translated, any other line (a table row, a value) as it is."""
+    text = " ".join(str(part) for part in parts)
+    print("\n".join(translate(line) for line in text.split("\n")), **options)
 
 
 def translated(feedback: Feedback) -> Feedback:

@@ -39,6 +39,7 @@ from lambdalab.workshop.checks import (
 )
 from lambdalab.workshop.detectors import failed, failed_with
 from lambdalab.workshop.display import OUTPUT_WIDTH
+from lambdalab.workshop.feedback import say
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
 from lambdalab.workshop.responses import invoke_decoded
@@ -118,7 +119,7 @@ def call_order_service(lam: Any, function_name: str, order: Any = None) -> Any:
     else:
         reserved = (result.get("reservation") or {}).get("reserved") or []
         summary = f"{result.get('status')}, {len(reserved)} items reserved"
-    print(f"{function_name:22} {summary} ({seconds:.2f} s)")
+    say(f"{function_name:22} {summary} ({seconds:.2f} s)")
     return result
 
 
@@ -129,7 +130,7 @@ def show_error(result: Any) -> None:
     """Print a function's error document readably: its type and message wrapped to the
     notebook's width, and a URL in the message on lines of its own (host, then path)."""
     if not isinstance(result, dict):
-        print(result)
+        say(result)
         return
     message = str(result.get("errorMessage", ""))
     urls = URL.findall(message)
@@ -137,11 +138,11 @@ def show_error(result: Any) -> None:
     for line in textwrap.wrap(f"{result.get('errorType')}: {text}", width=OUTPUT_WIDTH,
                               subsequent_indent="  ", break_long_words=False,
                               break_on_hyphens=False):
-        print(line)
+        say(line)
     for url in urls:
         parts = urlsplit(url)
-        print(f"  URL: {parts.scheme}://{parts.netloc}")
-        print(f"       {parts.path}")
+        say(f"  URL: {parts.scheme}://{parts.netloc}")
+        say(f"       {parts.path}")
 
 
 def _invoke(lam: Any, name: str, order: Any = None) -> tuple[str | None, Any]:

@@ -37,6 +37,7 @@ from lambdalab.workshop.evidence import (
     wait_until_idle,
     wait_until_reclaimed,
 )
+from lambdalab.workshop.feedback import say
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.responses import decoded
@@ -100,7 +101,7 @@ def show_invoices(cloud: Any, bucket: str, order_ids: Iterable[str]) -> dict[str
     found = invoices(cloud, bucket, order_ids)
     for order_id, keys in found.items():
         for number, key in enumerate(keys or ["(none)"]):
-            print(f"{order_id if number == 0 else '':8}{key}")
+            say(f"{order_id if number == 0 else '':8}{key}")
     return found
 
 

@@ -30,8 +30,10 @@ from unittest.mock import patch
 from botocore.exceptions import ClientError
 
 from lambdalab.invoke.records import InvocationRecord
+from lambdalab.translation import translate
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
 from lambdalab.workshop.detectors import failed, failed_with, said, unless
+from lambdalab.workshop.feedback import say
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, ensure_lab_function
 from lambdalab.workshop.labs import lab_path
@@ -112,16 +114,17 @@ class Run:
 
     def refusals_summary(self) -> str:
         """When Lambda refused the run's calls, against when the calls that ran ended, both
-        from the first call it received (the caller's own start-up left out)."""
+        from the first call it received (the caller's own start-up left out); printed by
+        the notebook, so in its language."""
         first = min((r.start for r in self.records), default=None)
         refused = [r.start for r in self.records if r.outcome == "throttled"]
         ran = [r.end for r in self.records if r.outcome != "throttled"]
         if first is None or not refused or not ran:
-            return "no refusal in this run"
+            return translate("no refusal in this run")
         last_refusal, first_end = (max(refused) - first) * 1000, (min(ran) - first) * 1000
-        return (f"Lambda refused all {len(refused)} calls within {last_refusal:.0f} ms of the "
-                f"first call it received;\nthe first call that ran ended after "
-                f"{first_end:.0f} ms")
+        return translate(f"Lambda refused all {len(refused)} calls within {last_refusal:.0f} ms "
+                         f"of the first call it received;\nthe first call that ran ended after "
+                         f"{first_end:.0f} ms")
 
     def timeline(self, title: str) -> None:
         """Show the run's timeline: environments, concurrency against the limit, refusals."""
@@ -246,11 +249,11 @@ def comparison(rows: list[Row]) -> None:
     def count(value: int, varies: bool) -> str:
         return f"{value}*" if varies else str(value)
 
-    print(f"{'approach':31}{'answer in the caller':21}measured")
+    say(f"{'approach':31}{'answer in the caller':21}measured")
     for row in rows:
-        print(f"{row.approach:31}{row.answer:21}{row.seconds:.2f} s, "
+        say(f"{row.approach:31}{row.answer:21}{row.seconds:.2f} s, "
               f"{count(row.refused, row.varies)} refused, {count(row.lost, row.varies)} lost")
-    print("* varies from run to run")
+    say("* varies from run to run")
 
 
 # --- exercise 1: back off with full jitter, within a deadline ---------------------------

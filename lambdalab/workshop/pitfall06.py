@@ -27,10 +27,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdalab.packaging import zip_folder
-from lambdalab.translation import translate
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
 from lambdalab.workshop.detectors import failed_with, mentions
 from lambdalab.workshop.display import OUTPUT_WIDTH, SourceView
+from lambdalab.workshop.feedback import say
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function, put_function
 from lambdalab.workshop.labs import import_file, lab_path
@@ -71,7 +71,7 @@ def show_variables(lam: Any, *function_names: str) -> None:
         rows.append(["(none)", *(ABSENT for _ in function_names)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
               .rstrip())
 
 
@@ -102,9 +102,9 @@ def messages(cloud: Any, function_name: str, request_id: str | None = None) -> l
 def show_messages(cloud: Any, function_name: str, request_id: str | None = None) -> list[str]:
     """Print what the function logged for one request (see :func:`messages`)."""
     found = messages(cloud, function_name, request_id)
-    print(translate(f"{function_name} logged (timestamps and request ids left out):"))
+    say(f"{function_name} logged (timestamps and request ids left out):")
     for line in found or ["(nothing)"]:
-        print(f"  {line}")
+        say(f"  {line}")
     return found
 
 
@@ -133,11 +133,11 @@ def show_error(response: dict[str, Any]) -> dict[str, Any]:
     show where Python is installed)."""
     body = response["Payload"].read()
     payload = json.loads(body) if body else {}
-    print(f"StatusCode:      {response['StatusCode']}")
-    print(f"FunctionError:   {response.get('FunctionError', '(absent)')}")
+    say(f"StatusCode:      {response['StatusCode']}")
+    say(f"FunctionError:   {response.get('FunctionError', '(absent)')}")
     if isinstance(payload, dict) and "errorType" in payload:
-        print(f"errorType:       {payload['errorType']}")
-        print(textwrap.fill(str(payload.get("errorMessage", "")), OUTPUT_WIDTH,
+        say(f"errorType:       {payload['errorType']}")
+        say(textwrap.fill(str(payload.get("errorMessage", "")), OUTPUT_WIDTH,
                             initial_indent="errorMessage:    ", subsequent_indent=" " * 17))
     return payload
 

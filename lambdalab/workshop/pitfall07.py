@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from lambdalab.workshop.checks import Case, Mistake, NotebookExercises, WrongAnswer, expect
 from lambdalab.workshop.detectors import failed, failed_with, said
+from lambdalab.workshop.feedback import say
 from lambdalab.workshop.fix_lab import LabFunction
 from lambdalab.workshop.functions import ensure_function
 from lambdalab.workshop.responses import decoded, invoke_decoded
@@ -73,7 +74,7 @@ def show_captures(cloud: Any, table: str, order_ids: list[str]) -> dict[str, int
     """Print how many captures each order has; returns the counts."""
     counts = {order_id: len(captures(cloud, table, order_id)) for order_id in order_ids}
     for order_id, count in counts.items():
-        print(f"order {order_id}: captured {count} time(s)")
+        say(f"order {order_id}: captured {count} time(s)")
     return counts
 
 
@@ -130,7 +131,7 @@ def show_answer(label: str, response: dict[str, Any]) -> Any:
     words = [word.replace("#", " #") if len(word) > 80 else word for word in text.split(" ")]
     lines = textwrap.wrap(" ".join(words), width=86, subsequent_indent="    ",
                           break_on_hyphens=False)
-    print("\n".join(line.rstrip() for line in lines))
+    say("\n".join(line.rstrip() for line in lines))
     return body
 
 
@@ -141,7 +142,7 @@ def show_claims(cloud: Any, table: str) -> list[dict[str, Any]]:
                    key=lambda item: item["id"]["S"])
     now = time.time()
     for item in items:
-        print(item["id"]["S"])
+        say(item["id"]["S"])
         for name in sorted(set(item) - {"id"}):
             [(kind, value)] = item[name].items()
             if kind == "N":  # Powertools' expiries: epoch seconds, or milliseconds
@@ -149,7 +150,7 @@ def show_claims(cloud: Any, table: str) -> list[dict[str, Any]]:
                 value = f"N, a time: in about {round((seconds - now) / 60)} min"
             else:
                 value = f"{kind} {value}"
-            print(f"    {name:24}{value}")
+            say(f"    {name:24}{value}")
     return items
 
 

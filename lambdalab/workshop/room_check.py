@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambdalab.translation import translate
+from lambdalab.translation import ENGLISH, language, translate
 
 PACKAGES = ("boto3", "moto", "awslambdaric", "matplotlib", "psutil", "lambdalab")
 MIN_PYTHON = (3, 11)
@@ -136,10 +136,24 @@ def serve_port(port: int = SERVE_PORT) -> Check:
     return Check("OK", label)
 
 
+def japanese_font(found: str | None = None) -> Check:
+    """The Japanese edition draws its figures in Japanese: matplotlib needs a font with
+    Japanese glyphs, or it draws boxes (lambdalab/cjk_font.py falls back to English)."""
+    from lambdalab.cjk_font import INSTALL, installed_cjk_font
+
+    label = "a Japanese font for the figures"
+    if (found or installed_cjk_font()) is not None:
+        return Check("OK", label)
+    return Check("WARN", label, "the figures stay in English until one is installed: "
+                 + INSTALL.get(sys.platform, INSTALL["linux"]) + "; then restart the kernel")
+
+
 def machine() -> list[Check]:
-    """Everything checked before the cloud starts, in the order an instructor reads it."""
-    return [python_version(), *(package(name) for name in PACKAGES), memory(), cores(),
-            disk(), loopback(), proxy(), serve_port()]
+    """Everything checked before the cloud starts, in the order an instructor reads it
+    (and, in a Japanese notebook, its figures' font)."""
+    checks = [python_version(), *(package(name) for name in PACKAGES), memory(), cores(),
+              disk(), loopback(), proxy(), serve_port()]
+    return checks + [japanese_font()] if language() != ENGLISH else checks
 
 
 def show(checks: list[Check]) -> None:
