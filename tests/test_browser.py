@@ -160,6 +160,15 @@ class Lab:
     def saved(self, notebook: str) -> dict[str, Any]:
         return json.loads((self.root / notebook).read_text())
 
+    def end_sessions(self, notebook: str) -> None:
+        """Shut the notebook's kernel down, as *Kernel > Shut Down Kernel* does."""
+        for session in self.api("api/sessions"):
+            if session["path"] == notebook:
+                request = urllib.request.Request(f"{self.url}api/sessions/{session['id']}",
+                                                 method="DELETE",
+                                                 headers={"Authorization": f"token {self.token}"})
+                urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback
+
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
@@ -600,11 +609,32 @@ def test_run_all_runs_every_cell_and_fails_only_where_meant_to(notebook, run_all
         assert not stderr, f"cell {i} wrote to stderr: {''.join(stderr[0]['text'])[:500]}"
 
 
+def assert_nothing_run(copy: dict[str, Any]) -> None:
+    code = [c for c in copy["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+def assert_no_giveaway(screens: list[Screen]) -> None:
+    leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
+             for s in screens for leak in giveaway_on(s)]
+    assert not leaks, "\n".join(leaks)
+
+
+def assert_images_load_and_links_open(images: list[dict[str, Any]], links: list[str],
+                                      lab: Lab) -> None:
+    assert images, "the notebook shows a diagram"
+    for image in images:
+        assert image["width"] > 0, f"image did not load: {image['src']}"
+    assert links, "the notebook links to files of the repository"
+    for path in links:
+        assert (lab.root / path).exists(), f"broken link to {path}"
+        found = lab.api(f"api/contents/{urllib.parse.quote(path)}?content=0")
+        assert found["path"] == path, f"JupyterLab cannot open {path}"
+
+
 @pytest.mark.parametrize("notebook", each(NOTEBOOKS))
 def test_make_lab_opens_the_attendees_copy_with_nothing_run(notebook, run_all):
-    opened: Opened = run_all(notebook)
-    code = [c for c in opened.as_opened["cells"] if c["cell_type"] == "code"]
-    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert_nothing_run(run_all(notebook).as_opened)
 
 
 @pytest.mark.parametrize("notebook", each(NOTEBOOKS))
@@ -614,9 +644,7 @@ def test_nothing_on_screen_at_a_guess_gives_the_answer_away(notebook, run_all):
     (the screenshots are in the test's temporary folder)."""
     opened: Opened = run_all(notebook)
     assert len(opened.screens) == 2 * len(predict_steps(notebook, opened.as_opened))
-    leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
-             for s in opened.screens for leak in giveaway_on(s)]
-    assert not leaks, "\n".join(leaks)
+    assert_no_giveaway(opened.screens)
 
 
 @pytest.mark.parametrize("notebook", each(PITFALLS))
@@ -636,14 +664,7 @@ def test_the_giveaway_check_catches_the_committed_notebooks_stored_reveal(notebo
 @pytest.mark.parametrize("notebook", each(NOTEBOOKS))
 def test_every_image_loads_and_every_relative_link_resolves(notebook, run_all, lab):
     opened: Opened = run_all(notebook)
-    assert opened.images, "the notebook shows a diagram"
-    for image in opened.images:
-        assert image["width"] > 0, f"image did not load: {image['src']}"
-    assert opened.links, "the notebook links to files of the repository"
-    for path in opened.links:
-        assert (lab.root / path).exists(), f"broken link to {path}"
-        found = lab.api(f"api/contents/{urllib.parse.quote(path)}?content=0")
-        assert found["path"] == path, f"JupyterLab cannot open {path}"
+    assert_images_load_and_links_open(opened.images, opened.links, lab)
 
 
 @pytest.mark.parametrize("notebook", each(ENGLISH))
@@ -659,13 +680,9 @@ def test_an_english_notebook_opens_with_its_images_and_links(notebook, lab, brow
         page.goto(f"{lab.url}lab/tree/{notebook}?reset&token={lab.token}")
         page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
         as_opened = lab.saved(notebook)
-        code = [c for c in as_opened["cells"] if c["cell_type"] == "code"]
-        assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
-        screens = [screen for step in predict_steps(notebook, as_opened)
-                   for screen in screens_at(page, step, tmp_path)]
-        leaks = [f"guess cell {s.step.cell} at the window's {s.where} ({s.shot}): {leak}"
-                 for s in screens for leak in giveaway_on(s)]
-        assert not leaks, "\n".join(leaks)
+        assert_nothing_run(as_opened)
+        assert_no_giveaway([screen for step in predict_steps(notebook, as_opened)
+                            for screen in screens_at(page, step, tmp_path)])
         expected = sum(len(re.findall(r"!\[|<img\b", "".join(c["source"])))
                        for c in as_opened["cells"] if c["cell_type"] == "markdown")
         deadline = time.monotonic() + 60  # a loaded machine renders the cells slowly
@@ -675,20 +692,12 @@ def test_an_english_notebook_opens_with_its_images_and_links(notebook, lab, brow
             if len(images) >= expected or time.monotonic() > deadline:
                 break
         assert expected and len(images) == expected, images
-        assert all(image["width"] > 0 for image in images), images
-        links = local_links_on(page, lab)
-        assert links, "the notebook links to files of the repository"
-        for path in links:
-            assert (lab.root / path).exists(), f"broken link to {path}"
+        assert_images_load_and_links_open(images, local_links_on(page, lab), lab)
     finally:  # closed, so that no later page restores it (and starts its kernel again)
         menu_command(page, "File", "application:close-all")
         page.wait_for_timeout(500)
         page.close()
-        for session in lab.api("api/sessions"):  # the kernel the page started
-            if session["path"] == notebook:
-                urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
-                    f"{lab.url}api/sessions/{session['id']}", method="DELETE",
-                    headers={"Authorization": f"token {lab.token}"}), timeout=30).close()
+        lab.end_sessions(notebook)  # the kernel the page started
 
 
 def cell_with(page: Any, containing: str) -> Any:
@@ -777,13 +786,7 @@ def test_shutting_the_kernel_down_ends_every_process_the_notebook_started(notebo
     assert opened.footprint is not None
     seen = opened.footprint.processes
     assert seen, "the notebook started processes"
-    for session in lab.api("api/sessions"):
-        if session["path"] != notebook:
-            continue
-        request = urllib.request.Request(f"{lab.url}api/sessions/{session['id']}",
-                                         method="DELETE",
-                                         headers={"Authorization": f"token {lab.token}"})
-        urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback
+    lab.end_sessions(notebook)
 
     def still_running() -> list[int]:
         alive = []

@@ -19,11 +19,14 @@ import ast
 import json
 import re
 import sys
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from lambdalab.translation import load_messages  # noqa: E402
+
 SOURCES = (*sorted(path for path in (ROOT / "lambdalab" / "workshop").glob("*.py")
                    if path.name != "texts.py"),  # texts.py speaks to translators
            ROOT / "lambdalab" / "progress.py", ROOT / "lambdalab" / "plots.py",
@@ -128,28 +131,26 @@ class _Finder(ast.NodeVisitor):
         if _call_name(node) in NOT_SHOWN:
             self._skip_all(node)
         elif _call_name(node) in AXIS_LABELS and node.args:
-            self._label(node.args[0])
+            self._take(node.args[0], lambda english: re.search(r"[A-Za-z]{3,}", english))
         elif _call_name(node) == "translate" and node.args:  # shown translated, even a word
-            made = _template(node.args[0])
-            if made is not None and id(node.args[0]) not in self._skip:
-                self._skip_all(node.args[0])
-                self.found.append(Text(*made, f"{self.where}:{node.lineno}"))
+            self._take(node.args[0], lambda english: True)
         self.generic_visit(node)
 
     def visit_keyword(self, node: ast.keyword) -> None:
         if node.arg in SETTINGS:
             self._skip_all(node.value)  # loc="upper right": a setting, not a text
-        elif node.arg == "label" or node.arg == "title":
-            self._label(node.value)
+        elif node.arg == "label" or node.arg == "title":  # a figure's, even one word
+            self._take(node.value, lambda english: re.search(r"[A-Za-z]{3,}", english))
         self.generic_visit(node)
 
-    def _label(self, node: ast.expr) -> None:
-        """A figure's label is shown even when it is one word ("seconds")."""
+    def _take(self, node: ast.expr, shown: Callable[[str], object]) -> bool:
+        """Record ``node`` as a text when it is one and ``shown`` holds for its English."""
         made = _template(node)
-        if made is not None and id(node) not in self._skip and re.search(r"[A-Za-z]{3,}",
-                                                                         made[0]):
-            self._skip_all(node)
-            self.found.append(Text(*made, f"{self.where}:{node.lineno}"))
+        if made is None or id(node) in self._skip or not shown(made[0]):
+            return False
+        self._skip_all(node)
+        self.found.append(Text(*made, f"{self.where}:{node.lineno}"))
+        return True
 
     def visit_Compare(self, node: ast.Compare) -> None:
         self._skip_all(node)  # "text" in detail: matched, not shown
@@ -175,18 +176,10 @@ class _Finder(ast.NodeVisitor):
             self._text(node)
 
     def _text(self, node: ast.expr) -> None:
-        if id(node) in self._skip:
-            return
-        made = _template(node)
-        if made is None:
-            self.generic_visit(node)
-            return
-        english, holes = made
-        if not _prose(english, holes) or CODE.search(english):
+        holes = (_template(node) or ("", ()))[1]
+        if not self._take(node, lambda english: _prose(english, holes)
+                          and not CODE.search(english)):
             self.generic_visit(node)  # no words of its own: its holes may hold some
-            return
-        self._skip_all(node)
-        self.found.append(Text(english, holes, f"{self.where}:{node.lineno}"))
 
 
 def _prose(literal: str, holes: tuple[str, ...]) -> bool:
@@ -240,11 +233,7 @@ def catalogue_path(language: str) -> Path:
 
 
 def read_catalogue(language: str) -> dict[str, str]:
-    path = catalogue_path(language)
-    if not path.exists():
-        return {}
-    table = tomllib.loads(path.read_text("utf-8"))
-    return {entry["en"]: entry.get(language, "") for entry in table.get("message", [])}
+    return dict(load_messages(catalogue_path(language)))
 
 
 def _toml(value: str) -> str:
